@@ -1,0 +1,138 @@
+import { App, Chart } from 'cdk8s';
+import { z } from 'zod';
+import {
+  clusterSchema,
+  dnsLabelSchema,
+  ENVIRONMENT_NAMES,
+  ENVIRONMENTS,
+  type EnvironmentName,
+  type EnvironmentTraits,
+} from '@gitops/environments';
+import type { K8sObject } from '@gitops/toolchain';
+
+/** The platform traits of an environment, as chart values. */
+export const platformValuesSchema = z
+  .object({
+    provider: z.enum(['aws', 'onprem']).describe('aws: EKS with ALB, EFS, EBS, Secrets Manager, IRSA; onprem: none of those'),
+    ingressController: z.enum(['alb', 'nginx']).describe('Ingress controller of the cluster'),
+    storageClasses: z
+      .object({ readWriteMany: z.string().min(1), readWriteOnce: z.string().min(1) })
+      .strict()
+      .describe('Storage classes for shared (RWX) and single-node (RWO) volumes'),
+    secretsProvider: z.enum(['aws-secrets-manager', 'vault']).describe('Backend of the ClusterSecretStore'),
+    allowedRegistries: z.array(z.string().min(1)).min(1).describe('Registries images may come from'),
+    zoneSpread: z.boolean().describe('Spread replicas across zones'),
+    nodeArch: z.enum(['amd64', 'arm64']).describe('CPU architecture of the nodes'),
+  })
+  .strict();
+export type PlatformValues = z.infer<typeof platformValuesSchema>;
+
+/** Values every system has: where it is deployed. Systems extend this schema with their own. */
+export const baseValuesSchema = z
+  .object({
+    namespace: dnsLabelSchema.describe('Namespace every object of the system lives in'),
+    cluster: clusterSchema.describe('Destination cluster'),
+    platform: platformValuesSchema.describe('Platform services of the environment'),
+  })
+  .strict();
+export type BaseValues = z.infer<typeof baseValuesSchema>;
+
+/** The platform values of an environment, from `@gitops/environments`. */
+export function platformOf(env: EnvironmentName | EnvironmentTraits): PlatformValues {
+  const t = typeof env === 'string' ? ENVIRONMENTS[env] : env;
+  return {
+    provider: t.provider,
+    ingressController: t.ingressController,
+    storageClasses: { ...t.storageClasses },
+    secretsProvider: t.secretsProvider,
+    allowedRegistries: [...t.allowedRegistries],
+    zoneSpread: t.zoneSpread,
+    nodeArch: t.nodeArch,
+  };
+}
+
+export type DeepPartial<T> = T extends readonly (infer _U)[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** How Argo CD consumes a system: the chart with a values file, or the Kustomize overlay. */
+export type ArgoSourceForm = 'helm' | 'kustomize';
+
+/**
+ * A deployed system: its typed values, their per-environment overrides, and the constructs they build.
+ * `apps/<system>/src/system.ts` default-exports one; the render tool discovers it there.
+ */
+export interface SystemDefinition<V extends BaseValues = BaseValues> {
+  /** The system's name: chart name, overlay folder, Argo CD application prefix. */
+  readonly name: string;
+  /** One line for the chart's `description` and README. */
+  readonly description: string;
+  /** Chart version (semver). Bump when the chart's interface changes. */
+  readonly chartVersion: string;
+  /** The application version the chart deploys by default. */
+  readonly appVersion: string;
+  /** Schema of the values; also emitted as the chart's `values.schema.json`. */
+  readonly schema: z.ZodType<V>;
+  /** Default values: the chart's `values.yaml` and the overlays' shared base. */
+  readonly defaults: V;
+  /** What each environment changes; merged over the defaults with Helm's rules (maps merge, lists replace). */
+  readonly environments: { readonly [E in EnvironmentName]: DeepPartial<V> };
+  /** How Argo CD consumes this system. @default 'kustomize' */
+  readonly argoSource?: ArgoSourceForm;
+  /** Build the system's constructs for one set of values. Names and namespaces must be explicit. */
+  build(chart: Chart, values: V): void;
+}
+
+export function defineSystem<V extends BaseValues>(def: SystemDefinition<V>): SystemDefinition<V> {
+  return def;
+}
+
+/** A user mistake in a system's configuration: printed without a stack trace. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Helm's value merge: maps merge recursively, lists and scalars replace, `null` deletes. */
+export function mergeValues<T>(base: T, override: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    if (v === null) delete out[k];
+    else if (v !== undefined) out[k] = k in out ? mergeValues(out[k], v) : v;
+  }
+  return out as T;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('\n');
+}
+
+/** Validate a system's values for one environment; throws {@link ConfigError} naming file and field. */
+export function resolveValues<V extends BaseValues>(system: SystemDefinition<V>, env: EnvironmentName | 'defaults'): V {
+  const raw = env === 'defaults' ? system.defaults : mergeValues(system.defaults, system.environments[env]);
+  const parsed = system.schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `apps/${system.name}/src/environments.ts: invalid values for environment "${env}":\n${formatIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Synthesize a system's objects for one set of values, in-process with the cdk8s library. */
+export function synthesize<V extends BaseValues>(system: SystemDefinition<V>, values: V): K8sObject[] {
+  const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
+  const chart = new Chart(app, system.name, { disableResourceNameHashes: true, namespace: values.namespace });
+  system.build(chart, values);
+  return JSON.parse(JSON.stringify(chart.toJson())) as K8sObject[];
+}
+
+export { ENVIRONMENT_NAMES };

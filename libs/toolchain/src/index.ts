@@ -8,3 +8,4 @@
 export * from './toolchain';
 export * from './render';
 export * from './manifests';
+export * from './argo';

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { globSync } from 'tinyglobby';
+import { ConfigError, type SystemDefinition } from './system';
+
+/** The workspace root (this file is libs/render/src/registry.ts). */
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+/** A system found in `apps/<name>/src/system.ts`. */
+export interface LoadedSystem {
+  readonly definition: SystemDefinition<any>;
+  /** Workspace-relative folder, e.g. `apps/mini-xdr`. */
+  readonly root: string;
+}
+
+/** The system files under `apps/`: every `apps/<name>/src/system.ts`, sorted. */
+export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
+  return globSync('apps/*/src/system.ts', { cwd: workspaceRoot }).sort();
+}
+
+/**
+ * Load every system of the workspace. Adding a system is adding a folder: nothing here lists them.
+ * @param only restrict to these system names (unknown names are an error)
+ */
+export async function loadSystems(only?: readonly string[], workspaceRoot = WORKSPACE_ROOT): Promise<LoadedSystem[]> {
+  const out: LoadedSystem[] = [];
+  for (const file of systemFiles(workspaceRoot)) {
+    const root = dirname(dirname(file));
+    if (only && !only.includes(basename(root))) continue;
+    const mod = await import(join(workspaceRoot, file));
+    const definition: SystemDefinition<any> | undefined = mod.default ?? mod.system;
+    if (!definition || typeof definition.build !== 'function') {
+      throw new ConfigError(`${file}: expected a default export created with defineSystem({...})`);
+    }
+    if (definition.name !== basename(root)) {
+      throw new ConfigError(`${file}: system name "${definition.name}" must equal its folder name "${basename(root)}"`);
+    }
+    out.push({ definition, root });
+  }
+  if (only) {
+    const found = new Set(out.map((s) => s.definition.name));
+    const missing = only.filter((n) => !found.has(n));
+    if (missing.length) {
+      const known = systemFiles(workspaceRoot).map((f) => basename(dirname(dirname(f))));
+      throw new ConfigError(`unknown system ${missing.map((m) => `"${m}"`).join(', ')} (known: ${known.join(', ')})`);
+    }
+  }
+  return out;
+}
+
+export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {
+  return existsSync(join(workspaceRoot, 'apps', name, 'src', 'system.ts'));
+}

@@ -1,0 +1,144 @@
+/**
+ * Schema compilation with ajv, cached twice: in memory per process (one compiled validator per schema file)
+ * and on disk as ajv "standalone" modules keyed by the schema's content hash, so a fresh process loads a
+ * Deployment validator in ~15 ms instead of compiling it in ~150 ms.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
+import { WORKSPACE_ROOT } from './schemas';
+
+const requireFromHere = createRequire(__filename);
+const AJV_VERSION: string = requireFromHere('ajv/package.json').version;
+
+/**
+ * Formats as kubeconform treats them: `date-time` is asserted (RFC 3339), the OpenAPI numeric and
+ * `byte` formats are annotations only; `duration` accepts Go durations and ISO 8601 durations.
+ */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$|^0$/;
+const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
+export const FORMATS = {
+  'date-time': DATE_TIME,
+  duration: { validate: (s: string) => GO_DURATION.test(s) || ISO_DURATION.test(s) },
+  int32: true,
+  int64: true,
+  float: true,
+  double: true,
+  byte: true,
+  'int-or-string': true,
+  password: true,
+  uri: true,
+  hostname: true,
+  ipv4: true,
+  ipv6: true,
+  email: true,
+  uuid: true,
+  date: true,
+  binary: true,
+} as const;
+
+const AJV_OPTIONS = { strict: false, validateSchema: false, inlineRefs: false } as const;
+
+/** `allErrors: false` (stop at the first violation) for speed; the all-errors variant explains failures. */
+function newAjv(allErrors = false): Ajv {
+  return new Ajv({ ...AJV_OPTIONS, allErrors, formats: FORMATS as any, code: { source: true, optimize: false } });
+}
+
+export interface CompiledSchema {
+  /** Stops at the first violation. */
+  readonly validate: ValidateFunction;
+  /** Reports every violation; compiled on first use. */
+  readonly explain: () => ValidateFunction;
+  readonly schema: any;
+  /** `file://` URL of the schema, as kubeconform prints it. */
+  readonly url: string;
+}
+
+/** Where compiled validators are cached: `$GITOPS_AJV_CACHE`, else `node_modules/.cache/gitops-ajv`; `off` disables. */
+export function defaultCompileCacheDir(): string | undefined {
+  const env = process.env.GITOPS_AJV_CACHE;
+  if (env === 'off' || env === '0') return undefined;
+  return resolve(env ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-ajv'));
+}
+
+const memory = new Map<string, { stamp: string; compiled: CompiledSchema | null }>();
+
+/** Load a module produced by ajv's standaloneCode; it requires ajv's runtime helpers. */
+function loadStandalone(code: string): ValidateFunction {
+  const mod: { exports: any } = { exports: {} };
+  new Function('require', 'module', 'exports', code)(requireFromHere, mod, mod.exports);
+  return (mod.exports.default ?? mod.exports) as ValidateFunction;
+}
+
+function compileText(text: string, schema: any, cacheDir: string | undefined, allErrors: boolean): ValidateFunction {
+  const key = createHash('sha256')
+    .update(`ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats2\0`)
+    .update(text)
+    .digest('hex');
+  const file = cacheDir ? join(cacheDir, key.slice(0, 2), `${key}.cjs`) : undefined;
+  if (file && existsSync(file)) {
+    try {
+      return loadStandalone(readFileSync(file, 'utf8'));
+    } catch {
+      // fall through and recompile a corrupt entry
+    }
+  }
+  const ajv = newAjv(allErrors);
+  const validate = ajv.compile(schema);
+  if (file) {
+    try {
+      const code = standaloneCode(ajv, validate);
+      mkdirSync(join(cacheDir!, key.slice(0, 2)), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, file);
+    } catch {
+      // the cache is an optimisation only
+    }
+  }
+  return validate;
+}
+
+/**
+ * The compiled validator of a schema file, or null when the file does not exist.
+ * Throws SyntaxError for a file that is not JSON (the caller tries the next location, as kubeconform does).
+ */
+export function compileSchemaFile(path: string, cacheDir = defaultCompileCacheDir()): CompiledSchema | null {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return null;
+  }
+  if (!st.isFile()) return null;
+  const stamp = `${st.size}:${st.mtimeMs}`;
+  const hit = memory.get(path);
+  if (hit && hit.stamp === stamp) return hit.compiled;
+  const text = readFileSync(path, 'utf8');
+  const schema = JSON.parse(text);
+  let all: ValidateFunction | undefined;
+  const compiled: CompiledSchema = {
+    validate: compileText(text, schema, cacheDir, false),
+    explain: () => (all ??= compileText(text, schema, cacheDir, true)),
+    schema,
+    url: `file://${path}`,
+  };
+  memory.set(path, { stamp, compiled });
+  return compiled;
+}
+
+/** Compile an in-memory schema (values.schema.json); memoised by content. */
+const bySource = new Map<string, ValidateFunction>();
+export function compileSchemaObject(schema: unknown): ValidateFunction {
+  const text = JSON.stringify(schema);
+  let v = bySource.get(text);
+  if (!v) {
+    v = newAjv(true).compile(schema as object);
+    bySource.set(text, v);
+  }
+  return v;
+}

@@ -1,0 +1,291 @@
+/**
+ * Generation of kubeconform's on-disk schema layout from the Kubernetes OpenAPI `_definitions.json`
+ * files and the CRD JSON schemas:
+ *
+ *   <out>/v<ver>-standalone-strict/<kind>-<group>-<version>.json   (closed objects, as `kubeconform -strict` expects)
+ *   <out>/v<ver>-standalone/<kind>-<group>-<version>.json          (open objects)
+ *   <out>/master-standalone[-strict]/...                          (the newest version, for `-kubernetes-version master`)
+ *   <out>/<group>/<kind>_<version>.json                            (CRDs, closed)
+ *
+ * Every file is self-contained ("standalone": no reference leaves the file); definitions shared by a kind
+ * stay in the file's own `definitions` so that e.g. a PodSpec is written once per file, not once per use.
+ * The same directory serves this package's validator and the real kubeconform CLI
+ * (`-schema-location <out> -schema-location '<out>/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'`).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ValidationConfigError } from './errors';
+
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+/** Bump when the generated layout or the schema transformation changes: stale caches are regenerated. */
+export const SCHEMA_FORMAT_VERSION = 3;
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Schema = { [k: string]: any };
+
+/** Where the source schemas are read from: `$GITOPS_SCHEMAS_SRC`, else `../shared/schemas` beside the workspace. */
+export function defaultSchemaSource(): string {
+  return resolve(process.env.GITOPS_SCHEMAS_SRC ?? join(WORKSPACE_ROOT, '..', 'shared', 'schemas'));
+}
+
+/** Where the kubeconform layout is generated: `$GITOPS_SCHEMAS_DIR`, else `node_modules/.cache/gitops-schemas`. */
+export function defaultSchemaDir(): string {
+  return resolve(process.env.GITOPS_SCHEMAS_DIR ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-schemas'));
+}
+
+export interface GenerateSchemasOptions {
+  /** Folder with `kubernetes/v<ver>/_definitions.json` and `crds/<group>/<kind>_<version>.json`. */
+  readonly source?: string;
+  /** Output folder (kubeconform layout). */
+  readonly out?: string;
+  /** Only these Kubernetes versions (e.g. `1.31.0`); default: every version found. */
+  readonly versions?: readonly string[];
+}
+
+export interface GenerateSchemasReport {
+  readonly out: string;
+  readonly versions: string[];
+  readonly kinds: number;
+  readonly crds: number;
+  readonly files: number;
+}
+
+/** Keywords kept from the source schemas; the rest (descriptions, x-kubernetes-* hints) is dropped. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf']);
+const SCHEMA_VALUES = new Set(['items', 'additionalProperties', 'not', 'additionalItems']);
+const DROPPED = new Set(['description', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key', 'x-kubernetes-map-type', 'x-kubernetes-unions', 'x-kubernetes-validations', 'x-kubernetes-embedded-resource',
+  'example', 'externalDocs', 'readOnly', 'x-kubernetes-group-version-kind', '$schema', 'id', '$id']);
+
+/**
+ * Transform one source schema node into kubeconform's form:
+ * - strict: every object with `properties` and no own `additionalProperties` is closed, except where
+ *   `x-kubernetes-preserve-unknown-fields` keeps unknown fields;
+ * - optional properties also accept `null` (the API server treats null as unset), as openapi2jsonschema does;
+ * - `$ref`s to `#/definitions/<name>` are kept (resolved inside the file).
+ */
+function transform(node: any, strict: boolean, onRef: (name: string) => void): any {
+  if (Array.isArray(node) || node === null || typeof node !== 'object') return node;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (DROPPED.has(k)) continue;
+    if (k === '$ref' && typeof v === 'string') {
+      const m = /^#\/definitions\/(.+)$/.exec(v);
+      if (!m) throw new Error(`unsupported $ref ${v}`);
+      onRef(m[1]);
+      out.$ref = v;
+    } else if (SCHEMA_MAPS.has(k) && v && typeof v === 'object') {
+      const required = new Set<string>(k === 'properties' && Array.isArray(node.required) ? node.required : []);
+      const m: Schema = {};
+      for (const [name, sub] of Object.entries(v as Schema)) {
+        const t = transform(sub, strict, onRef);
+        m[name] = k === 'properties' && !required.has(name) ? nullable(t) : t;
+      }
+      out[k] = m;
+    } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) {
+      out[k] = v.map((s) => transform(s, strict, onRef));
+    } else if (SCHEMA_VALUES.has(k) && v && typeof v === 'object' && !Array.isArray(v)) {
+      out[k] = transform(v, strict, onRef);
+    } else {
+      out[k] = v as Json;
+    }
+  }
+  const preserve = out['x-kubernetes-preserve-unknown-fields'] === true;
+  if (strict && out.properties && !('additionalProperties' in out) && !preserve) out.additionalProperties = false;
+  return out;
+}
+
+/** Let an optional property be `null`, as the API server does (and openapi2jsonschema's schemas). */
+function nullable(s: Schema): Schema {
+  if (typeof s !== 'object' || s === null) return s;
+  if (typeof s.type === 'string') {
+    const out: Schema = { ...s, type: [s.type, 'null'] };
+    if (Array.isArray(s.enum) && !s.enum.includes(null)) out.enum = [...s.enum, null];
+    return out;
+  }
+  if (Array.isArray(s.type)) return s.type.includes('null') ? s : { ...s, type: [...s.type, 'null'] };
+  if (s.$ref || s.oneOf || s.anyOf || s.allOf) return { anyOf: [{ type: 'null' }, s] };
+  return s;
+}
+
+/** Kubeconform's `{{.ResourceKind}}{{.KindSuffix}}` for a kind and apiVersion. */
+export function kindFileName(kind: string, apiVersion: string): string {
+  const parts = apiVersion.split('/');
+  let suffix = '-' + parts[0].split('.')[0].toLowerCase();
+  if (parts.length > 1) suffix += '-' + parts[1].toLowerCase();
+  return `${kind.toLowerCase()}${suffix}`;
+}
+
+interface Gvk {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** Build the standalone schema of one definition: the definition itself plus every definition it reaches. */
+function standalone(defs: Record<string, Schema>, root: string, strict: boolean): Schema {
+  const needed = new Set<string>();
+  const queue: string[] = [];
+  const onRef = (n: string) => {
+    if (!needed.has(n)) {
+      needed.add(n);
+      queue.push(n);
+    }
+  };
+  const top = transform(defs[root], strict, onRef);
+  const definitions: Schema = {};
+  while (queue.length) {
+    const name = queue.shift()!;
+    if (!defs[name]) throw new Error(`definition ${name} referenced from ${root} is missing`);
+    definitions[name] = transform(defs[name], strict, onRef);
+  }
+  const sorted: Schema = {};
+  for (const k of Object.keys(definitions).sort()) sorted[k] = definitions[k];
+  return Object.keys(sorted).length ? { ...top, definitions: sorted } : top;
+}
+
+function listDirs(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort() : [];
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.replace(/^v/, '').split('.').map(Number);
+  const pb = b.replace(/^v/, '').split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** The Kubernetes versions (`1.31.0`) a schema source folder provides. */
+export function sourceVersions(source = defaultSchemaSource()): string[] {
+  return listDirs(join(source, 'kubernetes'))
+    .filter((d) => /^v\d+\.\d+\.\d+$/.test(d) && existsSync(join(source, 'kubernetes', d, '_definitions.json')))
+    .map((d) => d.slice(1))
+    .sort(compareVersions);
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(value) + '\n');
+}
+
+/** Generate kubeconform's layout from a schema source folder. Writes into a temporary folder and renames it into place. */
+export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateSchemasReport {
+  const source = resolve(options.source ?? defaultSchemaSource());
+  const out = resolve(options.out ?? defaultSchemaDir());
+  if (!existsSync(source)) throw new ValidationConfigError(`schema source ${source} does not exist (set $GITOPS_SCHEMAS_SRC or pass -source)`);
+  const available = sourceVersions(source);
+  const versions = options.versions?.length ? [...options.versions] : available;
+  for (const v of versions) {
+    if (!available.includes(v)) {
+      throw new ValidationConfigError(
+        `${join(source, 'kubernetes', `v${v}`, '_definitions.json')}: no Kubernetes ${v} definitions (available: ${available.join(', ') || 'none'})`,
+      );
+    }
+  }
+  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  rmSync(tmp, { recursive: true, force: true });
+  let files = 0;
+  let kinds = 0;
+  let crds = 0;
+  try {
+    const newest = [...available].sort(compareVersions).at(-1);
+    for (const version of versions) {
+      const raw = JSON.parse(readFileSync(join(source, 'kubernetes', `v${version}`, '_definitions.json'), 'utf8'));
+      const defs: Record<string, Schema> = raw.definitions ?? raw;
+      const targets = version === newest ? [`v${version}`, 'master'] : [`v${version}`];
+      for (const [name, def] of Object.entries(defs)) {
+        const gvks: Gvk[] = def['x-kubernetes-group-version-kind'] ?? [];
+        // A definition shared by several GVKs (DeleteOptions, WatchEvent) is only a kind of its own group.
+        const own = gvks.filter((g) => gvks.length === 1 || name.includes(`.${g.version}.`));
+        for (const gvk of own) {
+          const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+          const file = `${kindFileName(gvk.kind, apiVersion)}.json`;
+          for (const strict of [true, false]) {
+            const schema = standalone(defs, name, strict);
+            for (const t of targets) {
+              writeJson(join(tmp, `${t}-standalone${strict ? '-strict' : ''}`, file), schema);
+              files++;
+            }
+          }
+          kinds++;
+        }
+      }
+    }
+    for (const group of listDirs(join(source, 'crds'))) {
+      for (const f of readdirSync(join(source, 'crds', group)).sort()) {
+        if (!f.endsWith('.json')) continue;
+        const raw = JSON.parse(readFileSync(join(source, 'crds', group, f), 'utf8'));
+        writeJson(join(tmp, group, f), transform(raw, true, () => {
+          throw new Error(`${join(source, 'crds', group, f)}: $ref is not supported in CRD schemas`);
+        }));
+        files++;
+        crds++;
+      }
+    }
+    writeJson(join(tmp, '.gitops-schemas.json'), { format: SCHEMA_FORMAT_VERSION, source, versions, fingerprint: sourceFingerprint(source) });
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(dirname(out), { recursive: true });
+    renameSync(tmp, out);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return { out, versions, kinds, crds, files };
+}
+
+/** A cheap fingerprint of a source folder: names, sizes and mtimes of its JSON files. */
+function sourceFingerprint(source: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.json')) {
+        const st = statSync(p);
+        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(source);
+  return h.digest('hex');
+}
+
+/** True when `dir` holds a generated layout that is current for `source`. */
+export function isSchemaDirCurrent(dir: string, source = defaultSchemaSource()): boolean {
+  const marker = join(dir, '.gitops-schemas.json');
+  if (!existsSync(marker)) return false;
+  try {
+    const m = JSON.parse(readFileSync(marker, 'utf8'));
+    if (m.format !== SCHEMA_FORMAT_VERSION) return false;
+    if (!existsSync(source)) return true; // no source to compare with: use what is there
+    return m.source === resolve(source) && m.fingerprint === sourceFingerprint(source) &&
+      sourceVersions(source).every((v) => m.versions.includes(v));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The generated kubeconform-layout folder, generating it from `../shared/schemas` (or `$GITOPS_SCHEMAS_SRC`)
+ * when it is missing or stale. Safe to call from concurrent processes: generation renames into place.
+ */
+export function ensureSchemaDir(options: { source?: string; out?: string } = {}): string {
+  const out = resolve(options.out ?? defaultSchemaDir());
+  const source = resolve(options.source ?? defaultSchemaSource());
+  if (isSchemaDirCurrent(out, source)) return out;
+  if (!existsSync(source)) {
+    if (existsSync(join(out, '.gitops-schemas.json'))) return out;
+    throw new ValidationConfigError(
+      `no generated schemas in ${out} and no schema source at ${source}: set $GITOPS_SCHEMAS_SRC to a folder with kubernetes/v<ver>/_definitions.json, or run npm run schemas -- -source <dir>`,
+    );
+  }
+  try {
+    generateSchemas({ source, out });
+  } catch (err) {
+    // A concurrent generation may have won the rename race.
+    if (!isSchemaDirCurrent(out, source)) throw err;
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+/**
+ * mini-xdr per environment. `defaults` is production-shaped and holds every seed figure; the
+ * environments only say where they run and what they change.
+ *
+ * Cluster choices: prod is the seeds' `mini-xdr-cluster` (EKS 1.31, us-east-1). dev is a separate
+ * EKS cluster of the same version in the same account. mini-corp is the isolated on-prem lab cluster
+ * `mini-corp-lab` (1.30) that Mini-XDR monitors: no ALB/EFS/EBS/Secrets Manager/IRSA, private CIDRs,
+ * images mirrored to registry.mini-corp.internal. Server URLs of EKS are placeholders in EKS form.
+ */
+import { platformOf, type DeepPartial } from '@gitops/render';
+import type { EnvironmentName } from '@gitops/environments';
+import type { Values } from './values';
+
+const ECR = '116912495274.dkr.ecr.us-east-1.amazonaws.com';
+/** Seed 001: current version v1.1.8 (seed 000 stabilised v1.0.1). */
+export const APP_VERSION = 'v1.1.8';
+
+export const defaults: Values = {
+  namespace: 'mini-xdr',
+  cluster: {
+    name: 'mini-xdr-cluster',
+    server: 'https://4f1c2a9e7b3d5c8e0a6b2d4f1e3c5a7b.gr7.us-east-1.eks.amazonaws.com',
+    kubernetesVersion: '1.31.0',
+    region: 'us-east-1',
+  },
+  platform: platformOf('prod'),
+  backend: {
+    image: { repository: `${ECR}/mini-xdr-backend`, tag: APP_VERSION, platform: 'amd64' },
+    replicas: 1,
+    // Seed 000: the HPA forced 2 replicas; it may come back with minReplicas 1 once /app/data is RWX.
+    autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 1, cpuUtilization: 70 },
+    resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1500m', memory: '3Gi' } },
+    maxStartupSeconds: 150,
+    tmpSize: '1Gi',
+    storage: {
+      models: { size: '5Gi', accessMode: 'ReadWriteMany' },
+      data: { size: '10Gi', accessMode: 'ReadWriteOnce' },
+    },
+  },
+  frontend: {
+    image: { repository: `${ECR}/mini-xdr-frontend`, tag: APP_VERSION, platform: 'amd64' },
+    // Seed 000 shows 2 frontend pods at ~62 Mi each; requests leave 2x headroom.
+    replicas: 2,
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  },
+  migration: { enabled: true },
+  database: { remoteKey: 'mini-xdr/database', property: 'url' },
+  secretStore: {
+    name: 'mini-xdr-secrets',
+    awsRegion: 'us-east-1',
+    // Seed 003's lesson: the store authenticates as the operator's IRSA ServiceAccount.
+    serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
+    vault: { server: 'https://vault.mini-corp.internal:8200', path: 'secret', role: 'mini-xdr' },
+  },
+  ingress: {
+    host: 'xdr.example.com',
+    // Analyst office egress ranges (documentation ranges until the real ones are filled in).
+    allowedCidrs: ['203.0.113.0/24', '198.51.100.0/24'],
+    groupName: 'mini-xdr',
+    tls: { enabled: true, certificateArn: 'arn:aws:acm:us-east-1:116912495274:certificate/0b5e6f2a-3c4d-4e8f-9a1b-2c3d4e5f6a7b' },
+  },
+  network: { vpcCidr: '10.0.0.0/16', databaseCidr: '10.0.0.0/16' },
+};
+
+export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
+  dev: {
+    cluster: {
+      name: 'mini-xdr-dev',
+      server: 'https://9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.gr7.us-east-1.eks.amazonaws.com',
+    },
+    platform: platformOf('dev'),
+    ingress: { host: 'dev.xdr.example.com', tls: { enabled: false } },
+  },
+  prod: {
+    platform: platformOf('prod'),
+  },
+  'mini-corp': {
+    cluster: {
+      name: 'mini-corp-lab',
+      server: 'https://mini-corp-lab.mini-corp.internal:6443',
+      kubernetesVersion: '1.30.0',
+      region: 'mini-corp-dc1',
+    },
+    platform: platformOf('mini-corp'),
+    backend: { image: { repository: 'registry.mini-corp.internal/mini-xdr/mini-xdr-backend' } },
+    frontend: { image: { repository: 'registry.mini-corp.internal/mini-xdr/mini-xdr-frontend' } },
+    database: { remoteKey: 'mini-xdr/database' },
+    ingress: { host: 'xdr.mini-corp.internal', allowedCidrs: ['10.100.0.0/16'], tls: { enabled: false } },
+    network: { vpcCidr: '10.100.0.0/16', databaseCidr: '10.100.20.0/24' },
+  },
+};

@@ -1,0 +1,235 @@
+/**
+ * Mini-XDR (seeds 000-002): FastAPI backend (8000, `/health`, 90 s model loading, EFS models +
+ * EBS data, single replica), Next.js frontend (3000), Alembic migrations before each sync, RDS
+ * credentials from the secret store, IP-restricted ALB (HTTPS in prod); ingress-nginx in mini-corp.
+ */
+import type { Chart } from 'cdk8s';
+import { defineSystem } from '@gitops/render';
+import {
+  AppIngress,
+  ClusterSecretStore,
+  DefaultDenyNetworkPolicy,
+  ExternalSecret,
+  GuardedNamespace,
+  ingressControllerPeer,
+  MigrationJob,
+  NetworkPolicy,
+  PersistentClaim,
+  selectorLabels,
+  systemLabels,
+  WebService,
+  type EnvVar,
+} from '@gitops/platform';
+import { APP_VERSION, defaults, environments } from './environments';
+import { valuesSchema, type Values } from './values';
+
+const SYSTEM = 'mini-xdr';
+export const BACKEND_PORT = 8000;
+export const FRONTEND_PORT = 3000;
+
+export function build(chart: Chart, v: Values): void {
+  const ns = v.namespace;
+  const labels = systemLabels(SYSTEM);
+  const aws = v.platform.provider === 'aws';
+  const constraints = { allowedRegistries: v.platform.allowedRegistries, nodeArch: v.platform.nodeArch };
+
+  new GuardedNamespace(chart, 'Namespace', {
+    name: ns,
+    labels,
+    albReadinessGate: v.platform.ingressController === 'alb',
+    // Backend 1 + frontend 2 + migration job + one surge pod, with room for a rollout.
+    quota: {
+      requestsCpu: '3',
+      requestsMemory: '6Gi',
+      limitsCpu: '8',
+      limitsMemory: '14Gi',
+      pods: 12,
+      persistentVolumeClaims: 4,
+    },
+    limitRange: {
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      defaultLimit: { cpu: '500m', memory: '512Mi' },
+      max: { cpu: '2', memory: '4Gi' },
+    },
+  });
+
+  const store = new ClusterSecretStore(chart, 'SecretStore', {
+    name: v.secretStore.name,
+    labels,
+    backend: aws
+      ? { provider: 'aws-secrets-manager', region: v.secretStore.awsRegion, serviceAccount: v.secretStore.serviceAccount }
+      : { provider: 'vault', ...v.secretStore.vault, serviceAccount: v.secretStore.serviceAccount },
+  });
+  const db = new ExternalSecret(chart, 'Database', {
+    name: `${SYSTEM}-database`,
+    namespace: ns,
+    labels,
+    storeName: store.storeName,
+    data: [{ secretKey: 'DATABASE_URL', remoteKey: v.database.remoteKey, property: v.database.property }],
+  });
+  const dbEnv: EnvVar = { name: 'DATABASE_URL', secret: { name: db.secretName, key: 'DATABASE_URL' } };
+
+  const models = new PersistentClaim(chart, 'Models', {
+    name: `${SYSTEM}-models`,
+    namespace: ns,
+    labels,
+    size: v.backend.storage.models.size,
+    accessMode: v.backend.storage.models.accessMode,
+    storageClasses: v.platform.storageClasses,
+  });
+  const data = new PersistentClaim(chart, 'Data', {
+    name: `${SYSTEM}-data`,
+    namespace: ns,
+    labels,
+    size: v.backend.storage.data.size,
+    accessMode: v.backend.storage.data.accessMode,
+    storageClasses: v.platform.storageClasses,
+  });
+
+  // Seed 000: one worker keeps memory down, /tmp is explicit, logs unbuffered; matplotlib caches in /tmp.
+  const backendEnv: EnvVar[] = [
+    { name: 'UVICORN_WORKERS', value: '1' },
+    { name: 'TMPDIR', value: '/tmp' },
+    { name: 'PYTHONUNBUFFERED', value: '1' },
+    { name: 'MPLCONFIGDIR', value: '/tmp/matplotlib' },
+    dbEnv,
+  ];
+
+  if (v.migration.enabled) {
+    new MigrationJob(chart, 'Migrate', {
+      system: SYSTEM,
+      component: 'migrate',
+      namespace: ns,
+      image: v.backend.image,
+      imageConstraints: constraints,
+      command: ['alembic', 'upgrade', 'head'],
+      env: backendEnv,
+      // Alembic imports the app's models only; a fraction of the backend's footprint.
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+      tmpSizeLimit: '256Mi',
+    });
+  }
+
+  const backend = new WebService(chart, 'Backend', {
+    system: SYSTEM,
+    component: 'backend',
+    namespace: ns,
+    image: v.backend.image,
+    imageConstraints: constraints,
+    port: BACKEND_PORT,
+    health: { path: '/health' },
+    maxStartupSeconds: v.backend.maxStartupSeconds,
+    replicas: v.backend.replicas,
+    autoscaling: v.backend.autoscaling.enabled
+      ? {
+          minReplicas: v.backend.autoscaling.minReplicas,
+          maxReplicas: v.backend.autoscaling.maxReplicas,
+          cpuUtilization: v.backend.autoscaling.cpuUtilization,
+          memoryUtilization: v.backend.autoscaling.memoryUtilization,
+          behavior: {
+            scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }], stabilizationWindowSeconds: 60 },
+            scaleDown: { policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }], stabilizationWindowSeconds: 600 },
+          },
+        }
+      : undefined,
+    resources: v.backend.resources,
+    env: backendEnv,
+    tmpSizeLimit: v.backend.tmpSize,
+    volumes: [
+      { name: 'models', mountPath: '/app/models', claim: models },
+      { name: 'data', mountPath: '/app/data', claim: data },
+    ],
+    preStopDelaySeconds: 15,
+    terminationGracePeriodSeconds: 45,
+  });
+
+  const frontend = new WebService(chart, 'Frontend', {
+    system: SYSTEM,
+    component: 'frontend',
+    namespace: ns,
+    image: v.frontend.image,
+    imageConstraints: constraints,
+    port: FRONTEND_PORT,
+    health: { path: '/' },
+    replicas: v.frontend.replicas,
+    zoneSpread: v.platform.zoneSpread,
+    resources: v.frontend.resources,
+    env: [
+      { name: 'NODE_ENV', value: 'production' },
+      { name: 'NEXT_TELEMETRY_DISABLED', value: '1' },
+      { name: 'HOSTNAME', value: '0.0.0.0' },
+      { name: 'PORT', value: String(FRONTEND_PORT) },
+    ],
+    // Next.js writes its image/fetch cache under .next/cache; the root filesystem stays read-only.
+    volumes: [{ name: 'next-cache', mountPath: '/app/.next/cache', emptyDir: { sizeLimit: '256Mi' } }],
+    preStopDelaySeconds: 15,
+    terminationGracePeriodSeconds: 30,
+    // The ALB target group of the frontend checks `/` (the ingress-wide check is the backend's /health).
+    serviceAnnotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/' },
+  });
+
+  new AppIngress(chart, 'Ingress', {
+    name: `${SYSTEM}-ingress`,
+    namespace: ns,
+    labels,
+    controller: v.platform.ingressController,
+    host: v.ingress.host,
+    routes: [
+      { path: '/api', serviceName: backend.serviceName, servicePort: backend.servicePort },
+      { path: '/health', serviceName: backend.serviceName, servicePort: backend.servicePort },
+      { path: '/', serviceName: frontend.serviceName, servicePort: frontend.servicePort },
+    ],
+    allowedCidrs: v.ingress.allowedCidrs,
+    tls: v.ingress.tls.enabled,
+    alb: {
+      scheme: 'internet-facing',
+      groupName: v.ingress.groupName,
+      healthCheckPath: '/health',
+      certificateArn: v.ingress.tls.certificateArn,
+    },
+  });
+
+  // Default deny, then: ingress controller -> frontend/backend, frontend -> backend,
+  // backend/migration -> database, backend -> HTTPS (AWS APIs, threat-intel feeds).
+  new DefaultDenyNetworkPolicy(chart, 'DefaultDeny', { namespace: ns, labels });
+  const frontendSel = selectorLabels({ system: SYSTEM, component: 'frontend' });
+  const backendSel = selectorLabels({ system: SYSTEM, component: 'backend' });
+  new NetworkPolicy(chart, 'FrontendPolicy', {
+    name: `${SYSTEM}-frontend`,
+    namespace: ns,
+    labels,
+    podSelector: frontendSel,
+    ingress: [ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [FRONTEND_PORT])],
+    egress: [{ pods: backendSel, ports: [BACKEND_PORT] }],
+  });
+  new NetworkPolicy(chart, 'BackendPolicy', {
+    name: `${SYSTEM}-backend`,
+    namespace: ns,
+    labels,
+    podSelector: backendSel,
+    ingress: [ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [BACKEND_PORT]), { pods: frontendSel, ports: [BACKEND_PORT] }],
+    egress: [
+      { cidr: v.network.databaseCidr, ports: [5432] },
+      { cidr: '0.0.0.0/0', ports: [443] },
+    ],
+  });
+  new NetworkPolicy(chart, 'MigratePolicy', {
+    name: `${SYSTEM}-migrate`,
+    namespace: ns,
+    labels,
+    podSelector: selectorLabels({ system: SYSTEM, component: 'migrate' }),
+    egress: [{ cidr: v.network.databaseCidr, ports: [5432] }],
+  });
+}
+
+export default defineSystem<Values>({
+  name: SYSTEM,
+  description: 'Mini-XDR: FastAPI detection backend with ML models and Next.js console (seeds 000-002)',
+  chartVersion: '0.1.0',
+  appVersion: APP_VERSION,
+  schema: valuesSchema,
+  defaults,
+  environments,
+  argoSource: 'helm',
+  build,
+});

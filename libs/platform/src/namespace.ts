@@ -1,0 +1,107 @@
+/**
+ * Namespace guardrails: Pod Security Standards `restricted` labels, the ALB pod readiness-gate
+ * label (so rollouts wait for targets to be healthy), a ResourceQuota and a LimitRange.
+ */
+import { Construct } from 'constructs';
+import { assertDnsLabel, kubeObject, parseQuantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+
+export const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
+
+/** Namespace-wide totals. */
+export interface QuotaProps {
+  readonly requestsCpu: string;
+  readonly requestsMemory: string;
+  readonly limitsCpu: string;
+  readonly limitsMemory: string;
+  /** @default none */
+  readonly pods?: number;
+  /** @default none */
+  readonly persistentVolumeClaims?: number;
+  /** @default none */
+  readonly requestsStorage?: string;
+}
+
+/** Per-container defaults and bounds (defaults only apply to containers the platform did not size). */
+export interface LimitRangeProps {
+  readonly defaultRequest: { readonly cpu: string; readonly memory: string };
+  readonly defaultLimit: { readonly cpu: string; readonly memory: string };
+  readonly max: { readonly cpu: string; readonly memory: string };
+}
+
+export interface GuardedNamespaceProps {
+  readonly name: string;
+  readonly labels?: Record<string, string>;
+  /** Label the namespace for ALB pod readiness gates (needed by target-type ip). @default false */
+  readonly albReadinessGate?: boolean;
+  /** PSS level enforced. @default 'restricted' */
+  readonly podSecurity?: 'restricted' | 'baseline';
+  readonly quota: QuotaProps;
+  readonly limitRange: LimitRangeProps;
+}
+
+/** A Namespace with PSS labels, ResourceQuota and LimitRange. */
+export class GuardedNamespace extends Construct {
+  readonly namespaceName: string;
+  constructor(scope: Construct, id: string, props: GuardedNamespaceProps) {
+    super(scope, id);
+    const path = this.node.path;
+    assertDnsLabel(path, 'name', props.name);
+    this.namespaceName = props.name;
+    const level = props.podSecurity ?? 'restricted';
+    const labels: Record<string, string> = {
+      ...props.labels,
+      'kubernetes.io/metadata.name': props.name,
+      'pod-security.kubernetes.io/enforce': level,
+      'pod-security.kubernetes.io/audit': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    };
+    if (props.albReadinessGate) labels[READINESS_GATE_LABEL] = 'enabled';
+    kubeObject(this, 'Namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      name: props.name,
+      clusterScoped: true,
+      labels,
+      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace },
+    });
+    const q = props.quota;
+    const hard: Record<string, string> = {
+      'requests.cpu': q.requestsCpu,
+      'requests.memory': q.requestsMemory,
+      'limits.cpu': q.limitsCpu,
+      'limits.memory': q.limitsMemory,
+    };
+    if (q.pods !== undefined) hard.pods = String(q.pods);
+    if (q.persistentVolumeClaims !== undefined) hard.persistentvolumeclaims = String(q.persistentVolumeClaims);
+    if (q.requestsStorage !== undefined) hard['requests.storage'] = q.requestsStorage;
+    for (const [k, v] of Object.entries(hard)) parseQuantity(path, `quota.${k}`, v);
+    const common = { namespace: props.name, labels: props.labels, annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails } };
+    kubeObject(this, 'Quota', { ...common, apiVersion: 'v1', kind: 'ResourceQuota', name: `${props.name}-quota`, body: { spec: { hard } } });
+    const lr = props.limitRange;
+    for (const [k, v] of Object.entries({ ...prefix('defaultRequest', lr.defaultRequest), ...prefix('default', lr.defaultLimit), ...prefix('max', lr.max) })) {
+      parseQuantity(path, `limitRange.${k}`, v);
+    }
+    kubeObject(this, 'LimitRange', {
+      ...common,
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      name: `${props.name}-limits`,
+      body: {
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              defaultRequest: { ...lr.defaultRequest },
+              default: { ...lr.defaultLimit },
+              max: { ...lr.max },
+            },
+          ],
+        },
+      },
+    });
+  }
+}
+
+function prefix(p: string, o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${p}.${k}`, v]));
+}

@@ -4,3 +4,11 @@
  */
 export * from './system';
 export * from './registry';
+export * from './hooks';
+export * from './values-index';
+export * from './template-inference';
+export * from './emit-chart';
+export * from './emit-overlay';
+export * from './pipeline';
+export * from './parity';
+export * from './outputs';

@@ -47,3 +47,14 @@ export const autoscalingValuesSchema = z
 export function inAllowedRegistry(repository: string, allowed: readonly string[]): boolean {
   return allowed.some((r) => repository === r || repository.startsWith(r.replace(/\/$/, '') + '/'));
 }
+
+/** Namespace ResourceQuota totals. */
+export const quotaValuesSchema = z
+  .object({
+    requestsCpu: quantitySchema.describe('Sum of CPU requests'),
+    requestsMemory: quantitySchema.describe('Sum of memory requests'),
+    limitsCpu: quantitySchema.describe('Sum of CPU limits'),
+    limitsMemory: quantitySchema.describe('Sum of memory limits'),
+    pods: z.number().int().min(1).describe('Maximum pods'),
+  })
+  .strict();

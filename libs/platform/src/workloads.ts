@@ -398,6 +398,8 @@ export interface WebServiceProps extends PodProps, ScalableProps, ProbeProps {
    * @default 30
    */
   readonly terminationGracePeriodSeconds?: number;
+  /** A second container/Service port named `metrics` (Prometheus). @default none */
+  readonly metricsPort?: number;
   /** Extra Service annotations, e.g. a per-target-group `alb.ingress.kubernetes.io/healthcheck-path`. @default none */
   readonly serviceAnnotations?: Record<string, string>;
 }
@@ -425,11 +427,17 @@ export class WebService extends LongRunning {
       throw new ConfigError(`${path}: terminationGracePeriodSeconds (${grace}) must exceed preStopDelaySeconds (${preStop}) or the pod is killed while the load balancer still sends traffic`);
     }
     const s = scaleInfo(path, props, 2);
+    const ports = [{ name: 'http', containerPort: props.port }];
+    if (props.metricsPort !== undefined) {
+      assertUnprivilegedPort(path, 'metricsPort', props.metricsPort);
+      if (props.metricsPort === props.port) throw new ConfigError(`${path}: metricsPort must differ from port (${props.port})`);
+      ports.push({ name: 'metrics', containerPort: props.metricsPort });
+    }
     this.emitDeployment(
       props,
       s,
       {
-        ports: [{ name: 'http', containerPort: props.port }],
+        ports,
         probes: renderProbes(path, props, 'http'),
         lifecycle: preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
         terminationGracePeriodSeconds: grace,
@@ -448,7 +456,10 @@ export class WebService extends LongRunning {
         spec: {
           type: 'ClusterIP',
           selector: { ...this.selector },
-          ports: [{ name: 'http', port: this.servicePort, targetPort: 'http', protocol: 'TCP' }],
+          ports: [
+            { name: 'http', port: this.servicePort, targetPort: 'http', protocol: 'TCP' },
+            ...(props.metricsPort !== undefined ? [{ name: 'metrics', port: props.metricsPort, targetPort: 'metrics', protocol: 'TCP' }] : []),
+          ],
         },
       },
     });

@@ -1,0 +1,29 @@
+/**
+ * PR diff previews of rendered manifests: render base and head exactly as Argo CD does and compare
+ * them object by object. The core (`diffManifests`, the formatters) is pure; git and rendering IO live in
+ * `runPreview` (preview.ts).
+ */
+export * from './types';
+export { diffManifests, countChanges, normalizeObject, maskSecretValue, toSortedYaml, unifiedDiff, changedPaths, renameSimilarity } from './diff-manifests';
+export { assessRisks, cidrWithin, widenedCidrs, podSpecOf, SYNC_ANNOTATIONS, CIDR_ANNOTATIONS } from './risk';
+export {
+  DEFAULT_IGNORE,
+  DEFAULT_SENSITIVE,
+  CONFIG_FILE,
+  DiffConfigError,
+  loadConfig,
+  resolveConfig,
+  defaultDiffOptions,
+  type DiffConfigFile,
+  type DiffOptions,
+  type ResolvedConfig,
+} from './config';
+export { compileRule, compileRules, parsePath, matchesPath, formatPath, removePaths, maskPaths, PathSyntaxError, type PathRule, type PathRuleInput } from './paths';
+export { formatMarkdown, partMarker, GITHUB_COMMENT_LIMIT, type MarkdownOptions } from './format-markdown';
+export { formatJson } from './format-json';
+export { formatText, type TextOptions } from './format-text';
+export { classifyFile, isDocFile, selectChanged, type FileReach, type SelectInputs } from './select';
+export { runPreview, exitCodeOf, RENDER_PATHS, type PreviewOptions } from './preview';
+export { DiffUserError } from './git';
+export { nxAffectedProjects, nxAnalyzesSources } from './nx';
+export { benchmarkPreview, type BenchmarkResult } from './bench';

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/** The nx CLI script: the workspace's own install, else the one next to this library. */
+export function nxScript(repoDir: string): string | undefined {
+  const local = join(repoDir, 'node_modules', 'nx', 'bin', 'nx.js');
+  if (existsSync(local)) return local;
+  try {
+    return join(dirname(createRequire(__filename).resolve('nx/package.json')), 'bin', 'nx.js');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether Nx analyses TypeScript imports in this workspace (same rule as Nx's js plugin). */
+export function nxAnalyzesSources(repoDir: string): boolean {
+  try {
+    const nxJson = JSON.parse(readFileSync(join(repoDir, 'nx.json'), 'utf8'));
+    const cfg = nxJson?.pluginsConfig?.['@nx/js'];
+    if (cfg) return cfg.analyzeSourceFiles !== false;
+    const pkg = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8'));
+    const deps = { ...pkg.dependencies, ...pkg.devDependencies };
+    return ['@nx/workspace', '@nx/js', '@nx/node', '@nx/next', '@nx/react', '@nx/angular', '@nx/web'].some((d) => d in deps);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `nx show projects --affected --files=<files> --json` in `repoDir` (offline: no daemon, no cloud).
+ * Returns an Error (never throws) when Nx is missing, fails, or cannot see library imports.
+ */
+export function nxAffectedProjects(repoDir: string, files: readonly string[], timeoutMs = 60_000): string[] | Error {
+  if (!existsSync(join(repoDir, 'nx.json'))) return new Error('no nx.json in the repository');
+  const script = nxScript(repoDir);
+  if (!script) return new Error('the nx package is not installed');
+  if (files.some((f) => f.startsWith('libs/')) && !nxAnalyzesSources(repoDir)) {
+    return new Error('Nx does not analyse TypeScript imports here: set pluginsConfig["@nx/js"].analyzeSourceFiles to true in nx.json');
+  }
+  try {
+    const out = execFileSync(process.execPath, [script, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'], {
+      cwd: repoDir,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', CI: process.env.CI ?? 'false' },
+      maxBuffer: 64 << 20,
+    });
+    const line = out.trim().split('\n').reverse().find((l) => l.trim().startsWith('['));
+    if (!line) return new Error(`unexpected nx output: ${out.trim().slice(0, 200)}`);
+    const parsed = JSON.parse(line);
+    if (!Array.isArray(parsed)) return new Error('unexpected nx output');
+    return parsed.map(String);
+  } catch (err: any) {
+    const msg = String(err?.stderr || err?.message || err).trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'nx failed';
+    return new Error(`nx show projects --affected failed: ${msg}`);
+  }
+}

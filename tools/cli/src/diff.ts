@@ -1,0 +1,108 @@
+/**
+ * `npm run diff -- --base <ref> [--format markdown|json|text] [--output <file>] [--exit-code]`
+ *
+ * Preview what a change does to the rendered manifests (helm template / kustomize build exactly as Argo CD),
+ * for the applications the change reaches. See docs/diff-preview.md.
+ */
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  DiffConfigError,
+  DiffUserError,
+  exitCodeOf,
+  formatJson,
+  formatMarkdown,
+  formatText,
+  GITHUB_COMMENT_LIMIT,
+  PathSyntaxError,
+  runPreview,
+} from '@gitops/diff';
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing stale `<file>.N` of earlier runs. */
+function writeParts(file: string, parts: readonly string[]): void {
+  const dir = dirname(file);
+  const base = basename(file);
+  if (existsSync(dir)) {
+    for (const f of readdirSync(dir)) {
+      const m = f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1));
+      if (m) rmSync(resolve(dir, f));
+    }
+  }
+  parts.forEach((p, i) => writeFileSync(i === 0 ? file : `${file}.${i + 1}`, p));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('diff')
+    .description('Preview rendered-manifest changes (helm template / kustomize build exactly as Argo CD) between two git refs')
+    .option('--base <ref>', 'base git ref (default: merge base of HEAD and origin/main, else main)')
+    .option('--head <ref>', 'head git ref (default: the working tree, including uncommitted and untracked files)')
+    .addOption(new Option('--format <format>', 'output format (default: text on a TTY, else markdown)').choices(['markdown', 'json', 'text']))
+    .option('--output <file>', 'write to <file> instead of stdout; markdown parts go to <file>, <file>.2, <file>.3, …')
+    .option('--exit-code', 'exit 0 when nothing changes, 2 when something changes, 1 on error')
+    .option('--system <names>', 'only these systems (comma-separated or repeated)', list)
+    .option('--env <names>', 'only these environments (comma-separated or repeated)', list)
+    .option('--all', 'preview every application, not only those the change reaches')
+    .option('--config <file>', 'diff config file (default: .gitops-diff.yaml when present)')
+    .option('--max-chars <n>', 'markdown: maximum characters per part', String(GITHUB_COMMENT_LIMIT))
+    .option('--color', 'force colours in text output')
+    .option('--no-color', 'no colours in text output')
+    .option('--repo <dir>', 'repository folder', process.cwd())
+    .option('--timing', 'print the elapsed time to stderr')
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `diff: ${s.slice(7)}` : s) });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    throw err;
+  }
+  const o = program.opts();
+  const maxChars = Number(o.maxChars);
+  if (!Number.isInteger(maxChars) || maxChars < 2000) throw new DiffUserError(`--max-chars must be an integer ≥ 2000 (got ${o.maxChars})`);
+  const format: 'markdown' | 'json' | 'text' = o.format ?? (process.stdout.isTTY && !o.output ? 'text' : 'markdown');
+
+  const report = await runPreview({
+    repoDir: resolve(o.repo),
+    base: o.base,
+    head: o.head,
+    systems: o.system,
+    environments: o.env,
+    all: !!o.all,
+    configFile: o.config,
+  });
+
+  const color = format === 'text' && !o.output && (o.color ?? (!!process.stdout.isTTY && !process.env.NO_COLOR));
+  if (format === 'markdown') {
+    const parts = formatMarkdown(report, { maxChars });
+    if (o.output) {
+      writeParts(resolve(o.output), parts);
+      process.stderr.write(`diff: wrote ${parts.length} part(s): ${parts.map((_, i) => (i ? `${o.output}.${i + 1}` : o.output)).join(', ')}\n`);
+    } else process.stdout.write(parts.join('\n\n---\n\n'));
+  } else {
+    const text = format === 'json' ? formatJson(report) : formatText(report, { color: o.color === true ? true : color });
+    if (o.output) writeFileSync(resolve(o.output), text);
+    else process.stdout.write(text);
+  }
+  if (o.timing) process.stderr.write(`diff: ${report.apps.length} application(s) previewed in ${report.durationMs} ms\n`);
+  const code = exitCodeOf(report);
+  if (code === 1) {
+    process.stderr.write(`diff: render failed for ${report.apps.filter((a) => a.error).map((a) => a.application).join(', ')}\n`);
+    return 1;
+  }
+  return o.exitCode ? code : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const userError = err instanceof DiffUserError || err instanceof DiffConfigError || err instanceof PathSyntaxError || err?.name === 'ToolchainError';
+    process.stderr.write(`diff: ${userError ? err.message : `unexpected error: ${err?.stack ?? err}`}\n`);
+    process.exit(1);
+  },
+);

@@ -136,7 +136,7 @@ export function inferNode(
   // 2. A string built around a string value, or a list value joined.
   if (values.every((v) => typeof v === 'string')) {
     const strs = values as string[];
-    const interp = interpolate(index, samples, strs, hint);
+    const interp = interpolate(index, samples, strs, hint, ctx, at);
     if (interp) return interp;
   }
 
@@ -216,7 +216,14 @@ function escapePrintf(s: string): string {
   return s.replace(/%/g, '%%');
 }
 
-function interpolate(index: ValuesIndex, samples: readonly number[], strs: readonly string[], hint: readonly string[]): TemplateNode | undefined {
+function interpolate(
+  index: ValuesIndex,
+  samples: readonly number[],
+  strs: readonly string[],
+  hint: readonly string[],
+  ctx: InferenceContext,
+  at: Path,
+): TemplateNode | undefined {
   // Candidate string values that occur in the field in every sample; constant ones stay literal.
   const candidates: { path: Path; vals: string[] }[] = [];
   for (const path of index.scalarPaths(samples)) {
@@ -228,9 +235,24 @@ function interpolate(index: ValuesIndex, samples: readonly number[], strs: reado
   }
   candidates.sort((a, b) => strs[0].indexOf(a.vals[0]) - strs[0].indexOf(b.vals[0]));
   const limited = candidates.slice(0, 8);
+  // Values that are the same everywhere but still feed this field (a shared tag), confirmed by a probe.
+  const constants: { path: Path; vals: string[] }[] = [];
+  if (ctx.probe && limited.length) {
+    for (const path of index.scalarPaths(samples)) {
+      const v = index.valueIn(samples[0], path);
+      if (typeof v !== 'string' || v.length < 2 || !samples.every((si) => index.valueIn(si, path) === v)) continue;
+      if (strs[0].split(v).length !== 2) continue;
+      const changed = `${v}z`;
+      if (probeField(ctx, samples[0], path, changed, at) === strs[0].split(v).join(changed)) constants.push({ path, vals: samples.map(() => v) });
+    }
+  }
   for (let k = 1; k <= Math.min(3, limited.length); k++) {
-    for (const combo of combinations(limited, k)) {
-      const tmpl = fitTemplate(combo, strs);
+    for (const varying of combinations(limited, k)) {
+      const combo = [...varying, ...constants.filter((c) => !varying.some((x) => x.vals[0].includes(c.vals[0]) || c.vals[0].includes(x.vals[0])))].sort(
+        (a, b) => strs[0].indexOf(a.vals[0]) - strs[0].indexOf(b.vals[0]),
+      );
+      const tmpl = fitTemplate(combo, strs) ?? fitTemplate(varying, strs);
+      if (tmpl && !fitTemplate(combo, strs)) combo.splice(0, combo.length, ...varying);
       if (tmpl) {
         const format = tmpl.literals.map(escapePrintf).join('%s');
         return { t: 'expr', expr: `printf ${goString(format)} ${combo.map((c) => valuesRef(c.path)).join(' ')} | toJson`, paths: combo.map((c) => c.path) };

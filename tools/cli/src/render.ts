@@ -1,0 +1,108 @@
+/**
+ * `npm run render`: render every system × environment to charts/ and overlays/, render the Argo CD
+ * objects, and verify the result before anything is written: parity of chart, overlay and synthesis
+ * through the real helm and kustomize, strict schema validation, values schemas and policies.
+ *
+ *   npm run render                       render everything, verify, write
+ *   npm run render -- --check            fail (naming files) if the committed outputs differ from a fresh render
+ *   npm run render -- --system mini-xdr  only that system (Argo CD objects are left alone)
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import {
+  compareWithDisk,
+  existingRoots,
+  loadSystems,
+  recoverInterruptedRender,
+  renderWorkspace,
+  stageFiles,
+  withRenderLock,
+  WORKSPACE_ROOT,
+  writeOutputs,
+  type ArgoCdRenderer,
+} from '@gitops/render';
+import { TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
+import { runMain, UsageError } from './errors';
+import { verifyOutputs } from './verify';
+
+async function loadArgoCdRenderer(): Promise<ArgoCdRenderer | undefined> {
+  try {
+    const mod = await import(join(WORKSPACE_ROOT, 'apps/argocd/src/index.ts'));
+    return mod.renderArgoCdFiles as ArgoCdRenderer | undefined;
+  } catch (err: any) {
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('render')
+    .description('Render every system to Helm charts and Kustomize overlays, verified before writing')
+    .option('--check', 'compare a fresh render with the committed outputs; exit 1 naming the files that differ')
+    .option('--system <names...>', 'render only these systems')
+    .option('--skip-verify', 'write without the parity/validation/policy checks (not for CI)')
+    .option('--toolchain <id>', `helm/kustomize toolchain for verification (${Object.keys(TOOLCHAINS).join(', ')})`, 'v35')
+    .option('-q, --quiet', 'print only problems')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      throw new UsageError(`${err.message.replace(/^error: /, '')} (see npm run render -- --help)`);
+    }
+    throw err;
+  }
+  const o = program.opts<{ check?: boolean; system?: string[]; skipVerify?: boolean; toolchain: string; quiet?: boolean }>();
+  if (!(o.toolchain in TOOLCHAINS)) throw new UsageError(`--toolchain must be one of ${Object.keys(TOOLCHAINS).join(', ')}`);
+  const toolchain = o.toolchain as ToolchainId;
+  const log = (s: string) => !o.quiet && process.stdout.write(`${s}\n`);
+  const ws = WORKSPACE_ROOT;
+  const started = Date.now();
+
+  return withRenderLock(ws, async () => {
+    if (recoverInterruptedRender(ws)) log('recovered the outputs of an interrupted render');
+    const systems = await loadSystems(o.system);
+    const argocd = o.system ? undefined : await loadArgoCdRenderer();
+    const rendered = renderWorkspace(systems, argocd);
+    const roots = o.system ? rendered.roots : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
+    const verify = async (dir: string) => {
+      if (o.skipVerify) return;
+      const report = await verifyOutputs(dir, rendered, toolchain);
+      for (const line of report.lines) log(line);
+      if (report.problems.length) {
+        process.stderr.write(`${report.problems.join('\n')}\n`);
+        throw new VerificationFailed(`${report.problems.length} problem(s) found; nothing was written`);
+      }
+    };
+
+    if (o.check) {
+      mkdirSync(join(ws, 'tmp'), { recursive: true });
+      const dir = mkdtempSync(join(ws, 'tmp', 'check-'));
+      try {
+        stageFiles(dir, rendered.files);
+        await verify(dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const drift = compareWithDisk(ws, rendered.files, roots);
+      if (drift.length) {
+        process.stderr.write(`committed outputs differ from a fresh render (run npm run render and commit):\n${drift.map((d) => `  ${d}`).join('\n')}\n`);
+        return 1;
+      }
+      log(`check: ${rendered.files.size} files match a fresh render (${Date.now() - started} ms)`);
+      return 0;
+    }
+    await writeOutputs(ws, rendered.files, { roots, beforeSwap: verify });
+    log(`rendered ${systems.length} systems, ${rendered.files.size} files into ${roots.join(', ')} (${Date.now() - started} ms)`);
+    return 0;
+  });
+}
+
+class VerificationFailed extends Error {
+  override readonly name = 'ConfigError';
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));

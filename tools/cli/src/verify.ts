@@ -1,0 +1,96 @@
+/**
+ * Verification of a staged render, before it replaces the committed outputs: for every system ×
+ * environment, render the chart with `helm template` and the overlay with `kustomize build` (the real
+ * binaries, as Argo CD runs them), compare both with the synthesis (parity), validate strictly against
+ * the environment's Kubernetes version and CRDs, validate the values files against values.schema.json,
+ * and run the policies. The Argo CD objects are validated too.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkParity, parityTargets, type WorkspaceRender } from '@gitops/render';
+import { kustomizeBuildAsync, type ToolchainId } from '@gitops/toolchain';
+import {
+  createValidator,
+  formatPolicyViolations,
+  policyContextFor,
+  runPolicies,
+  validateChartValues,
+  type ValidationResult,
+  type Validator,
+} from '@gitops/validation';
+
+export interface VerifyReport {
+  /** One line per system × environment. */
+  readonly lines: string[];
+  /** Every problem, one per line, naming source, resource and field. */
+  readonly problems: string[];
+}
+
+function problemsOf(results: readonly ValidationResult[]): string[] {
+  return results
+    .filter((r) => r.status === 'statusInvalid' || r.status === 'statusError')
+    .map((r) => `${r.filename} - ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${r.msg}`);
+}
+
+export async function verifyOutputs(dir: string, rendered: WorkspaceRender, toolchain: ToolchainId): Promise<VerifyReport> {
+  const validators = new Map<string, Validator>();
+  const validatorFor = (version: string) => {
+    let v = validators.get(version);
+    if (!v) validators.set(version, (v = createValidator({ kubernetesVersion: version, strict: true })));
+    return v;
+  };
+  const targets = rendered.systems.flatMap(parityTargets);
+  const lines: string[] = [];
+  const problems: string[] = [];
+  // Two targets at a time: each runs helm and kustomize in parallel, on two cores.
+  const results: Awaited<ReturnType<typeof checkParity>>[] = new Array(targets.length);
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < targets.length) {
+        const i = next++;
+        results[i] = await checkParity(dir, targets[i], toolchain);
+      }
+    }),
+  );
+  targets.forEach((t, i) => {
+    const before = problems.length;
+    let resources = 0;
+    for (const r of results[i]) {
+      const source = r.form === 'helm' ? `charts/${t.system} (values-${t.environment}.yaml)` : `overlays/${t.system}/${t.environment}`;
+      for (const p of r.problems) problems.push(`${source}: parity with the synthesis: ${p}`);
+      const validation = validatorFor(t.kubeVersion).validateObjects(r.objects, source);
+      problems.push(...problemsOf(validation));
+      resources = r.objects.length;
+      if (r.form === 'helm') {
+        problems.push(...problemsOf(validateChartValues(dir, `charts/${t.system}`, [`values-${t.environment}.yaml`])));
+        const violations = runPolicies(r.objects, policyContextFor(t.environment), { source });
+        if (violations.length) problems.push(...formatPolicyViolations(violations).trimEnd().split('\n'));
+      }
+    }
+    const ok = problems.length === before;
+    lines.push(`${ok ? 'ok  ' : 'FAIL'} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`);
+  });
+  const argoDir = join(dir, 'overlays/argocd');
+  if (existsSync(argoDir)) {
+    // What the root app syncs (kustomize build of each environment's folder) and the bootstrap files.
+    const validator = validatorFor(newestVersion(targets.map((t) => t.kubeVersion)));
+    const argo: ValidationResult[] = [];
+    for (const env of readdirSync(argoDir).sort()) {
+      const envDir = join(argoDir, env);
+      if (!existsSync(join(envDir, 'kustomization.yaml'))) continue;
+      argo.push(...validator.validateText(await kustomizeBuildAsync(envDir, toolchain), `overlays/argocd/${env}`));
+      const bootstrap = join(envDir, 'bootstrap');
+      if (existsSync(bootstrap)) argo.push(...validator.validatePaths([bootstrap]));
+    }
+    const argoProblems = problemsOf(argo);
+    problems.push(...argoProblems);
+    lines.push(`${argoProblems.length ? 'FAIL' : 'ok  '} argocd: ${argo.length} objects validated against the Argo CD CRDs`);
+  }
+  return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')) };
+}
+
+function newestVersion(versions: readonly string[]): string {
+  const sorted = [...new Set(versions.filter(Boolean))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  return sorted[sorted.length - 1] ?? '1.31.0';
+}

@@ -1,4 +1,6 @@
 /** kubeconform's `-schema-location` templates, resolved against local folders. */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ValidationConfigError } from './errors';
 import { defaultSchemaDir } from './schemas';
 
@@ -64,6 +66,12 @@ export function parseSchemaLocation(given: string, generatedDir = defaultSchemaD
         `-schema-location ${given}: failed initialising schema location registry: unknown template field ${m[0]} (known: ${FIELDS.map((x) => `{{.${x}}}`).join(', ')})`,
       );
     }
+  }
+  const brace = loc.indexOf('{{');
+  const fixed = brace === -1 ? dirname(loc) : loc.slice(0, brace);
+  const dir = fixed.endsWith('/') ? fixed : dirname(fixed);
+  if (!existsSync(dir)) {
+    throw new ValidationConfigError(`-schema-location ${given}: folder ${dir} does not exist`);
   }
   return { given, template: loc };
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { compileSchemaFile, defaultCompileCacheDir, type CompiledSchema } from './compile';
 import { ValidationConfigError } from './errors';
@@ -182,22 +183,29 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     return out;
   }
 
-  function validateText(text: string, filename: string): ValidationResult[] {
-    const out: ValidationResult[] = [];
+  function validateValue(value: unknown, filename: string, line: number, out: ValidationResult[]): void {
+    const v = value as any;
+    if (v && typeof v === 'object' && v.kind === 'List' && Array.isArray(v.items)) {
+      for (const item of v.items) out.push(validateObject(item, filename, line));
+    } else out.push(validateObject(value, filename, line));
+  }
+
+  /** The slow, precise path (the `yaml` library): error messages for malformed documents. */
+  function validateTextSlow(text: string, filename: string, firstLine: number, out: ValidationResult[]): void {
     const lineStarts = lineIndex(text);
     const docs = parseAllDocuments(text, { uniqueKeys: strict, prettyErrors: false, strict: false });
     const list = Array.isArray(docs) ? docs : [docs];
     for (const doc of list) {
       const offset = doc.range?.[0] ?? 0;
-      const line = lineOf(lineStarts, offset);
+      const line = lineOf(lineStarts, offset) + firstLine - 1;
       if (doc.errors.length) {
         const e = doc.errors[0];
-        const errLine = lineOf(lineStarts, e.pos?.[0] ?? offset);
-        const firstLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+        const errLine = lineOf(lineStarts, e.pos?.[0] ?? offset) + firstLine - 1;
+        const firstMsgLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
         const msg =
           e.code === 'DUPLICATE_KEY'
             ? `error unmarshalling resource: error converting YAML to JSON: yaml: unmarshal errors: line ${errLine}: key ${JSON.stringify(duplicateKeyName(text, e.pos?.[0]))} already set in map`
-            : `error unmarshalling resource: error converting YAML to JSON: yaml: line ${errLine}: ${firstLine}`;
+            : `error unmarshalling resource: error converting YAML to JSON: yaml: line ${errLine}: ${firstMsgLine}`;
         let partial: any;
         try {
           partial = doc.toJS({ maxAliasCount: 100 });
@@ -214,10 +222,26 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
         out.push(result(filename, undefined, 'statusError', `error unmarshalling resource: ${err?.message ?? err}`, [], { line }));
         continue;
       }
-      const v = value as any;
-      if (v && typeof v === 'object' && v.kind === 'List' && Array.isArray(v.items)) {
-        for (const item of v.items) out.push(validateObject(item, filename, line));
-      } else out.push(validateObject(value, filename, line));
+      validateValue(value, filename, line, out);
+    }
+  }
+
+  function validateText(text: string, filename: string): ValidationResult[] {
+    const out: ValidationResult[] = [];
+    const docs = splitDocuments(text);
+    if (!docs) validateTextSlow(text, filename, 1, out);
+    else {
+      for (const d of docs) {
+        let value: unknown;
+        try {
+          // Fast path: js-yaml with the YAML 1.2 core schema (no timestamps), duplicate keys rejected in strict mode.
+          value = loadYaml(d.text, { schema: CORE_SCHEMA, json: !strict });
+        } catch {
+          validateTextSlow(d.text, filename, d.line, out);
+          continue;
+        }
+        validateValue(value, filename, d.line, out);
+      }
     }
     if (!out.length) out.push(result(filename, undefined, 'statusEmpty'));
     return out;
@@ -244,6 +268,37 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     validateText,
     validatePaths,
   };
+}
+
+/**
+ * Split a stream into documents on `---` lines, as kubeconform does; undefined when the stream uses
+ * directives or content on a marker line (the slow path handles those).
+ */
+export function splitDocuments(text: string): { text: string; line: number }[] | undefined {
+  const docs: { text: string; line: number }[] = [];
+  let start = 0;
+  let startLine = 1;
+  let line = 1;
+  let pos = 0;
+  while (pos <= text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    if (text.charCodeAt(pos) === 45 /* - */ && text.startsWith('---', pos)) {
+      const rest = text.slice(pos + 3, nl).trim();
+      if (nl - pos === 3 || text[pos + 3] === ' ' || text[pos + 3] === '\t' || text[pos + 3] === '\r') {
+        if (rest && !rest.startsWith('#')) return undefined;
+        docs.push({ text: text.slice(start, pos), line: startLine });
+        start = nl + 1;
+        startLine = line + 1;
+      }
+    } else if (text.charCodeAt(pos) === 37 /* % */ || (text.startsWith('...', pos) && text.slice(pos + 3, nl).trim() === '')) {
+      return undefined;
+    }
+    pos = nl + 1;
+    line++;
+  }
+  if (start < text.length) docs.push({ text: text.slice(start), line: startLine });
+  return docs;
 }
 
 function duplicateKeyName(text: string, pos: number | undefined): string {

@@ -1,0 +1,47 @@
+/**
+ * kubeconform-compatible schema validation (ajv) and the platform's policy engine.
+ * See libs/validation/README.md.
+ */
+export { ValidationConfigError } from './errors';
+export {
+  defaultSchemaDir,
+  defaultSchemaSource,
+  ensureSchemaDir,
+  generateSchemas,
+  kindFileName,
+  sourceVersions,
+  type GenerateSchemasOptions,
+  type GenerateSchemasReport,
+} from './schemas';
+export { KUBECONFORM_DEFAULT_LOCATION, CRD_SUFFIX, defaultSchemaLocations, parseSchemaLocation, renderTemplate, templateData } from './registry';
+export {
+  createValidator,
+  expandPaths,
+  groupVersionKind,
+  type ResultStatus,
+  type ValidationResult,
+  type Validator,
+  type ValidatorOptions,
+} from './validator';
+export type { SchemaViolation } from './messages';
+export { exitCode, formatResults, resourceId, summarize, summaryLine, OUTPUT_FORMATS, type FormatOptions, type OutputFormat, type Summary } from './output';
+export { mergeHelmValues, validateValues } from './values';
+export {
+  EXEMPT_ANNOTATION,
+  EXEMPT_REASON_ANNOTATION,
+  EXEMPTION_RULE,
+  POLICY_RULES,
+  PUBLIC_ANNOTATION,
+  READINESS_GATE_LABEL,
+  STARTUP_SECONDS_ANNOTATION,
+  formatPolicyViolations,
+  parseImage,
+  runPolicies,
+  type PolicyContext,
+  type PolicyRule,
+  type PolicyViolation,
+  type RunPoliciesOptions,
+} from './policy';
+export { policyContextFor, sourceName, validateChartValues, validateWorkspace, type WorkspaceOptions, type WorkspaceReport } from './workspace';
+export { benchmarkValidation, generateBenchCorpus, type BenchmarkResult } from './bench';
+export { parseGoFlags, runSchemasCli, runValidateCli, usage, VALIDATE_FLAGS } from './cli';

@@ -152,14 +152,14 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     labels,
     service: `${SYSTEM}-backend`,
-    metrics: { selector: `namespace="${ns}",service="${SYSTEM}-backend"` },
+    metrics: { selector: `service="${SYSTEM}-backend"` },
     objectives: {
       availability: { target: v.slo.availability, windowDays: v.slo.windowDays },
       latencyP95Seconds: v.slo.latencyP95Seconds,
       maxErrorRate: v.slo.maxErrorRate,
       // Application pool gauges (SQLAlchemy pool exported by the backend).
       dbSaturation: {
-        expr: `sum(db_pool_connections_in_use{namespace="${ns}",service="${SYSTEM}-backend"}) / clamp_min(sum(db_pool_connections_max{namespace="${ns}",service="${SYSTEM}-backend"}), 1)`,
+        expr: `sum(db_pool_connections_in_use{service="${SYSTEM}-backend"}) / clamp_min(sum(db_pool_connections_max{service="${SYSTEM}-backend"}), 1)`,
         max: v.slo.maxDbSaturation,
       },
     },

@@ -39,7 +39,6 @@ export class ServiceMonitor extends Construct {
       body: {
         spec: {
           selector: { matchLabels: { ...props.selector } },
-          namespaceSelector: { matchNames: [props.namespace] },
           endpoints: [{ port: props.port, path: props.path ?? '/metrics', interval }],
         },
       },

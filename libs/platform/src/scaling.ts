@@ -154,7 +154,7 @@ export interface RedisQueueScalingOptions extends ReplicaBounds {
   readonly listLength: number;
   /** Secret holding the Redis connection (`address` host:port, optionally `password`), e.g. from an ExternalSecret. */
   readonly connectionSecret: { readonly name: string; readonly addressKey: string; readonly passwordKey?: string };
-  /** Connect with TLS (ElastiCache in-transit encryption). @default false */
+  /** Connect with TLS (ElastiCache in-transit encryption). @default true */
   readonly enableTLS?: boolean;
   /** HPA behaviour KEDA applies. */
   readonly behavior: ScalingBehavior;
@@ -213,7 +213,7 @@ export class RedisQueueScaledObject extends Construct {
               metadata: {
                 listName: props.listName,
                 listLength: String(props.listLength),
-                enableTLS: props.enableTLS ? 'true' : 'false',
+                enableTLS: props.enableTLS ?? true ? 'true' : 'false',
               },
               authenticationRef: { name: `${props.name}-redis` },
             },

@@ -71,7 +71,11 @@ export function renderResources(path: string, r: ResourceRequirements | undefine
 /** An environment variable: a literal, or a key of a Secret (e.g. from an ExternalSecret). */
 export type EnvVar =
   | { readonly name: string; readonly value: string }
-  | { readonly name: string; readonly secret: { readonly name: string; readonly key: string } };
+  | {
+      readonly name: string;
+      /** `optional`: the variable stays unset when the Secret is absent (e.g. provider-specific credentials). */
+      readonly secret: { readonly name: string; readonly key: string; readonly optional?: boolean };
+    };
 
 /** A volume mounted into the container. */
 export type WorkloadVolume =
@@ -132,7 +136,7 @@ export interface PodProps {
 
 function renderEnv(env: readonly EnvVar[] | undefined) {
   return (env ?? []).map((e) =>
-    'value' in e ? { name: e.name, value: e.value } : { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.name, key: e.secret.key } } },
+    'value' in e ? { name: e.name, value: e.value } : { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.name, key: e.secret.key, ...(e.secret.optional ? { optional: true } : {}) } } },
   );
 }
 

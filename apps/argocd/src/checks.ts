@@ -53,7 +53,8 @@ export interface ArgoRepository {
 
 function readObjects(repoDir: string, rel: string): K8sObject[] {
   const file = join(repoDir, rel);
-  if (!existsSync(file)) throw new Error(`${rel} is missing: run \`npm run render\` to emit the Argo CD files`);
+  if (!existsSync(file))
+    throw new Error(`${rel} is missing: run \`npm run render\` to emit the Argo CD files`);
   return parseManifests(readFileSync(file, 'utf8'), rel);
 }
 
@@ -90,7 +91,10 @@ export function readArgoEnvironments(repoDir: string): ArgoEnvironmentFiles[] {
 
 /** The systems the repository ships, from its chart and overlay folders. */
 export function shippedSystems(repoDir: string): string[] {
-  const names = new Set([...listDirs(join(repoDir, 'charts')), ...listDirs(join(repoDir, 'overlays')).filter((n) => n !== 'argocd')]);
+  const names = new Set([
+    ...listDirs(join(repoDir, 'charts')),
+    ...listDirs(join(repoDir, 'overlays')).filter((n) => n !== 'argocd'),
+  ]);
   return [...names].sort();
 }
 
@@ -102,14 +106,19 @@ export function loadArgoRepository(repoDir: string): ArgoRepository {
   const renderErrors: string[] = [];
   for (const source of sources) {
     const env = envs.find((e) => source.definedIn.startsWith(`${e.dir}/`));
-    const app = env?.applications.find((a) => a.metadata.name === source.application) ??
-      envs.flatMap((e) => [...e.applications, ...e.bootstrap]).find((a) => a.metadata.name === source.application)!;
+    const app =
+      env?.applications.find((a) => a.metadata.name === source.application) ??
+      envs
+        .flatMap((e) => [...e.applications, ...e.bootstrap])
+        .find((a) => a.metadata.name === source.application)!;
     const project = env?.appProjects.find((p) => p.metadata.name === app.spec.project);
     let objects: K8sObject[] | undefined;
     try {
       objects = parseManifests(renderArgoSource(repoDir, source), `${source.application} (${source.path})`);
     } catch (err) {
-      renderErrors.push(`${source.application}: ${source.form} render of ${source.path} failed: ${(err as Error).message}`);
+      renderErrors.push(
+        `${source.application}: ${source.form} render of ${source.path} failed: ${(err as Error).message}`,
+      );
     }
     rendered.push({ source, app, project, objects });
   }
@@ -121,13 +130,19 @@ export function loadArgoRepository(repoDir: string): ArgoRepository {
 
 /** Argo CD matches project fields with globs (`*` any run of characters, `?` one character). */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
 
 function matchesGroupKind(list: any[] | undefined, group: string, kind: string, name?: string): boolean {
   return (list ?? []).some(
-    (e) => globMatch(e.group ?? '', group) && globMatch(e.kind ?? '', kind) && (!e.name || (name !== undefined && globMatch(e.name, name))),
+    (e) =>
+      globMatch(e.group ?? '', group) &&
+      globMatch(e.kind ?? '', kind) &&
+      (!e.name || (name !== undefined && globMatch(e.name, name))),
   );
 }
 
@@ -140,16 +155,27 @@ export function projectPermits(project: K8sObject, o: K8sObject): boolean {
   const { group, kind } = groupKindOf(o);
   const s = project.spec ?? {};
   if (isClusterScoped({ group, kind })) {
-    return matchesGroupKind(s.clusterResourceWhitelist, group, kind, o.metadata.name) && !matchesGroupKind(s.clusterResourceBlacklist, group, kind, o.metadata.name);
+    return (
+      matchesGroupKind(s.clusterResourceWhitelist, group, kind, o.metadata.name) &&
+      !matchesGroupKind(s.clusterResourceBlacklist, group, kind, o.metadata.name)
+    );
   }
   const white = s.namespaceResourceWhitelist ?? [];
-  return (white.length === 0 || matchesGroupKind(white, group, kind)) && !matchesGroupKind(s.namespaceResourceBlacklist, group, kind);
+  return (
+    (white.length === 0 || matchesGroupKind(white, group, kind)) &&
+    !matchesGroupKind(s.namespaceResourceBlacklist, group, kind)
+  );
 }
 
-export function projectPermitsDestination(project: K8sObject, dest: { server?: string; namespace?: string; name?: string }): boolean {
+export function projectPermitsDestination(
+  project: K8sObject,
+  dest: { server?: string; namespace?: string; name?: string },
+): boolean {
   return (project.spec?.destinations ?? []).some(
     (d: any) =>
-      (d.server ? dest.server !== undefined && globMatch(d.server, dest.server) : d.name && dest.name !== undefined && globMatch(d.name, dest.name)) &&
+      (d.server
+        ? dest.server !== undefined && globMatch(d.server, dest.server)
+        : d.name && dest.name !== undefined && globMatch(d.name, dest.name)) &&
       globMatch(d.namespace ?? '', dest.namespace ?? ''),
   );
 }
@@ -163,7 +189,19 @@ export function projectPermitsRepo(project: K8sObject, repoURL: string): boolean
 
 export const ARGO_HOOKS = ['PreSync', 'Sync', 'Skip', 'PostSync', 'SyncFail', 'PreDelete', 'PostDelete'];
 export const ARGO_HOOK_DELETE_POLICIES = ['HookSucceeded', 'HookFailed', 'BeforeHookCreation'];
-export const HELM_HOOKS = ['pre-install', 'post-install', 'pre-delete', 'post-delete', 'pre-upgrade', 'post-upgrade', 'pre-rollback', 'post-rollback', 'test', 'test-success', 'test-failure'];
+export const HELM_HOOKS = [
+  'pre-install',
+  'post-install',
+  'pre-delete',
+  'post-delete',
+  'pre-upgrade',
+  'post-upgrade',
+  'pre-rollback',
+  'post-rollback',
+  'test',
+  'test-success',
+  'test-failure',
+];
 export const HELM_HOOK_DELETE_POLICIES = ['before-hook-creation', 'hook-succeeded', 'hook-failed'];
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
@@ -178,7 +216,9 @@ export function isHook(o: K8sObject): boolean {
 /** The wave Argo CD gives an object: `sync-wave`, else a Helm hook's `hook-weight`, else 0. */
 export function waveOf(o: K8sObject): number {
   const a = annotationsOf(o);
-  const w = a[ANNOTATIONS.syncWave] ?? (a[ANNOTATIONS.helmHook] !== undefined ? a[ANNOTATIONS.helmHookWeight] : undefined);
+  const w =
+    a[ANNOTATIONS.syncWave] ??
+    (a[ANNOTATIONS.helmHook] !== undefined ? a[ANNOTATIONS.helmHookWeight] : undefined);
   return w === undefined ? 0 : Number(w);
 }
 
@@ -188,7 +228,8 @@ export function annotationProblems(o: K8sObject): string[] {
   const id = objectKey(o);
   const out: string[] = [];
   const intAnn = [ANNOTATIONS.syncWave, ANNOTATIONS.helmHookWeight];
-  for (const k of intAnn) if (a[k] !== undefined && !INTEGER.test(a[k])) out.push(`${id}: ${k} "${a[k]}" is not an integer string`);
+  for (const k of intAnn)
+    if (a[k] !== undefined && !INTEGER.test(a[k])) out.push(`${id}: ${k} "${a[k]}" is not an integer string`);
   const lists: [string, string[]][] = [
     [ANNOTATIONS.hook, ARGO_HOOKS],
     [ANNOTATIONS.hookDeletePolicy, ARGO_HOOK_DELETE_POLICIES],
@@ -198,7 +239,10 @@ export function annotationProblems(o: K8sObject): string[] {
   for (const [k, allowed] of lists) {
     if (a[k] === undefined) continue;
     const bad = listOf(a[k]).filter((v) => !allowed.includes(v));
-    if (bad.length) out.push(`${id}: ${k} has invalid value(s) ${bad.map((b) => `"${b}"`).join(', ')} (allowed: ${allowed.join(', ')})`);
+    if (bad.length)
+      out.push(
+        `${id}: ${k} has invalid value(s) ${bad.map((b) => `"${b}"`).join(', ')} (allowed: ${allowed.join(', ')})`,
+      );
   }
   return out;
 }
@@ -207,7 +251,13 @@ export function annotationProblems(o: K8sObject): string[] {
 export const WAVE_TIERS: readonly { readonly name: string; readonly kinds: readonly string[] }[] = [
   {
     name: 'namespaces, quotas and secret stores',
-    kinds: ['/Namespace', '/ResourceQuota', '/LimitRange', 'external-secrets.io/ClusterSecretStore', 'external-secrets.io/SecretStore'],
+    kinds: [
+      '/Namespace',
+      '/ResourceQuota',
+      '/LimitRange',
+      'external-secrets.io/ClusterSecretStore',
+      'external-secrets.io/SecretStore',
+    ],
   },
   { name: 'external secrets', kinds: ['external-secrets.io/ExternalSecret'] },
   { name: 'workloads', kinds: ['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'batch/CronJob'] },
@@ -235,7 +285,8 @@ export function waveOrderProblems(app: string, objects: readonly K8sObject[]): s
   return out;
 }
 
-export const isMigrationJob = (o: K8sObject): boolean => groupOf(o.apiVersion) === 'batch' && o.kind === 'Job' && /migrat/i.test(o.metadata.name ?? '');
+export const isMigrationJob = (o: K8sObject): boolean =>
+  groupOf(o.apiVersion) === 'batch' && o.kind === 'Job' && /migrat/i.test(o.metadata.name ?? '');
 
 /** The migration Job runs before every sync and is recreated each time: PreSync/BeforeHookCreation, or the Helm hooks Argo CD maps to them. */
 export function migrationHookProblems(app: string, form: 'helm' | 'kustomize', job: K8sObject): string[] {
@@ -243,20 +294,27 @@ export function migrationHookProblems(app: string, form: 'helm' | 'kustomize', j
   const id = `${app}: ${objectKey(job)}`;
   const out: string[] = [];
   if (form === 'kustomize') {
-    if (!listOf(a[ANNOTATIONS.hook] ?? '').includes('PreSync')) out.push(`${id}: needs ${ANNOTATIONS.hook}: PreSync (has "${a[ANNOTATIONS.hook] ?? ''}")`);
+    if (!listOf(a[ANNOTATIONS.hook] ?? '').includes('PreSync'))
+      out.push(`${id}: needs ${ANNOTATIONS.hook}: PreSync (has "${a[ANNOTATIONS.hook] ?? ''}")`);
     if (!listOf(a[ANNOTATIONS.hookDeletePolicy] ?? '').includes('BeforeHookCreation')) {
       out.push(`${id}: needs ${ANNOTATIONS.hookDeletePolicy}: BeforeHookCreation so it re-runs every sync`);
     }
   } else {
     const hooks = listOf(a[ANNOTATIONS.helmHook] ?? '');
     if (!hooks.includes('pre-install') || !hooks.includes('pre-upgrade')) {
-      out.push(`${id}: needs ${ANNOTATIONS.helmHook}: pre-install,pre-upgrade (Argo CD runs both as PreSync); has "${a[ANNOTATIONS.helmHook] ?? ''}"`);
+      out.push(
+        `${id}: needs ${ANNOTATIONS.helmHook}: pre-install,pre-upgrade (Argo CD runs both as PreSync); has "${a[ANNOTATIONS.helmHook] ?? ''}"`,
+      );
     }
     if (!listOf(a[ANNOTATIONS.helmHookDeletePolicy] ?? '').includes('before-hook-creation')) {
-      out.push(`${id}: needs ${ANNOTATIONS.helmHookDeletePolicy}: before-hook-creation so it re-runs every sync`);
+      out.push(
+        `${id}: needs ${ANNOTATIONS.helmHookDeletePolicy}: before-hook-creation so it re-runs every sync`,
+      );
     }
     if (a[ANNOTATIONS.hook] !== undefined && !listOf(a[ANNOTATIONS.hook]).includes('PreSync')) {
-      out.push(`${id}: ${ANNOTATIONS.hook} "${a[ANNOTATIONS.hook]}" overrides the Helm hook with another phase`);
+      out.push(
+        `${id}: ${ANNOTATIONS.hook} "${a[ANNOTATIONS.hook]}" overrides the Helm hook with another phase`,
+      );
     }
   }
   return out;
@@ -277,18 +335,35 @@ export function kustomizeInputs(repoDir: string, dir: string, seen = new Set<str
   if (!file) return seen;
   const k = parse(readFileSync(file, 'utf8')) ?? {};
   const refs: string[] = [];
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-  for (const key of ['resources', 'bases', 'components', 'crds', 'patchesStrategicMerge', 'transformers', 'generators', 'configurations']) {
+  const strings = (v: unknown) =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  for (const key of [
+    'resources',
+    'bases',
+    'components',
+    'crds',
+    'patchesStrategicMerge',
+    'transformers',
+    'generators',
+    'configurations',
+  ]) {
     refs.push(...strings(k[key]));
   }
-  for (const p of [...(k.patches ?? []), ...(k.patchesJson6902 ?? [])]) if (typeof p?.path === 'string') refs.push(p.path);
+  for (const p of [...(k.patches ?? []), ...(k.patchesJson6902 ?? [])])
+    if (typeof p?.path === 'string') refs.push(p.path);
   for (const g of [...(k.configMapGenerator ?? []), ...(k.secretGenerator ?? [])]) {
-    for (const f of [...strings(g?.files), ...strings(g?.envs), ...(typeof g?.env === 'string' ? [g.env] : [])]) refs.push(f.includes('=') ? f.split('=')[1] : f);
+    for (const f of [
+      ...strings(g?.files),
+      ...strings(g?.envs),
+      ...(typeof g?.env === 'string' ? [g.env] : []),
+    ])
+      refs.push(f.includes('=') ? f.split('=')[1] : f);
   }
   for (const ref of refs) {
     if (/^[a-z]+:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.includes('?ref=')) continue;
     const target = resolve(abs, ref);
-    if (existsSync(target) && statSync(target).isDirectory()) kustomizeInputs(repoDir, relative(repoDir, target), seen);
+    if (existsSync(target) && statSync(target).isDirectory())
+      kustomizeInputs(repoDir, relative(repoDir, target), seen);
     else seen.add(relative(repoDir, target));
   }
   return seen;
@@ -312,30 +387,43 @@ const within = (path: string, folder: string) => path === folder || path.startsW
 
 export function schemaProblems(repo: ArgoRepository): string[] {
   return repo.envs.flatMap((e) =>
-    [...e.appProjects, ...e.applications, ...e.bootstrap].flatMap((o) => validateArgoObject(o).map((p) => `${e.dir}: ${p}`)),
+    [...e.appProjects, ...e.applications, ...e.bootstrap].flatMap((o) =>
+      validateArgoObject(o).map((p) => `${e.dir}: ${p}`),
+    ),
   );
 }
 
 /** Each system × environment deployed by exactly one Application, in that environment's folder. */
 export function coverageProblems(repo: ArgoRepository): string[] {
   const out: string[] = [];
-  if (repo.systems.length === 0) out.push('no system ships a chart or overlay (charts/<system>, overlays/<system>): nothing is deployed');
+  if (repo.systems.length === 0)
+    out.push('no system ships a chart or overlay (charts/<system>, overlays/<system>): nothing is deployed');
   for (const system of repo.systems) {
     for (const env of ENVIRONMENT_NAMES) {
       const apps = repo.sources.filter((s) => s.system === system && s.environment === env);
       if (apps.length !== 1) {
-        out.push(`${system} × ${env}: deployed by ${apps.length} Applications (${apps.map((a) => `${a.application} in ${a.definedIn}`).join(', ') || 'none'}), expected exactly 1`);
+        out.push(
+          `${system} × ${env}: deployed by ${apps.length} Applications (${apps.map((a) => `${a.application} in ${a.definedIn}`).join(', ') || 'none'}), expected exactly 1`,
+        );
       }
     }
   }
   for (const s of repo.sources) {
-    if (!repo.systems.includes(s.system)) out.push(`${s.application}: system "${s.system}" ships neither charts/${s.system} nor overlays/${s.system}`);
-    if (!(ENVIRONMENT_NAMES as readonly string[]).includes(s.environment)) out.push(`${s.application}: unknown environment "${s.environment}"`);
-    if (!s.definedIn.startsWith(`${ARGOCD_OUTPUT_DIR}/${s.environment}/`)) out.push(`${s.application}: environment ${s.environment} but defined in ${s.definedIn}`);
-    if (s.definedIn.includes('/bootstrap/')) out.push(`${s.application}: system Applications belong in applications.yaml, not in ${s.definedIn}`);
+    if (!repo.systems.includes(s.system))
+      out.push(
+        `${s.application}: system "${s.system}" ships neither charts/${s.system} nor overlays/${s.system}`,
+      );
+    if (!(ENVIRONMENT_NAMES as readonly string[]).includes(s.environment))
+      out.push(`${s.application}: unknown environment "${s.environment}"`);
+    if (!s.definedIn.startsWith(`${ARGOCD_OUTPUT_DIR}/${s.environment}/`))
+      out.push(`${s.application}: environment ${s.environment} but defined in ${s.definedIn}`);
+    if (s.definedIn.includes('/bootstrap/'))
+      out.push(`${s.application}: system Applications belong in applications.yaml, not in ${s.definedIn}`);
   }
   const names = repo.sources.map((s) => s.application);
-  for (const n of new Set(names)) if (names.filter((x) => x === n).length > 1) out.push(`Application name ${n} is used ${names.filter((x) => x === n).length} times`);
+  for (const n of new Set(names))
+    if (names.filter((x) => x === n).length > 1)
+      out.push(`Application name ${n} is used ${names.filter((x) => x === n).length} times`);
   return out;
 }
 
@@ -345,9 +433,12 @@ export function sourceProblems(repo: ArgoRepository): string[] {
   for (const { source: s, app } of repo.rendered) {
     const dir = join(repo.repoDir, s.path);
     if (s.form === 'helm') {
-      if (!existsSync(join(dir, 'Chart.yaml'))) out.push(`${s.application}: ${s.path}/Chart.yaml does not exist`);
-      for (const f of s.valueFiles ?? []) if (!existsSync(join(dir, f))) out.push(`${s.application}: value file ${s.path}/${f} does not exist`);
-      if (!(s.valueFiles ?? []).includes(`values-${s.environment}.yaml`)) out.push(`${s.application}: helm.valueFiles must include values-${s.environment}.yaml`);
+      if (!existsSync(join(dir, 'Chart.yaml')))
+        out.push(`${s.application}: ${s.path}/Chart.yaml does not exist`);
+      for (const f of s.valueFiles ?? [])
+        if (!existsSync(join(dir, f))) out.push(`${s.application}: value file ${s.path}/${f} does not exist`);
+      if (!(s.valueFiles ?? []).includes(`values-${s.environment}.yaml`))
+        out.push(`${s.application}: helm.valueFiles must include values-${s.environment}.yaml`);
     } else if (!KUSTOMIZATION_FILES.some((f) => existsSync(join(dir, f)))) {
       out.push(`${s.application}: ${s.path} has no kustomization.yaml`);
     }
@@ -373,10 +464,14 @@ export function namespaceProblems(repo: ArgoRepository): string[] {
         continue;
       }
       if (!cluster && o.metadata.namespace !== undefined && o.metadata.namespace !== s.namespace) {
-        out.push(`${s.application}: ${objectKey(o)} is in namespace "${o.metadata.namespace}", the destination is "${s.namespace}"`);
+        out.push(
+          `${s.application}: ${objectKey(o)} is in namespace "${o.metadata.namespace}", the destination is "${s.namespace}"`,
+        );
       }
       if (gk.group === '' && gk.kind === 'Namespace' && o.metadata.name !== s.namespace) {
-        out.push(`${s.application}: renders Namespace "${o.metadata.name}", the destination is "${s.namespace}"`);
+        out.push(
+          `${s.application}: renders Namespace "${o.metadata.name}", the destination is "${s.namespace}"`,
+        );
       }
     }
   }
@@ -388,31 +483,61 @@ export function projectProblems(repo: ArgoRepository): string[] {
   const out: string[] = [];
   for (const { source: s, app, project, objects } of repo.rendered) {
     if (!project) {
-      out.push(`${s.application}: AppProject "${app.spec.project}" is not defined in ${ARGOCD_OUTPUT_DIR}/${s.environment}/appprojects.yaml`);
+      out.push(
+        `${s.application}: AppProject "${app.spec.project}" is not defined in ${ARGOCD_OUTPUT_DIR}/${s.environment}/appprojects.yaml`,
+      );
       continue;
     }
     if (app.spec.project === 'default') out.push(`${s.application}: uses the default project`);
-    if (!projectPermitsRepo(project, app.spec.source.repoURL)) out.push(`${s.application}: project ${project.metadata.name} does not permit repo ${app.spec.source.repoURL}`);
+    if (!projectPermitsRepo(project, app.spec.source.repoURL))
+      out.push(
+        `${s.application}: project ${project.metadata.name} does not permit repo ${app.spec.source.repoURL}`,
+      );
     if (!projectPermitsDestination(project, app.spec.destination)) {
-      out.push(`${s.application}: project ${project.metadata.name} does not permit destination ${JSON.stringify(app.spec.destination)}`);
+      out.push(
+        `${s.application}: project ${project.metadata.name} does not permit destination ${JSON.stringify(app.spec.destination)}`,
+      );
     }
     const foreign = (project.spec.destinations ?? []).filter((d: any) => d.namespace !== s.namespace);
-    if (foreign.length) out.push(`${s.application}: project ${project.metadata.name} allows destinations beyond its own: ${JSON.stringify(foreign)}`);
+    if (foreign.length)
+      out.push(
+        `${s.application}: project ${project.metadata.name} allows destinations beyond its own: ${JSON.stringify(foreign)}`,
+      );
     for (const o of objects ?? []) {
       try {
         if (!projectPermits(project, o)) {
-          const scope = isClusterScoped(groupKindOf(o)) ? 'clusterResourceWhitelist' : 'namespaceResourceWhitelist';
-          out.push(`${s.application}: project ${project.metadata.name} does not permit ${objectKey(o)} (add group "${groupOf(o.apiVersion)}" kind "${o.kind}" to ${scope})`);
+          const scope = isClusterScoped(groupKindOf(o))
+            ? 'clusterResourceWhitelist'
+            : 'namespaceResourceWhitelist';
+          out.push(
+            `${s.application}: project ${project.metadata.name} does not permit ${objectKey(o)} (add group "${groupOf(o.apiVersion)}" kind "${o.kind}" to ${scope})`,
+          );
         }
       } catch (err) {
         out.push(`${s.application}: ${(err as Error).message}`);
       }
     }
     // Explicit allow-list: nothing cluster-scoped is allowed that the app does not render.
-    const renderedCluster = new Set((objects ?? []).filter((o) => { try { return isClusterScoped(groupKindOf(o)); } catch { return false; } }).map((o) => `${groupOf(o.apiVersion)}/${o.kind}`));
+    const renderedCluster = new Set(
+      (objects ?? [])
+        .filter((o) => {
+          try {
+            return isClusterScoped(groupKindOf(o));
+          } catch {
+            return false;
+          }
+        })
+        .map((o) => `${groupOf(o.apiVersion)}/${o.kind}`),
+    );
     for (const e of project.spec.clusterResourceWhitelist ?? []) {
-      if (e.group.includes('*') || e.kind.includes('*')) out.push(`${s.application}: project ${project.metadata.name} allows cluster kinds by wildcard ${e.group}/${e.kind}`);
-      else if (objects && !renderedCluster.has(`${e.group}/${e.kind}`)) out.push(`${s.application}: project ${project.metadata.name} allows cluster kind ${e.group}/${e.kind} it does not render`);
+      if (e.group.includes('*') || e.kind.includes('*'))
+        out.push(
+          `${s.application}: project ${project.metadata.name} allows cluster kinds by wildcard ${e.group}/${e.kind}`,
+        );
+      else if (objects && !renderedCluster.has(`${e.group}/${e.kind}`))
+        out.push(
+          `${s.application}: project ${project.metadata.name} allows cluster kind ${e.group}/${e.kind} it does not render`,
+        );
     }
   }
   return out;
@@ -431,12 +556,19 @@ export function hookAndWaveProblems(repo: ArgoRepository): string[] {
       out.push(...migrationHookProblems(s.application, s.form, job));
     }
     if (s.form === 'helm') {
-      for (const o of objects.filter((x) => annotationsOf(x)[ANNOTATIONS.hook] !== undefined && annotationsOf(x)[ANNOTATIONS.helmHook] === undefined)) {
-        out.push(`${s.application}: ${objectKey(o)} is an Argo CD hook in a Helm chart: use helm.sh/hook (Argo CD maps it) so plain helm installs behave the same`);
+      for (const o of objects.filter(
+        (x) =>
+          annotationsOf(x)[ANNOTATIONS.hook] !== undefined &&
+          annotationsOf(x)[ANNOTATIONS.helmHook] === undefined,
+      )) {
+        out.push(
+          `${s.application}: ${objectKey(o)} is an Argo CD hook in a Helm chart: use helm.sh/hook (Argo CD maps it) so plain helm installs behave the same`,
+        );
       }
     }
   }
-  if (repo.rendered.length && migrations === 0) out.push('no migration Job (batch/Job named *migrat*) found in any rendered application');
+  if (repo.rendered.length && migrations === 0)
+    out.push('no migration Job (batch/Job named *migrat*) found in any rendered application');
   return out;
 }
 
@@ -445,24 +577,38 @@ export function autoscalerProblems(repo: ArgoRepository): string[] {
   const out: string[] = [];
   for (const { source: s, app, objects } of repo.rendered) {
     if (!objects) continue;
-    for (const hpa of objects.filter((o) => (groupOf(o.apiVersion) === 'autoscaling' && o.kind === 'HorizontalPodAutoscaler') || (groupOf(o.apiVersion) === 'keda.sh' && o.kind === 'ScaledObject'))) {
+    for (const hpa of objects.filter(
+      (o) =>
+        (groupOf(o.apiVersion) === 'autoscaling' && o.kind === 'HorizontalPodAutoscaler') ||
+        (groupOf(o.apiVersion) === 'keda.sh' && o.kind === 'ScaledObject'),
+    )) {
       const ref = hpa.spec?.scaleTargetRef ?? {};
       const group = groupOf(ref.apiVersion ?? 'apps/v1');
       const kind = ref.kind ?? 'Deployment';
-      const target = objects.find((o) => groupOf(o.apiVersion) === group && o.kind === kind && o.metadata.name === ref.name);
+      const target = objects.find(
+        (o) => groupOf(o.apiVersion) === group && o.kind === kind && o.metadata.name === ref.name,
+      );
       if (!target) {
-        out.push(`${s.application}: ${objectKey(hpa)} scales ${kind} ${ref.name}, which the app does not render`);
+        out.push(
+          `${s.application}: ${objectKey(hpa)} scales ${kind} ${ref.name}, which the app does not render`,
+        );
         continue;
       }
       if (target.spec?.replicas === undefined) continue;
       const ignored = (app.spec.ignoreDifferences ?? []).some(
         (d: any) =>
-          (d.group ?? '') === group && d.kind === kind && (!d.name || d.name === ref.name) && (!d.namespace || d.namespace === s.namespace) &&
-          ((d.jsonPointers ?? []).includes('/spec/replicas') || (d.jqPathExpressions ?? []).includes('.spec.replicas')),
+          (d.group ?? '') === group &&
+          d.kind === kind &&
+          (!d.name || d.name === ref.name) &&
+          (!d.namespace || d.namespace === s.namespace) &&
+          ((d.jsonPointers ?? []).includes('/spec/replicas') ||
+            (d.jqPathExpressions ?? []).includes('.spec.replicas')),
       );
       const respected = (app.spec.syncPolicy?.syncOptions ?? []).includes('RespectIgnoreDifferences=true');
       if (!ignored || !respected) {
-        out.push(`${s.application}: ${objectKey(target)} sets spec.replicas while ${objectKey(hpa)} scales it: omit replicas, or ignoreDifferences /spec/replicas with RespectIgnoreDifferences=true`);
+        out.push(
+          `${s.application}: ${objectKey(target)} sets spec.replicas while ${objectKey(hpa)} scales it: omit replicas, or ignoreDifferences /spec/replicas with RespectIgnoreDifferences=true`,
+        );
       }
     }
   }
@@ -478,16 +624,27 @@ export function generatePathProblems(repo: ArgoRepository): string[] {
       out.push(`${s.application}: no ${ANNOTATIONS.manifestGeneratePaths} annotation`);
       continue;
     }
-    for (const p of paths) if (!existsSync(join(repo.repoDir, p))) out.push(`${s.application}: ${ANNOTATIONS.manifestGeneratePaths} names ${p}, which does not exist`);
+    for (const p of paths)
+      if (!existsSync(join(repo.repoDir, p)))
+        out.push(`${s.application}: ${ANNOTATIONS.manifestGeneratePaths} names ${p}, which does not exist`);
     const inputs =
       s.form === 'helm'
         ? [s.path, ...(s.valueFiles ?? []).map((f) => normalize(join(s.path, f)))]
         : [...kustomizeInputs(repo.repoDir, s.path)];
     for (const input of inputs) {
-      if (!paths.some((p) => within(input, p))) out.push(`${s.application}: reads ${input}, outside its ${ANNOTATIONS.manifestGeneratePaths} (${paths.join(';')})`);
+      if (!paths.some((p) => within(input, p)))
+        out.push(
+          `${s.application}: reads ${input}, outside its ${ANNOTATIONS.manifestGeneratePaths} (${paths.join(';')})`,
+        );
     }
-    if (paths.some((p) => p === '.' || p === '' || p === ARGOCD_OUTPUT_DIR || p === 'charts' || p === 'overlays')) {
-      out.push(`${s.application}: ${ANNOTATIONS.manifestGeneratePaths} covers the whole repository or every system`);
+    if (
+      paths.some(
+        (p) => p === '.' || p === '' || p === ARGOCD_OUTPUT_DIR || p === 'charts' || p === 'overlays',
+      )
+    ) {
+      out.push(
+        `${s.application}: ${ANNOTATIONS.manifestGeneratePaths} covers the whole repository or every system`,
+      );
     }
   }
   return out;
@@ -502,13 +659,18 @@ export function sharedResourceProblems(repo: ArgoRepository): string[] {
       for (const o of objects ?? []) {
         let key = objectKey(o);
         try {
-          if (!isClusterScoped(groupKindOf(o))) key = objectKey({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? s.namespace } });
+          if (!isClusterScoped(groupKindOf(o)))
+            key = objectKey({
+              ...o,
+              metadata: { ...o.metadata, namespace: o.metadata.namespace ?? s.namespace },
+            });
           else key = objectKey({ ...o, metadata: { ...o.metadata, namespace: undefined } });
         } catch {
           /* reported by namespaceProblems */
         }
         const prev = owner.get(key);
-        if (prev && prev !== s.application) out.push(`${env}: ${key} is rendered by both ${prev} and ${s.application}`);
+        if (prev && prev !== s.application)
+          out.push(`${env}: ${key} is rendered by both ${prev} and ${s.application}`);
         owner.set(key, s.application);
       }
     }
@@ -526,25 +688,38 @@ export function syncPolicyProblems(repo: ArgoRepository): string[] {
       const id = `${e.dir}: ${app.metadata.name}`;
       if (!sp.automated) out.push(`${id}: not automated`);
       else {
-        if (sp.automated.prune !== policy.prune) out.push(`${id}: automated.prune is ${sp.automated.prune}, ${e.env} requires ${policy.prune}`);
+        if (sp.automated.prune !== policy.prune)
+          out.push(`${id}: automated.prune is ${sp.automated.prune}, ${e.env} requires ${policy.prune}`);
         if (sp.automated.selfHeal !== true) out.push(`${id}: automated.selfHeal must be true`);
       }
       const b = sp.retry?.backoff;
-      if (!sp.retry?.limit || !b?.duration || !b?.factor || !b?.maxDuration) out.push(`${id}: retry needs limit and backoff {duration, factor, maxDuration}`);
+      if (!sp.retry?.limit || !b?.duration || !b?.factor || !b?.maxDuration)
+        out.push(`${id}: retry needs limit and backoff {duration, factor, maxDuration}`);
       const opts: string[] = sp.syncOptions ?? [];
-      if ((app.spec.ignoreDifferences ?? []).length && !opts.includes('RespectIgnoreDifferences=true')) out.push(`${id}: ignoreDifferences without RespectIgnoreDifferences=true`);
+      if ((app.spec.ignoreDifferences ?? []).length && !opts.includes('RespectIgnoreDifferences=true'))
+        out.push(`${id}: ignoreDifferences without RespectIgnoreDifferences=true`);
       if (app.metadata.labels?.[SYSTEM_LABEL]) {
-        if (!opts.includes('ServerSideApply=true')) out.push(`${id}: system apps sync with ServerSideApply=true`);
-        if (!opts.includes('CreateNamespace=false')) out.push(`${id}: namespaces are rendered: CreateNamespace=false`);
-        if (app.metadata.labels?.[ENVIRONMENT_LABEL] !== e.env) out.push(`${id}: label ${ENVIRONMENT_LABEL} must be ${e.env}`);
+        if (!opts.includes('ServerSideApply=true'))
+          out.push(`${id}: system apps sync with ServerSideApply=true`);
+        if (!opts.includes('CreateNamespace=false'))
+          out.push(`${id}: namespaces are rendered: CreateNamespace=false`);
+        if (app.metadata.labels?.[ENVIRONMENT_LABEL] !== e.env)
+          out.push(`${id}: label ${ENVIRONMENT_LABEL} must be ${e.env}`);
         const finalizer = (app.metadata.finalizers ?? []).length > 0;
-        if (finalizer !== policy.cascadeDelete) out.push(`${id}: resources finalizer ${finalizer ? 'set' : 'missing'}, ${e.env} cascadeDelete is ${policy.cascadeDelete}`);
+        if (finalizer !== policy.cascadeDelete)
+          out.push(
+            `${id}: resources finalizer ${finalizer ? 'set' : 'missing'}, ${e.env} cascadeDelete is ${policy.cascadeDelete}`,
+          );
       }
-      if (app.metadata.namespace !== ARGOCD_NAMESPACE) out.push(`${id}: must live in namespace ${ARGOCD_NAMESPACE}`);
+      if (app.metadata.namespace !== ARGOCD_NAMESPACE)
+        out.push(`${id}: must live in namespace ${ARGOCD_NAMESPACE}`);
     }
     for (const p of e.appProjects) {
       const windows = p.spec.syncWindows ?? [];
-      if (windows.length !== policy.syncWindows.length) out.push(`${e.dir}: AppProject ${p.metadata.name} has ${windows.length} sync windows, ${e.env} has ${policy.syncWindows.length}`);
+      if (windows.length !== policy.syncWindows.length)
+        out.push(
+          `${e.dir}: AppProject ${p.metadata.name} has ${windows.length} sync windows, ${e.env} has ${policy.syncWindows.length}`,
+        );
     }
   }
   return out;
@@ -558,15 +733,26 @@ export function bootstrapProblems(repo: ArgoRepository, kustomizeBuild: (dir: st
     const root = e.bootstrap.find((o) => o.kind === 'Application');
     const proj = e.bootstrap.find((o) => o.kind === 'AppProject');
     if (e.bootstrap.length !== 2 || !root || !proj) {
-      out.push(`${e.dir}/bootstrap/root-app.yaml: expected the ${PLATFORM_PROJECT} AppProject and the root Application, found ${e.bootstrap.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`);
+      out.push(
+        `${e.dir}/bootstrap/root-app.yaml: expected the ${PLATFORM_PROJECT} AppProject and the root Application, found ${e.bootstrap.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`,
+      );
       continue;
     }
-    if (root.metadata.name !== rootName) out.push(`${e.dir}: root app is named ${root.metadata.name}, expected ${rootName}`);
-    if (root.metadata.labels?.[SYSTEM_LABEL]) out.push(`${e.dir}: the root app must not carry ${SYSTEM_LABEL}`);
-    if (root.spec.source.path !== e.dir) out.push(`${e.dir}: root app source path is ${root.spec.source.path}`);
-    if (root.spec.project !== proj.metadata.name) out.push(`${e.dir}: root app project ${root.spec.project} is not the bootstrapped ${proj.metadata.name}`);
+    if (root.metadata.name !== rootName)
+      out.push(`${e.dir}: root app is named ${root.metadata.name}, expected ${rootName}`);
+    if (root.metadata.labels?.[SYSTEM_LABEL])
+      out.push(`${e.dir}: the root app must not carry ${SYSTEM_LABEL}`);
+    if (root.spec.source.path !== e.dir)
+      out.push(`${e.dir}: root app source path is ${root.spec.source.path}`);
+    if (root.spec.project !== proj.metadata.name)
+      out.push(
+        `${e.dir}: root app project ${root.spec.project} is not the bootstrapped ${proj.metadata.name}`,
+      );
     const managed = e.appProjects.find((p) => p.metadata.name === proj.metadata.name);
-    if (!managed || JSON.stringify(managed) !== JSON.stringify(proj)) out.push(`${e.dir}: the ${proj.metadata.name} AppProject in bootstrap/ differs from the one the root app manages in appprojects.yaml`);
+    if (!managed || JSON.stringify(managed) !== JSON.stringify(proj))
+      out.push(
+        `${e.dir}: the ${proj.metadata.name} AppProject in bootstrap/ differs from the one the root app manages in appprojects.yaml`,
+      );
     let built: K8sObject[] = [];
     try {
       built = parseManifests(kustomizeBuild(join(repo.repoDir, e.dir)), e.dir);
@@ -576,16 +762,21 @@ export function bootstrapProblems(repo: ArgoRepository, kustomizeBuild: (dir: st
     }
     const expected = [...e.appProjects, ...e.applications].map(objectKey).sort();
     const got = built.map(objectKey).sort();
-    if (JSON.stringify(expected) !== JSON.stringify(got)) out.push(`${e.dir}: kustomize build yields ${got.join(', ')}; expected ${expected.join(', ')}`);
+    if (JSON.stringify(expected) !== JSON.stringify(got))
+      out.push(`${e.dir}: kustomize build yields ${got.join(', ')}; expected ${expected.join(', ')}`);
     if (got.some((k) => k.includes(rootName))) out.push(`${e.dir}: the root app must not manage itself`);
     for (const o of built) {
-      if (!projectPermits(proj, o)) out.push(`${e.dir}: ${PLATFORM_PROJECT} project does not permit ${objectKey(o)}`);
-      if (o.metadata.namespace !== ARGOCD_NAMESPACE) out.push(`${e.dir}: ${objectKey(o)} is not in namespace ${ARGOCD_NAMESPACE}`);
-      if (!projectPermitsDestination(proj, { ...root.spec.destination })) out.push(`${e.dir}: ${PLATFORM_PROJECT} project does not permit the root destination`);
+      if (!projectPermits(proj, o))
+        out.push(`${e.dir}: ${PLATFORM_PROJECT} project does not permit ${objectKey(o)}`);
+      if (o.metadata.namespace !== ARGOCD_NAMESPACE)
+        out.push(`${e.dir}: ${objectKey(o)} is not in namespace ${ARGOCD_NAMESPACE}`);
+      if (!projectPermitsDestination(proj, { ...root.spec.destination }))
+        out.push(`${e.dir}: ${PLATFORM_PROJECT} project does not permit the root destination`);
     }
     // AppProjects before the Applications that use them.
     const waves = (kind: string) => built.filter((o) => o.kind === kind).map(waveOf);
-    if (waves('Application').length && Math.max(...waves('AppProject')) >= Math.min(...waves('Application'))) out.push(`${e.dir}: AppProjects must sync in an earlier wave than Applications`);
+    if (waves('Application').length && Math.max(...waves('AppProject')) >= Math.min(...waves('Application')))
+      out.push(`${e.dir}: AppProjects must sync in an earlier wave than Applications`);
     for (const o of built) out.push(...annotationProblems(o).map((p) => `${e.dir}: ${p}`));
   }
   return out;
@@ -604,4 +795,3 @@ export const REPOSITORY_CHECKS = {
   'no object is rendered by two Applications of one environment': sharedResourceProblems,
   'sync policies follow the documented per-environment decisions': syncPolicyProblems,
 } as const satisfies Record<string, (repo: ArgoRepository) => string[]>;
-

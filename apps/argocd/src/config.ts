@@ -100,7 +100,8 @@ export const SYNC_POLICIES: Readonly<Record<EnvironmentName, EnvironmentSyncPoli
         duration: '62h',
         timeZone: 'UTC',
         manualSync: true,
-        description: 'prod change freeze Friday 18:00 to Monday 08:00 UTC: no automated syncs; manual syncs allowed for hotfixes',
+        description:
+          'prod change freeze Friday 18:00 to Monday 08:00 UTC: no automated syncs; manual syncs allowed for hotfixes',
       },
     ],
   },

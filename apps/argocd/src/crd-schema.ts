@@ -28,17 +28,21 @@ export function closeSchema(node: unknown): void {
   if (typeof node !== 'object' || node === null) return;
   const s = node as Schema;
   if (s.properties && typeof s.properties === 'object') {
-    if (s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+    if (s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
+      s.additionalProperties = false;
     for (const child of Object.values(s.properties)) closeSchema(child);
   }
-  for (const key of ['items', 'additionalProperties', 'not']) if (typeof s[key] === 'object') closeSchema(s[key]);
+  for (const key of ['items', 'additionalProperties', 'not'])
+    if (typeof s[key] === 'object') closeSchema(s[key]);
   for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(s[key])) closeSchema(s[key]);
   if (s.definitions) for (const d of Object.values(s.definitions)) closeSchema(d);
 }
 
 function readJson(path: string): Schema {
   if (!existsSync(path)) {
-    throw new Error(`schema ${path} not found: point GITOPS_SCHEMAS_DIR at a copy of the shared schemas (crds/, kubernetes/)`);
+    throw new Error(
+      `schema ${path} not found: point GITOPS_SCHEMAS_DIR at a copy of the shared schemas (crds/, kubernetes/)`,
+    );
   }
   return JSON.parse(readFileSync(path, 'utf8'));
 }
@@ -71,7 +75,10 @@ export function crdValidator(apiVersion: string, kind: string): ValidateFunction
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
-    .map((e) => `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? `: ${e.params.additionalProperty}` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? `: ${e.params.additionalProperty}` : ''}`,
+    )
     .join('; ');
 }
 

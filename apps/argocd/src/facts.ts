@@ -28,7 +28,8 @@ export interface SystemEnvironmentFacts {
   readonly autoscaled: readonly AutoscaledTarget[];
 }
 
-const compareGk = (a: GroupKind, b: GroupKind) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind);
+const compareGk = (a: GroupKind, b: GroupKind) =>
+  a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind);
 
 function uniqueKinds(list: GroupKind[]): GroupKind[] {
   const seen = new Map<string, GroupKind>();
@@ -37,7 +38,10 @@ function uniqueKinds(list: GroupKind[]): GroupKind[] {
 }
 
 /** The workloads autoscalers in `objects` scale (HPA `scaleTargetRef`; KEDA defaults to a Deployment). */
-export function autoscaledTargets(objects: readonly K8sObject[], defaultNamespace: string): AutoscaledTarget[] {
+export function autoscaledTargets(
+  objects: readonly K8sObject[],
+  defaultNamespace: string,
+): AutoscaledTarget[] {
   const out = new Map<string, AutoscaledTarget>();
   for (const o of objects) {
     const group = groupOf(o.apiVersion);

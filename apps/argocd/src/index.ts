@@ -9,7 +9,13 @@ import { ConfigError, type LoadedSystem } from '@gitops/render';
 import { ARGOCD_OUTPUT_DIR, type K8sObject } from '@gitops/toolchain';
 import { PLATFORM_PROJECT, rootAppName } from './config';
 import { systemFacts, type SystemEnvironmentFacts } from './facts';
-import { applicationName, platformAppProject, rootApplication, systemAppProject, systemApplication } from './objects';
+import {
+  applicationName,
+  platformAppProject,
+  rootApplication,
+  systemAppProject,
+  systemApplication,
+} from './objects';
 import { GENERATED_HEADER, toYaml, toYamlStream } from './serialize';
 
 export * from './config';
@@ -49,22 +55,31 @@ function checkNames(systems: readonly LoadedSystem[]): void {
     if (seen.has(name)) throw new ConfigError(`apps/${name}: two systems are named "${name}"`);
     seen.add(name);
     if (name === PLATFORM_PROJECT) {
-      throw new ConfigError(`apps/${name}: "${PLATFORM_PROJECT}" is the Argo CD project of the root app; rename the system`);
+      throw new ConfigError(
+        `apps/${name}: "${PLATFORM_PROJECT}" is the Argo CD project of the root app; rename the system`,
+      );
     }
     for (const env of ENVIRONMENT_NAMES) {
       if (applicationName(name, env) === rootAppName(env)) {
-        throw new ConfigError(`apps/${name}: Application "${rootAppName(env)}" is the root app of ${env}; rename the system`);
+        throw new ConfigError(
+          `apps/${name}: Application "${rootAppName(env)}" is the root app of ${env}; rename the system`,
+        );
       }
       // Argo CD writes the Application name into a label value: at most 63 characters.
       if (applicationName(name, env).length > 63) {
-        throw new ConfigError(`apps/${name}: Application name "${applicationName(name, env)}" is longer than 63 characters`);
+        throw new ConfigError(
+          `apps/${name}: Application name "${applicationName(name, env)}" is longer than 63 characters`,
+        );
       }
     }
   }
 }
 
 /** The files of one environment from its objects. */
-export function environmentFiles(env: EnvironmentName, objects: ReturnType<typeof argoCdObjects>): Record<string, string> {
+export function environmentFiles(
+  env: EnvironmentName,
+  objects: ReturnType<typeof argoCdObjects>,
+): Record<string, string> {
   const p = argoCdPaths(env);
   const resources = ['appprojects.yaml', ...(objects.applications.length ? ['applications.yaml'] : [])];
   const kustomization = {

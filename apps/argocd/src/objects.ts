@@ -16,7 +16,10 @@ import {
 import type { SystemEnvironmentFacts } from './facts';
 
 export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
-const PART_OF = { 'app.kubernetes.io/part-of': 'gitops-platform', 'app.kubernetes.io/managed-by': 'gitops-render' };
+const PART_OF = {
+  'app.kubernetes.io/part-of': 'gitops-platform',
+  'app.kubernetes.io/managed-by': 'gitops-render',
+};
 
 /** Name of a system's Application in an environment. */
 export const applicationName = (system: string, env: EnvironmentName): string => `${system}-${env}`;
@@ -31,7 +34,9 @@ export function sourcePath(f: Pick<SystemEnvironmentFacts, 'system' | 'environme
  * invalidate the app's manifest cache. Chart apps: the chart folder (`.` is the source path, which
  * holds templates and every values-<env>.yaml). Overlay apps: the env overlay and the shared base.
  */
-export function manifestGeneratePaths(f: Pick<SystemEnvironmentFacts, 'system' | 'environment' | 'form'>): string {
+export function manifestGeneratePaths(
+  f: Pick<SystemEnvironmentFacts, 'system' | 'environment' | 'form'>,
+): string {
   return f.form === 'helm' ? '.' : `/overlays/${f.system}/${f.environment};/overlays/${f.system}/base`;
 }
 
@@ -48,7 +53,11 @@ function syncPolicy(p: EnvironmentSyncPolicy, opts: string[]) {
     syncOptions: opts,
     retry: {
       limit: p.retry.limit,
-      backoff: { duration: p.retry.backoff.duration, factor: p.retry.backoff.factor, maxDuration: p.retry.backoff.maxDuration },
+      backoff: {
+        duration: p.retry.backoff.duration,
+        factor: p.retry.backoff.factor,
+        maxDuration: p.retry.backoff.maxDuration,
+      },
     },
   };
 }
@@ -107,9 +116,18 @@ export function systemApplication(f: SystemEnvironmentFacts): K8sObject {
           repoURL: REPO_URL,
           targetRevision: TARGET_REVISION,
           path,
-          helm: { releaseName: f.system, valueFiles: [`values-${f.environment}.yaml`], kubeVersion: f.kubeVersion },
+          helm: {
+            releaseName: f.system,
+            valueFiles: [`values-${f.environment}.yaml`],
+            kubeVersion: f.kubeVersion,
+          },
         }
-      : { repoURL: REPO_URL, targetRevision: TARGET_REVISION, path, kustomize: { kubeVersion: f.kubeVersion } };
+      : {
+          repoURL: REPO_URL,
+          targetRevision: TARGET_REVISION,
+          path,
+          kustomize: { kubeVersion: f.kubeVersion },
+        };
   // Never fight an autoscaler: the replica count of every autoscaled workload is the HPA's, not Git's.
   const ignoreDifferences = f.autoscaled.map((t) => ({
     group: t.group,
@@ -136,7 +154,10 @@ export function systemApplication(f: SystemEnvironmentFacts): K8sObject {
       source,
       destination: { server: f.server, namespace: f.namespace },
       ...(ignoreDifferences.length ? { ignoreDifferences } : {}),
-      syncPolicy: syncPolicy(policy, syncOptions({ ignoreDifferences: ignoreDifferences.length > 0, serverSideApply: true })),
+      syncPolicy: syncPolicy(
+        policy,
+        syncOptions({ ignoreDifferences: ignoreDifferences.length > 0, serverSideApply: true }),
+      ),
     },
   };
 }

@@ -3,6 +3,7 @@
  * and on disk as ajv "standalone" modules keyed by the schema's content hash, so a fresh process loads a
  * Deployment validator in ~15 ms instead of compiling it in ~150 ms.
  */
+import { translateGoPatterns } from './go-regex';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -88,7 +89,7 @@ function compileText(text: string, schema: any, cacheDir: string | undefined, al
     }
   }
   const ajv = newAjv(allErrors);
-  const validate = ajv.compile(schema);
+  const validate = ajv.compile(translateGoPatterns(schema));
   if (file) {
     try {
       const code = standaloneCode(ajv, validate);

@@ -3,15 +3,25 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The nx CLI script: the workspace's own install, else the one next to this library. */
+/** The nx CLI script (`bin.nx` of its package.json): the workspace's own install, else the one next to this library. */
 export function nxScript(repoDir: string): string | undefined {
-  const local = join(repoDir, 'node_modules', 'nx', 'bin', 'nx.js');
-  if (existsSync(local)) return local;
+  const candidates: string[] = [join(repoDir, 'node_modules', 'nx', 'package.json')];
   try {
-    return join(dirname(createRequire(__filename).resolve('nx/package.json')), 'bin', 'nx.js');
+    candidates.push(createRequire(__filename).resolve('nx/package.json'));
   } catch {
-    return undefined;
+    // not installed beside the library
   }
+  for (const pkgJson of candidates) {
+    if (!existsSync(pkgJson)) continue;
+    try {
+      const bin = JSON.parse(readFileSync(pkgJson, 'utf8')).bin;
+      const rel = typeof bin === 'string' ? bin : bin?.nx;
+      if (rel && existsSync(join(dirname(pkgJson), rel))) return join(dirname(pkgJson), rel);
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
 }
 
 /** Whether Nx analyses TypeScript imports in this workspace (same rule as Nx's js plugin). */
@@ -54,7 +64,8 @@ export function nxAffectedProjects(repoDir: string, files: readonly string[], ti
     if (!Array.isArray(parsed)) return new Error('unexpected nx output');
     return parsed.map(String);
   } catch (err: any) {
-    const msg = String(err?.stderr || err?.message || err).trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'nx failed';
+    const lines = String(err?.stderr || err?.message || err).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+    const msg = lines.find((l) => /error/i.test(l)) ?? lines[0] ?? 'nx failed';
     return new Error(`nx show projects --affected failed: ${msg}`);
   }
 }

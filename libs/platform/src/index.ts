@@ -13,3 +13,4 @@ export * from './networking';
 export * from './observability';
 export * from './namespace';
 export * from './values';
+export * from './testing';

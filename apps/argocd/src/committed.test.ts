@@ -10,7 +10,9 @@ import { renderArgoCdFiles } from './index';
  * "Done when 2", proved from the committed files alone: the Argo CD objects under overlays/argocd/,
  * and the charts and overlays they point at, rendered with the real helm and kustomize.
  * Nothing is skipped: if the files are missing, every test here fails and says so.
+ * `ARGOCD_CHECK_REPO_DIR` points the checks at another checkout or render output (default: this workspace).
  */
+const REPO_DIR = process.env.ARGOCD_CHECK_REPO_DIR ?? WORKSPACE_ROOT;
 describe(`committed Argo CD files (${ARGOCD_OUTPUT_DIR}/)`, () => {
   let repo: ArgoRepository | undefined;
   let loadError: Error | undefined;
@@ -21,7 +23,7 @@ describe(`committed Argo CD files (${ARGOCD_OUTPUT_DIR}/)`, () => {
 
   beforeAll(() => {
     try {
-      repo = loadArgoRepository(WORKSPACE_ROOT);
+      repo = loadArgoRepository(REPO_DIR);
     } catch (err) {
       loadError = err as Error;
     }
@@ -29,7 +31,7 @@ describe(`committed Argo CD files (${ARGOCD_OUTPUT_DIR}/)`, () => {
 
   it(`${ARGOCD_OUTPUT_DIR}/ exists for every environment and parses`, () => {
     expect(
-      existsSync(join(WORKSPACE_ROOT, ARGOCD_OUTPUT_DIR)),
+      existsSync(join(REPO_DIR, ARGOCD_OUTPUT_DIR)),
       `${ARGOCD_OUTPUT_DIR}/ is missing: run \`npm run render\` and commit the output`,
     ).toBe(true);
     expect(loaded().envs.length).toBe(3);
@@ -53,8 +55,7 @@ describe(`committed Argo CD files (${ARGOCD_OUTPUT_DIR}/)`, () => {
     const stale = Object.entries(files)
       .filter(
         ([path, text]) =>
-          !existsSync(join(WORKSPACE_ROOT, path)) ||
-          readFileSync(join(WORKSPACE_ROOT, path), 'utf8') !== text,
+          !existsSync(join(REPO_DIR, path)) || readFileSync(join(REPO_DIR, path), 'utf8') !== text,
       )
       .map(([path]) => path);
     expect(stale, 'run `npm run render` and commit the output').toEqual([]);

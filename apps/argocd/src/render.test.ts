@@ -11,7 +11,15 @@ import {
   parseManifests,
   type K8sObject,
 } from '@gitops/toolchain';
-import { bootstrapProblems, loadArgoRepository, REPOSITORY_CHECKS, type ArgoRepository } from './checks';
+import {
+  bootstrapProblems,
+  globMatch,
+  loadArgoRepository,
+  projectPermits,
+  projectPermitsDestination,
+  REPOSITORY_CHECKS,
+  type ArgoRepository,
+} from './checks';
 import { validateArgoObject } from './crd-schema';
 import { fixtureSystems, writeFixtureRepo } from './fixtures';
 import { argoCdPaths, renderArgoCdFiles, REPO_URL } from './index';
@@ -268,6 +276,16 @@ describe('repository checks on a fixture repository (real helm and kustomize)', 
     expect(problems).toMatch(/ledger × dev: deployed by 0 Applications/);
   });
 
+  it('detects an overlay reading files outside its manifest-generate-paths', () => {
+    const shop = repo.rendered.find((r) => r.source.application === 'shop-dev')!;
+    const app = structuredClone(shop.app);
+    app.metadata.annotations['argocd.argoproj.io/manifest-generate-paths'] = '/overlays/shop/dev';
+    const broken: ArgoRepository = { ...repo, rendered: [{ ...shop, app }] };
+    expect(
+      REPOSITORY_CHECKS['manifest-generate-paths cover exactly what each source reads'](broken).join('\n'),
+    ).toMatch(/reads overlays\/shop\/base/);
+  });
+
   it('fails clearly when overlays/argocd is missing', () => {
     const empty = mkdtempSync(join(tmpdir(), 'argocd-empty-'));
     try {
@@ -275,5 +293,59 @@ describe('repository checks on a fixture repository (real helm and kustomize)', 
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Argo CD project rules as the checks apply them', () => {
+  const obj = (apiVersion: string, kind: string): K8sObject => ({
+    apiVersion,
+    kind,
+    metadata: { name: 'x' },
+  });
+  const project = (spec: object): K8sObject => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: 'p' },
+    spec,
+  });
+
+  it('denies cluster-scoped kinds unless allow-listed, allows namespaced kinds when no namespace allow-list is set', () => {
+    expect(projectPermits(project({}), obj('v1', 'Namespace'))).toBe(false);
+    expect(projectPermits(project({}), obj('apps/v1', 'Deployment'))).toBe(true);
+    expect(
+      projectPermits(
+        project({ clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }] }),
+        obj('v1', 'Namespace'),
+      ),
+    ).toBe(true);
+    expect(
+      projectPermits(
+        project({ clusterResourceWhitelist: [{ group: '*', kind: '*' }] }),
+        obj('rbac.authorization.k8s.io/v1', 'ClusterRole'),
+      ),
+    ).toBe(true);
+    expect(
+      projectPermits(
+        project({ namespaceResourceWhitelist: [{ group: '', kind: 'Service' }] }),
+        obj('apps/v1', 'Deployment'),
+      ),
+    ).toBe(false);
+    expect(
+      projectPermits(
+        project({ namespaceResourceBlacklist: [{ group: 'apps', kind: '*' }] }),
+        obj('apps/v1', 'Deployment'),
+      ),
+    ).toBe(false);
+  });
+
+  it('matches destinations with globs', () => {
+    const p = project({ destinations: [{ server: 'https://*.eks.amazonaws.com', namespace: 'team-*' }] });
+    expect(projectPermitsDestination(p, { server: 'https://a.eks.amazonaws.com', namespace: 'team-a' })).toBe(
+      true,
+    );
+    expect(projectPermitsDestination(p, { server: 'https://a.eks.amazonaws.com', namespace: 'other' })).toBe(
+      false,
+    );
+    expect(globMatch('a.b', 'axb')).toBe(false);
   });
 });

@@ -32,6 +32,7 @@ export const FRONTEND_PORT = 8080;
 export function build(chart: Chart, v: Values): void {
   const ns = v.namespace;
   const labels = systemLabels(SYSTEM);
+  const alb = v.platform.ingressController === 'alb';
   const constraints = { allowedRegistries: v.platform.allowedRegistries, nodeArch: v.platform.nodeArch };
 
   new GuardedNamespace(chart, 'Namespace', {
@@ -100,7 +101,7 @@ export function build(chart: Chart, v: Values): void {
     podDisruptionBudget: true,
     resources: v.backend.resources,
     env: [{ name: 'PORT', value: String(BACKEND_PORT) }, ...dbEnv],
-    serviceAnnotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/api/health' },
+    serviceAnnotations: alb ? { 'alb.ingress.kubernetes.io/healthcheck-path': '/api/health' } : undefined,
   });
 
   const frontend = new WebService(chart, 'Frontend', {
@@ -120,7 +121,7 @@ export function build(chart: Chart, v: Values): void {
       { name: 'nginx-run', mountPath: '/var/run', emptyDir: { sizeLimit: '1Mi' } },
     ],
     tmpSizeLimit: '64Mi',
-    serviceAnnotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/' },
+    serviceAnnotations: alb ? { 'alb.ingress.kubernetes.io/healthcheck-path': '/' } : undefined,
   });
 
   new AppIngress(chart, 'Ingress', {

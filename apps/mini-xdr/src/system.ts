@@ -30,6 +30,7 @@ export const FRONTEND_PORT = 3000;
 export function build(chart: Chart, v: Values): void {
   const ns = v.namespace;
   const labels = systemLabels(SYSTEM);
+  const alb = v.platform.ingressController === 'alb';
   const aws = v.platform.provider === 'aws';
   const constraints = { allowedRegistries: v.platform.allowedRegistries, nodeArch: v.platform.nodeArch };
 
@@ -165,7 +166,7 @@ export function build(chart: Chart, v: Values): void {
     preStopDelaySeconds: 15,
     terminationGracePeriodSeconds: 30,
     // The ALB target group of the frontend checks `/` (the ingress-wide check is the backend's /health).
-    serviceAnnotations: { 'alb.ingress.kubernetes.io/healthcheck-path': '/' },
+    serviceAnnotations: alb ? { 'alb.ingress.kubernetes.io/healthcheck-path': '/' } : undefined,
   });
 
   new AppIngress(chart, 'Ingress', {

@@ -24,7 +24,12 @@ function resource(i: number): Record<string, unknown> {
   const name = `app-${String(i).padStart(5, '0')}`;
   const ns = `team-${i % 7}`;
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': `system-${i % 13}` };
-  const metadata = { name, namespace: ns, labels, annotations: { 'argocd.argoproj.io/sync-wave': String(i % 3) } };
+  const metadata = {
+    name,
+    namespace: ns,
+    labels,
+    annotations: { 'argocd.argoproj.io/sync-wave': String(i % 3) },
+  };
   const broken = i % 97 === 13; // ~1% invalid resources
   switch (i % 10) {
     case 0:
@@ -46,11 +51,21 @@ function resource(i: number): Record<string, unknown> {
                   name: 'app',
                   image: `${REGISTRY}/${name}:v1.${i % 50}.0`,
                   ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-                  env: [{ name: 'INDEX', value: String(i) }, { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-                  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: 1, memory: '256Mi' } },
+                  env: [
+                    { name: 'INDEX', value: String(i) },
+                    { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  ],
+                  resources: {
+                    requests: { cpu: '100m', memory: '128Mi' },
+                    limits: { cpu: 1, memory: '256Mi' },
+                  },
                   readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 5 },
                   livenessProbe: { httpGet: { path: '/live', port: 'http' }, periodSeconds: 10 },
-                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ['ALL'] },
+                    readOnlyRootFilesystem: true,
+                  },
                   volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
                 },
               ],
@@ -65,10 +80,18 @@ function resource(i: number): Record<string, unknown> {
         apiVersion: 'v1',
         kind: 'Service',
         metadata,
-        spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: broken ? true : 'http', protocol: 'TCP' }] },
+        spec: {
+          selector: labels,
+          ports: [{ name: 'http', port: 80, targetPort: broken ? true : 'http', protocol: 'TCP' }],
+        },
       };
     case 5:
-      return { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'app.properties': `index=${i}\nname=${name}\n`, ...(broken ? { bad: 1 } : {}) } };
+      return {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata,
+        data: { 'app.properties': `index=${i}\nname=${name}\n`, ...(broken ? { bad: 1 } : {}) },
+      };
     case 6:
       return {
         apiVersion: 'networking.k8s.io/v1',
@@ -79,7 +102,15 @@ function resource(i: number): Record<string, unknown> {
           rules: [
             {
               host: `${name}.example.com`,
-              http: { paths: [{ path: '/', pathType: broken ? 'Sometimes' : 'Prefix', backend: { service: { name, port: { name: 'http' } } } }] },
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: broken ? 'Sometimes' : 'Prefix',
+                    backend: { service: { name, port: { name: 'http' } } },
+                  },
+                ],
+              },
             },
           ],
         },
@@ -93,7 +124,12 @@ function resource(i: number): Record<string, unknown> {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
           minReplicas: 2,
           maxReplicas: 6,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+            },
+          ],
           ...(broken ? { maxReplica: 3 } : {}),
         },
       };
@@ -128,14 +164,22 @@ export function generateBenchCorpus(n: number): string {
 }
 
 /** Validate a generated corpus of n resources (strict, Kubernetes 1.31.0) and report the throughput. */
-export function benchmarkValidation(n = 10_000, options: { kubernetesVersion?: string } = {}): BenchmarkResult {
+export function benchmarkValidation(
+  n = 10_000,
+  options: { kubernetesVersion?: string } = {},
+): BenchmarkResult {
   const text = generateBenchCorpus(n);
-  const validator = createValidator({ strict: true, kubernetesVersion: options.kubernetesVersion ?? '1.31.0' });
+  const validator = createValidator({
+    strict: true,
+    kubernetesVersion: options.kubernetesVersion ?? '1.31.0',
+  });
   validator.validateText(generateBenchCorpus(20), 'warm-up.yaml'); // load every schema (and the all-errors variants)
   const start = process.hrtime.bigint();
   const results = validator.validateText(text, 'corpus.yaml');
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const digest = createHash('sha256').update(formatResults(results, 'json', { summary: true, verbose: true })).digest('hex');
+  const digest = createHash('sha256')
+    .update(formatResults(results, 'json', { summary: true, verbose: true }))
+    .digest('hex');
   return {
     resources: results.length,
     seconds,

@@ -21,25 +21,51 @@ interface FlagSpec {
 }
 
 export const VALIDATE_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  cache: { kind: 'string', help: 'cache schemas downloaded via HTTP to this folder (accepted; schemas are local)' },
+  cache: {
+    kind: 'string',
+    help: 'cache schemas downloaded via HTTP to this folder (accepted; schemas are local)',
+  },
   debug: { kind: 'bool', help: 'print debug information' },
   'exit-on-error': { kind: 'bool', help: 'immediately stop execution when the first error is encountered' },
   h: { kind: 'bool', help: 'show help information' },
-  'ignore-filename-pattern': { kind: 'list', help: 'regular expression specifying paths to ignore (can be specified multiple times)' },
+  'ignore-filename-pattern': {
+    kind: 'list',
+    help: 'regular expression specifying paths to ignore (can be specified multiple times)',
+  },
   'ignore-missing-schemas': { kind: 'bool', help: 'skip files with missing schemas instead of failing' },
-  'insecure-skip-tls-verify': { kind: 'bool', help: "disable verification of the server's SSL certificate (accepted; no network is used)" },
-  'kubernetes-version': { kind: 'string', def: 'master', help: 'version of Kubernetes to validate against, e.g.: 1.18.0 (workspace mode: each environment\'s own version)' },
-  n: { kind: 'int', def: '4', help: 'number of goroutines to run concurrently (accepted; validation is single-threaded and fast)' },
+  'insecure-skip-tls-verify': {
+    kind: 'bool',
+    help: "disable verification of the server's SSL certificate (accepted; no network is used)",
+  },
+  'kubernetes-version': {
+    kind: 'string',
+    def: 'master',
+    help: "version of Kubernetes to validate against, e.g.: 1.18.0 (workspace mode: each environment's own version)",
+  },
+  n: {
+    kind: 'int',
+    def: '4',
+    help: 'number of goroutines to run concurrently (accepted; validation is single-threaded and fast)',
+  },
   output: { kind: 'string', def: 'text', help: 'output format - json, junit, tap, text' },
   reject: { kind: 'string', help: 'comma-separated list of kinds or GVKs to reject' },
-  'schema-location': { kind: 'list', help: 'override schemas location search path (can be specified multiple times)' },
+  'schema-location': {
+    kind: 'list',
+    help: 'override schemas location search path (can be specified multiple times)',
+  },
   skip: { kind: 'string', help: 'comma-separated list of kinds or GVKs to ignore' },
-  strict: { kind: 'bool', help: 'disallow additional properties not in schema or duplicated keys (workspace mode: always on)' },
+  strict: {
+    kind: 'bool',
+    help: 'disallow additional properties not in schema or duplicated keys (workspace mode: always on)',
+  },
   summary: { kind: 'bool', help: 'print a summary at the end (ignored for junit output)' },
   v: { kind: 'bool', help: 'show version information' },
   verbose: { kind: 'bool', help: 'print results for all resources (ignored for tap and junit output)' },
   // Platform additions.
-  environment: { kind: 'string', help: 'comma-separated environments: run the policies for this environment on files (workspace mode: only these environments)' },
+  environment: {
+    kind: 'string',
+    help: 'comma-separated environments: run the policies for this environment on files (workspace mode: only these environments)',
+  },
   system: { kind: 'string', help: 'workspace mode: comma-separated systems to validate' },
   'no-policies': { kind: 'bool', help: 'do not run the policy engine' },
   repo: { kind: 'string', help: 'workspace mode: repository root (default: this workspace)' },
@@ -73,7 +99,8 @@ export function parseGoFlags(argv: readonly string[], spec: Readonly<Record<stri
       if (eq === -1) flags[name] = true;
       else {
         const v = body.slice(eq + 1);
-        if (!/^(true|false|1|0)$/.test(v)) throw new ValidationConfigError(`invalid boolean value "${v}" for -${name}`);
+        if (!/^(true|false|1|0)$/.test(v))
+          throw new ValidationConfigError(`invalid boolean value "${v}" for -${name}`);
         flags[name] = v === 'true' || v === '1';
       }
       continue;
@@ -84,7 +111,8 @@ export function parseGoFlags(argv: readonly string[], spec: Readonly<Record<stri
       if (i + 1 >= argv.length) throw new ValidationConfigError(`flag needs an argument: -${name}`);
       value = argv[++i];
     }
-    if (s.kind === 'int' && !/^\d+$/.test(value)) throw new ValidationConfigError(`invalid value "${value}" for flag -${name}: expected an integer`);
+    if (s.kind === 'int' && !/^\d+$/.test(value))
+      throw new ValidationConfigError(`invalid value "${value}" for flag -${name}: expected an integer`);
     if (s.kind === 'list') flags[name] = [...((flags[name] as string[]) ?? []), value];
     else flags[name] = value;
   }
@@ -92,7 +120,10 @@ export function parseGoFlags(argv: readonly string[], spec: Readonly<Record<stri
 }
 
 export function usage(prog: string, spec: Readonly<Record<string, FlagSpec>> = VALIDATE_FLAGS): string {
-  const lines = [`Usage: ${prog} [OPTION]... [FILE OR FOLDER]...`, '  With no FILE or FOLDER, validates the whole workspace as Argo CD renders it.'];
+  const lines = [
+    `Usage: ${prog} [OPTION]... [FILE OR FOLDER]...`,
+    '  With no FILE or FOLDER, validates the whole workspace as Argo CD renders it.',
+  ];
   for (const [name, s] of Object.entries(spec)) {
     lines.push(`  -${name}${s.kind === 'bool' ? '' : s.kind === 'int' ? ' int' : ' string'}`);
     lines.push(`    \t${s.help}${s.def ? ` (default "${s.def}")` : ''}`);
@@ -113,7 +144,16 @@ function policyResults(violations: readonly PolicyViolation[]): ValidationResult
     const kind = gvk.split('/').pop() ?? '';
     const version = gvk.split('/').slice(0, -1).join('/');
     const [ns, name] = nsName.includes('/') ? nsName.split('/') : ['', nsName];
-    return { filename: v.source, kind, name, namespace: ns, version, status: 'statusInvalid', msg: `policy ${v.rule}: ${v.path}: ${v.message}`, validationErrors: [{ path: v.path, msg: v.message, keywordLocation: '' }] };
+    return {
+      filename: v.source,
+      kind,
+      name,
+      namespace: ns,
+      version,
+      status: 'statusInvalid',
+      msg: `policy ${v.rule}: ${v.path}: ${v.message}`,
+      validationErrors: [{ path: v.path, msg: v.message, keywordLocation: '' }],
+    };
   });
 }
 
@@ -122,7 +162,11 @@ export function runValidateCli(argv: readonly string[], io: CliIo): number {
   try {
     return runValidate(argv, io);
   } catch (err: any) {
-    if (err instanceof ValidationConfigError || err?.name === 'ToolchainError' || err?.name === 'RenderError') {
+    if (
+      err instanceof ValidationConfigError ||
+      err?.name === 'ToolchainError' ||
+      err?.name === 'RenderError'
+    ) {
       io.stderr(`validate: ${String(err.message).split('\n')[0]}\n`);
       return 1;
     }
@@ -143,7 +187,9 @@ function runValidate(argv: readonly string[], io: CliIo): number {
   }
   const output = (flags.output as string | undefined) ?? 'text';
   if (!OUTPUT_FORMATS.includes(output as OutputFormat)) {
-    throw new ValidationConfigError(`-output ${output}: unknown output format (expected one of ${OUTPUT_FORMATS.join(', ')})`);
+    throw new ValidationConfigError(
+      `-output ${output}: unknown output format (expected one of ${OUTPUT_FORMATS.join(', ')})`,
+    );
   }
   const ignorePatterns = ((flags['ignore-filename-pattern'] as string[]) ?? []).map((p) => {
     try {
@@ -176,7 +222,9 @@ function runValidate(argv: readonly string[], io: CliIo): number {
       policies: flags['no-policies'] !== true,
     });
     if (!report.sources.length) {
-      throw new ValidationConfigError(`no Argo CD Applications found under ${repoDir}/overlays/argocd: render the workspace first (npm run render)`);
+      throw new ValidationConfigError(
+        `no Argo CD Applications found under ${repoDir}/overlays/argocd: render the workspace first (npm run render)`,
+      );
     }
     results = report.results;
     violations = report.policyViolations;
@@ -214,7 +262,12 @@ function runValidate(argv: readonly string[], io: CliIo): number {
       if (flags['exit-on-error'] && r.some((x) => x.status === 'statusError')) break;
       if (environments.length && flags['no-policies'] !== true) {
         try {
-          objectsByFile.set(name, parseManifests(text, name).flatMap((o: any) => (o.kind === 'List' && Array.isArray(o.items) ? o.items : [o])));
+          objectsByFile.set(
+            name,
+            parseManifests(text, name).flatMap((o: any) =>
+              o.kind === 'List' && Array.isArray(o.items) ? o.items : [o],
+            ),
+          );
         } catch {
           // malformed: already an error result
         }
@@ -229,7 +282,10 @@ function runValidate(argv: readonly string[], io: CliIo): number {
       }
       // Policies see all files together (Services and their Deployments may live in different files).
       const all = [...objectsByFile.values()].flat();
-      const source = objectsByFile.size === 1 ? [...objectsByFile.keys()][0] : `${env}: ${[...objectsByFile.keys()].length} files`;
+      const source =
+        objectsByFile.size === 1
+          ? [...objectsByFile.keys()][0]
+          : `${env}: ${[...objectsByFile.keys()].length} files`;
       violations.push(...runPolicies(all, ctx, { source }));
     }
   }
@@ -240,7 +296,8 @@ function runValidate(argv: readonly string[], io: CliIo): number {
     text += formatPolicyViolations(violations);
     if (summary) {
       text += summaryLine(summarize(results), stdin) + '\n';
-      if (violations.length || paths.length === 0) text += `Policies: ${violations.length} violation${violations.length === 1 ? '' : 's'}\n`;
+      if (violations.length || paths.length === 0)
+        text += `Policies: ${violations.length} violation${violations.length === 1 ? '' : 's'}\n`;
     }
     io.stdout(text);
   } else if (output === 'json') {
@@ -248,16 +305,28 @@ function runValidate(argv: readonly string[], io: CliIo): number {
     if (violations.length || paths.length === 0) body.policyViolations = violations;
     io.stdout(JSON.stringify(body, null, 2) + '\n');
   } else {
-    io.stdout(formatResults([...results, ...policyResults(violations)], output as OutputFormat, { summary, verbose }));
+    io.stdout(
+      formatResults([...results, ...policyResults(violations)], output as OutputFormat, { summary, verbose }),
+    );
   }
-  const bad = results.some((r) => r.status === 'statusInvalid' || r.status === 'statusError') || violations.length > 0;
+  const bad =
+    results.some((r) => r.status === 'statusInvalid' || r.status === 'statusError') || violations.length > 0;
   return bad ? 1 : 0;
 }
 
 export const SCHEMAS_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  source: { kind: 'string', help: 'folder with kubernetes/v<ver>/_definitions.json and crds/<group>/<kind>_<version>.json (default: $GITOPS_SCHEMAS_SRC or ../shared/schemas)' },
-  output: { kind: 'string', help: 'folder to write kubeconform\'s layout into (default: $GITOPS_SCHEMAS_DIR or node_modules/.cache/gitops-schemas)' },
-  'kubernetes-version': { kind: 'string', help: 'comma-separated Kubernetes versions to generate (default: every version in the source)' },
+  source: {
+    kind: 'string',
+    help: 'folder with kubernetes/v<ver>/_definitions.json and crds/<group>/<kind>_<version>.json (default: $GITOPS_SCHEMAS_SRC or ../shared/schemas)',
+  },
+  output: {
+    kind: 'string',
+    help: "folder to write kubeconform's layout into (default: $GITOPS_SCHEMAS_DIR or node_modules/.cache/gitops-schemas)",
+  },
+  'kubernetes-version': {
+    kind: 'string',
+    help: 'comma-separated Kubernetes versions to generate (default: every version in the source)',
+  },
   h: { kind: 'bool', help: 'show help information' },
 };
 
@@ -266,7 +335,13 @@ export function runSchemasCli(argv: readonly string[], io: CliIo): number {
   try {
     const { flags, paths } = parseGoFlags(argv, SCHEMAS_FLAGS);
     if (flags.h) {
-      io.stdout(usage('schemas', SCHEMAS_FLAGS).replace(' [FILE OR FOLDER]...', '').split('\n').filter((l) => !l.includes('whole workspace')).join('\n'));
+      io.stdout(
+        usage('schemas', SCHEMAS_FLAGS)
+          .replace(' [FILE OR FOLDER]...', '')
+          .split('\n')
+          .filter((l) => !l.includes('whole workspace'))
+          .join('\n'),
+      );
       return 0;
     }
     if (paths.length) throw new ValidationConfigError(`unexpected argument ${paths[0]} (see -h)`);
@@ -274,7 +349,10 @@ export function runSchemasCli(argv: readonly string[], io: CliIo): number {
     const report = generateSchemas({
       source: flags.source ? resolve(cwd, flags.source as string) : undefined,
       out: flags.output ? resolve(cwd, flags.output as string) : undefined,
-      versions: ((flags['kubernetes-version'] as string | undefined) ?? '').split(',').filter(Boolean).map((v) => v.replace(/^v/, '')),
+      versions: ((flags['kubernetes-version'] as string | undefined) ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((v) => v.replace(/^v/, '')),
     });
     io.stdout(
       `wrote ${report.files} schemas (${report.kinds} Kubernetes kinds for ${report.versions.join(', ')}, ${report.crds} CRDs) to ${report.out}\n` +

@@ -46,7 +46,12 @@ const AJV_OPTIONS = { strict: false, validateSchema: false, inlineRefs: false } 
 
 /** `allErrors: false` (stop at the first violation) for speed; the all-errors variant explains failures. */
 function newAjv(allErrors = false): Ajv {
-  return new Ajv({ ...AJV_OPTIONS, allErrors, formats: FORMATS as any, code: { source: true, optimize: false } });
+  return new Ajv({
+    ...AJV_OPTIONS,
+    allErrors,
+    formats: FORMATS as any,
+    code: { source: true, optimize: false },
+  });
 }
 
 export interface CompiledSchema {
@@ -75,7 +80,12 @@ function loadStandalone(code: string): ValidateFunction {
   return (mod.exports.default ?? mod.exports) as ValidateFunction;
 }
 
-function compileText(text: string, schema: any, cacheDir: string | undefined, allErrors: boolean): ValidateFunction {
+function compileText(
+  text: string,
+  schema: any,
+  cacheDir: string | undefined,
+  allErrors: boolean,
+): ValidateFunction {
   const key = createHash('sha256')
     .update(`ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats2\0`)
     .update(text)

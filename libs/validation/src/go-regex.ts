@@ -35,7 +35,9 @@ export function translateGoPatterns<T>(schema: T): T {
   for (const [k, v] of Object.entries(schema as Record<string, unknown>)) {
     if (k === 'pattern' && typeof v === 'string') out[k] = goPatternToJs(v);
     else if (k === 'patternProperties' && v && typeof v === 'object') {
-      out[k] = Object.fromEntries(Object.entries(v).map(([p, s]) => [goPatternToJs(p), translateGoPatterns(s)]));
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([p, s]) => [goPatternToJs(p), translateGoPatterns(s)]),
+      );
     } else out[k] = translateGoPatterns(v);
   }
   return out as T;

@@ -13,7 +13,14 @@ export {
   type GenerateSchemasOptions,
   type GenerateSchemasReport,
 } from './schemas';
-export { KUBECONFORM_DEFAULT_LOCATION, CRD_SUFFIX, defaultSchemaLocations, parseSchemaLocation, renderTemplate, templateData } from './registry';
+export {
+  KUBECONFORM_DEFAULT_LOCATION,
+  CRD_SUFFIX,
+  defaultSchemaLocations,
+  parseSchemaLocation,
+  renderTemplate,
+  templateData,
+} from './registry';
 export {
   createValidator,
   expandPaths,
@@ -24,7 +31,17 @@ export {
   type ValidatorOptions,
 } from './validator';
 export type { SchemaViolation } from './messages';
-export { exitCode, formatResults, resourceId, summarize, summaryLine, OUTPUT_FORMATS, type FormatOptions, type OutputFormat, type Summary } from './output';
+export {
+  exitCode,
+  formatResults,
+  resourceId,
+  summarize,
+  summaryLine,
+  OUTPUT_FORMATS,
+  type FormatOptions,
+  type OutputFormat,
+  type Summary,
+} from './output';
 export { mergeHelmValues, validateValues } from './values';
 export {
   EXEMPT_ANNOTATION,
@@ -42,6 +59,13 @@ export {
   type PolicyViolation,
   type RunPoliciesOptions,
 } from './policy';
-export { policyContextFor, sourceName, validateChartValues, validateWorkspace, type WorkspaceOptions, type WorkspaceReport } from './workspace';
+export {
+  policyContextFor,
+  sourceName,
+  validateChartValues,
+  validateWorkspace,
+  type WorkspaceOptions,
+  type WorkspaceReport,
+} from './workspace';
 export { benchmarkValidation, generateBenchCorpus, type BenchmarkResult } from './bench';
 export { parseGoFlags, runSchemasCli, runValidateCli, usage, VALIDATE_FLAGS } from './cli';

@@ -80,7 +80,7 @@ function describe(e: ErrorObject, data: unknown): string {
     case 'oneOf':
       return 'valid against more than one of the oneOf schemas';
     case 'anyOf':
-      return 'doesn\'t validate with any of the anyOf schemas';
+      return "doesn't validate with any of the anyOf schemas";
     default:
       return e.message ?? e.keyword;
   }
@@ -115,7 +115,12 @@ function settle(root: any, node: any, ptr: string): [any, string] {
 /** The keyword location (in the schema file) of the keyword that failed at `instancePath`. */
 export function keywordLocation(root: any, instancePath: string, keyword: string): string {
   let [node, ptr] = settle(root, root, '');
-  const segs = instancePath ? instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : [];
+  const segs = instancePath
+    ? instancePath
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    : [];
   for (const seg of segs) {
     if (!node || typeof node !== 'object') break;
     if (node.properties && Object.prototype.hasOwnProperty.call(node.properties, seg)) {
@@ -153,7 +158,9 @@ export function violations(errors: readonly ErrorObject[], data: unknown, schema
       // Alternatives of a oneOf/anyOf that all fail on type: one message listing every accepted type.
       const same = pool.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath);
       if (same.length > 1) {
-        const types = [...new Set(same.flatMap((x) => String((x.params as any).type).split(',')))].filter((t) => t !== 'null' || same.length === 1);
+        const types = [...new Set(same.flatMap((x) => String((x.params as any).type).split(',')))].filter(
+          (t) => t !== 'null' || same.length === 1,
+        );
         seen.add(e.instancePath + '\0type*');
         out.push({
           path: e.instancePath,

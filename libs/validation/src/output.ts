@@ -42,7 +42,14 @@ export function summarize(results: readonly ValidationResult[]): Summary {
     else if (r.status === 'statusError') errors++;
     else if (r.status === 'statusSkipped') skipped++;
   }
-  return { resources: valid + invalid + errors + skipped, files: files.size, valid, invalid, errors, skipped };
+  return {
+    resources: valid + invalid + errors + skipped,
+    files: files.size,
+    valid,
+    invalid,
+    errors,
+    skipped,
+  };
 }
 
 /** kubeconform's exit status: 1 when any resource is invalid or errored. */
@@ -76,11 +83,18 @@ function text(results: readonly ValidationResult[], o: FormatOptions): string {
         lines.push(`${r.filename} - ${id} is invalid: ${r.msg}`);
         break;
       case 'statusError':
-        lines.push(r.kind !== '' && r.name !== '' ? `${r.filename} - ${id} failed validation: ${r.msg}` : `${r.filename} - failed validation: ${r.msg}`);
+        lines.push(
+          r.kind !== '' && r.name !== ''
+            ? `${r.filename} - ${id} failed validation: ${r.msg}`
+            : `${r.filename} - failed validation: ${r.msg}`,
+        );
         break;
       case 'statusSkipped':
         // kubeconform prints name before kind here.
-        if (o.verbose) lines.push(o.resourceIds ? `${r.filename} - ${id} skipped` : `${r.filename} - ${r.name} ${r.kind} skipped`);
+        if (o.verbose)
+          lines.push(
+            o.resourceIds ? `${r.filename} - ${id} skipped` : `${r.filename} - ${r.name} ${r.kind} skipped`,
+          );
         break;
       default:
     }
@@ -91,7 +105,11 @@ function text(results: readonly ValidationResult[], o: FormatOptions): string {
 
 function json(results: readonly ValidationResult[], o: FormatOptions): string {
   const resources = results
-    .filter((r) => r.status !== 'statusEmpty' && (o.verbose || (r.status !== 'statusValid' && r.status !== 'statusSkipped')))
+    .filter(
+      (r) =>
+        r.status !== 'statusEmpty' &&
+        (o.verbose || (r.status !== 'statusValid' && r.status !== 'statusSkipped')),
+    )
     .map((r) => ({
       filename: r.filename,
       kind: r.kind,
@@ -99,7 +117,9 @@ function json(results: readonly ValidationResult[], o: FormatOptions): string {
       version: r.version,
       status: r.status,
       msg: r.msg,
-      ...(r.validationErrors.length ? { validationErrors: r.validationErrors.map((v) => ({ path: v.path, msg: v.msg })) } : {}),
+      ...(r.validationErrors.length
+        ? { validationErrors: r.validationErrors.map((v) => ({ path: v.path, msg: v.msg })) }
+        : {}),
     }));
   const s = summarize(results);
   const body = o.summary
@@ -109,11 +129,20 @@ function json(results: readonly ValidationResult[], o: FormatOptions): string {
 }
 
 function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;').replace(/\n/g, '&#xA;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;')
+    .replace(/\n/g, '&#xA;');
 }
 
 function junit(results: readonly ValidationResult[], o: FormatOptions): string {
-  const suites = new Map<string, { id: number; cases: string[]; tests: number; failures: number; errors: number; skipped: number }>();
+  const suites = new Map<
+    string,
+    { id: number; cases: string[]; tests: number; failures: number; errors: number; skipped: number }
+  >();
   let n = 0;
   for (const r of results) {
     if (r.status === 'statusEmpty') continue;
@@ -129,10 +158,14 @@ function junit(results: readonly ValidationResult[], o: FormatOptions): string {
     if (r.status === 'statusValid') suite.cases.push(`${open}></testcase>`);
     else if (r.status === 'statusInvalid') {
       suite.failures++;
-      suite.cases.push(`${open}>\n        <failure message="${xml(r.msg)}" type=""></failure>\n      </testcase>`);
+      suite.cases.push(
+        `${open}>\n        <failure message="${xml(r.msg)}" type=""></failure>\n      </testcase>`,
+      );
     } else if (r.status === 'statusError') {
       suite.errors++;
-      suite.cases.push(`${open}>\n        <error message="${xml(r.msg)}" type=""></error>\n      </testcase>`);
+      suite.cases.push(
+        `${open}>\n        <error message="${xml(r.msg)}" type=""></error>\n      </testcase>`,
+      );
     } else {
       suite.skipped++;
       suite.cases.push(`${open}>\n        <skipped message=""></skipped>\n      </testcase>`);
@@ -183,7 +216,11 @@ function tap(results: readonly ValidationResult[]): string {
 }
 
 /** Render results in one of kubeconform's formats; the string ends with a newline (or is empty). */
-export function formatResults(results: readonly ValidationResult[], format: OutputFormat = 'text', options: FormatOptions = {}): string {
+export function formatResults(
+  results: readonly ValidationResult[],
+  format: OutputFormat = 'text',
+  options: FormatOptions = {},
+): string {
   switch (format) {
     case 'text':
       return text(results, options);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '@gitops/toolchain';
-import { EXEMPT_ANNOTATION, EXEMPT_REASON_ANNOTATION, POLICY_RULES, runPolicies, type PolicyContext } from './policy';
+import {
+  EXEMPT_ANNOTATION,
+  EXEMPT_REASON_ANNOTATION,
+  POLICY_RULES,
+  runPolicies,
+  type PolicyContext,
+} from './policy';
 import { policyContextFor } from './workspace';
 
 const REG = '116912495274.dkr.ecr.us-east-1.amazonaws.com';
@@ -11,8 +17,17 @@ const labels = { 'app.kubernetes.io/name': 'web' };
 /** A platform-like output that satisfies every rule in production. */
 function good(): K8sObject[] {
   return structuredClone([
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } } },
-    { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'shop' }, spec: { hard: { pods: '20' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', labels: { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'q', namespace: 'shop' },
+      spec: { hard: { pods: '20' } },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -28,7 +43,10 @@ function good(): K8sObject[] {
                 name: 'web',
                 image: `${REG}/web:v1.2.3`,
                 ports: [{ name: 'http', containerPort: 8080 }],
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+                resources: {
+                  requests: { cpu: '100m', memory: '128Mi' },
+                  limits: { cpu: '1', memory: '256Mi' },
+                },
                 readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
                 livenessProbe: { httpGet: { path: '/live', port: 'http' } },
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
@@ -40,27 +58,97 @@ function good(): K8sObject[] {
         },
       },
     },
-    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'shared', namespace: 'shop' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } } },
-    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'shop' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 6 } },
-    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'shop' }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'shared', namespace: 'shop' },
+      spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } } },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 2,
+        maxReplicas: 6,
+      },
+    },
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'shop' },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    },
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: 'web', namespace: 'shop', annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing', 'alb.ingress.kubernetes.io/inbound-cidrs': '10.0.0.0/8', 'alb.ingress.kubernetes.io/target-type': 'ip' } },
-      spec: { ingressClassName: 'alb', rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http' } } } }] } }] },
+      metadata: {
+        name: 'web',
+        namespace: 'shop',
+        annotations: {
+          'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+          'alb.ingress.kubernetes.io/inbound-cidrs': '10.0.0.0/8',
+          'alb.ingress.kubernetes.io/target-type': 'ip',
+        },
+      },
+      spec: {
+        ingressClassName: 'alb',
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'web', port: { name: 'http' } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
     },
-    { apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'shop' }, spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws' }, target: { name: 'db' } } },
+    {
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'db', namespace: 'shop' },
+      spec: { secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws' }, target: { name: 'db' } },
+    },
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { name: 'migrate', namespace: 'shop', annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded' } },
+      metadata: {
+        name: 'migrate',
+        namespace: 'shop',
+        annotations: {
+          'argocd.argoproj.io/hook': 'PreSync',
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+        },
+      },
       spec: {
         template: {
           spec: {
             restartPolicy: 'Never',
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{ name: 'm', image: `${REG}/web:v1.2.3`, resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } }, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+            containers: [
+              {
+                name: 'm',
+                image: `${REG}/web:v1.2.3`,
+                resources: {
+                  requests: { cpu: '100m', memory: '128Mi' },
+                  limits: { cpu: '1', memory: '256Mi' },
+                },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              },
+            ],
           },
         },
       },
@@ -68,27 +156,74 @@ function good(): K8sObject[] {
   ]) as K8sObject[];
 }
 
-const find = (objs: K8sObject[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name))! as any;
+const find = (objs: K8sObject[], kind: string, name?: string) =>
+  objs.find((o) => o.kind === kind && (!name || o.metadata.name === name))! as any;
 const container = (objs: K8sObject[]) => find(objs, 'Deployment').spec.template.spec.containers[0];
 
 /** One breaking change per rule: the rule must fire, and only on the broken resource. */
 const BAD: Record<string, { ctx?: PolicyContext; mutate: (o: K8sObject[]) => void; expect: string }> = {
-  'pss-restricted': { mutate: (o) => (container(o).securityContext.allowPrivilegeEscalation = true), expect: 'allowPrivilegeEscalation: false' },
-  'resources-set': { mutate: (o) => delete container(o).resources.limits, expect: 'does not set limits.cpu, limits.memory' },
+  'pss-restricted': {
+    mutate: (o) => (container(o).securityContext.allowPrivilegeEscalation = true),
+    expect: 'allowPrivilegeEscalation: false',
+  },
+  'resources-set': {
+    mutate: (o) => delete container(o).resources.limits,
+    expect: 'does not set limits.cpu, limits.memory',
+  },
   'probes-set': { mutate: (o) => delete container(o).livenessProbe, expect: 'has no livenessProbe' },
-  'startup-probe': { mutate: (o) => (container(o).readinessProbe.initialDelaySeconds = 120), expect: 'has no startupProbe' },
-  'image-tag-pinned': { mutate: (o) => (container(o).image = `${REG}/web:latest`), expect: 'uses the tag latest' },
-  'image-registry-allowed': { mutate: (o) => (container(o).image = 'docker.io/library/nginx:1.27'), expect: 'not from an allowed registry of prod' },
-  'scaled-no-replicas': { mutate: (o) => (find(o, 'Deployment').spec.replicas = 3), expect: 'must not set spec.replicas' },
-  'hpa-bounds': { mutate: (o) => (find(o, 'HorizontalPodAutoscaler').spec.maxReplicas = 50), expect: 'exceeds the ResourceQuota of 20 pods' },
-  'rwo-single-replica': { mutate: (o) => (find(o, 'PersistentVolumeClaim').spec.accessModes = ['ReadWriteOnce']), expect: 'ReadWriteOnce claim shared' },
-  'prod-pdb': { mutate: (o) => (find(o, 'PodDisruptionBudget').spec = { minAvailable: 2, selector: { matchLabels: labels } }), expect: 'allows no eviction' },
-  'service-selects-pods': { mutate: (o) => (find(o, 'Service').spec.ports[0].targetPort = 'metrics'), expect: 'targetPort "metrics" is not a container port' },
-  'ingress-backends-exist': { mutate: (o) => (find(o, 'Ingress').spec.rules[0].http.paths[0].backend.service.name = 'webb'), expect: 'backend Service webb does not exist' },
-  'no-plain-secret': { mutate: (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pw', namespace: 'shop' } }), expect: 'plain Secret pw' },
-  'prod-ingress-restricted': { mutate: (o) => delete find(o, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/inbound-cidrs'], expect: 'open to 0.0.0.0/0' },
-  'target-type-ip-readiness-gate': { mutate: (o) => (find(o, 'Namespace').metadata.labels = {}), expect: 'not labelled elbv2.k8s.aws/pod-readiness-gate-inject' },
-  'argocd-hooks-waves': { mutate: (o) => (find(o, 'Deployment').metadata.annotations['argocd.argoproj.io/sync-wave'] = 'first'), expect: 'is not an integer' },
+  'startup-probe': {
+    mutate: (o) => (container(o).readinessProbe.initialDelaySeconds = 120),
+    expect: 'has no startupProbe',
+  },
+  'image-tag-pinned': {
+    mutate: (o) => (container(o).image = `${REG}/web:latest`),
+    expect: 'uses the tag latest',
+  },
+  'image-registry-allowed': {
+    mutate: (o) => (container(o).image = 'docker.io/library/nginx:1.27'),
+    expect: 'not from an allowed registry of prod',
+  },
+  'scaled-no-replicas': {
+    mutate: (o) => (find(o, 'Deployment').spec.replicas = 3),
+    expect: 'must not set spec.replicas',
+  },
+  'hpa-bounds': {
+    mutate: (o) => (find(o, 'HorizontalPodAutoscaler').spec.maxReplicas = 50),
+    expect: 'exceeds the ResourceQuota of 20 pods',
+  },
+  'rwo-single-replica': {
+    mutate: (o) => (find(o, 'PersistentVolumeClaim').spec.accessModes = ['ReadWriteOnce']),
+    expect: 'ReadWriteOnce claim shared',
+  },
+  'prod-pdb': {
+    mutate: (o) =>
+      (find(o, 'PodDisruptionBudget').spec = { minAvailable: 2, selector: { matchLabels: labels } }),
+    expect: 'allows no eviction',
+  },
+  'service-selects-pods': {
+    mutate: (o) => (find(o, 'Service').spec.ports[0].targetPort = 'metrics'),
+    expect: 'targetPort "metrics" is not a container port',
+  },
+  'ingress-backends-exist': {
+    mutate: (o) => (find(o, 'Ingress').spec.rules[0].http.paths[0].backend.service.name = 'webb'),
+    expect: 'backend Service webb does not exist',
+  },
+  'no-plain-secret': {
+    mutate: (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pw', namespace: 'shop' } }),
+    expect: 'plain Secret pw',
+  },
+  'prod-ingress-restricted': {
+    mutate: (o) => delete find(o, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/inbound-cidrs'],
+    expect: 'open to 0.0.0.0/0',
+  },
+  'target-type-ip-readiness-gate': {
+    mutate: (o) => (find(o, 'Namespace').metadata.labels = {}),
+    expect: 'not labelled elbv2.k8s.aws/pod-readiness-gate-inject',
+  },
+  'argocd-hooks-waves': {
+    mutate: (o) => (find(o, 'Deployment').metadata.annotations['argocd.argoproj.io/sync-wave'] = 'first'),
+    expect: 'is not an integer',
+  },
 };
 
 describe('policy engine', () => {
@@ -127,11 +262,16 @@ describe('policy engine', () => {
     container(objs).image = `${REG}/web:latest`;
     const dep = find(objs, 'Deployment');
     dep.metadata.annotations[EXEMPT_ANNOTATION] = 'image-tag-pinned';
-    expect(runPolicies(objs, prod).map((v) => v.rule)).toEqual(['exemption-reason-required', 'image-tag-pinned']);
+    expect(runPolicies(objs, prod).map((v) => v.rule)).toEqual([
+      'exemption-reason-required',
+      'image-tag-pinned',
+    ]);
     dep.metadata.annotations[EXEMPT_REASON_ANNOTATION] = 'upstream publishes only latest; tracked in OPS-12';
     expect(runPolicies(objs, prod)).toEqual([]);
     dep.metadata.annotations[EXEMPT_ANNOTATION] = 'image-tag-pinned,no-such-rule';
-    expect(runPolicies(objs, prod).map((v) => v.message)).toEqual(['exemption names unknown rule(s) no-such-rule']);
+    expect(runPolicies(objs, prod).map((v) => v.message)).toEqual([
+      'exemption names unknown rule(s) no-such-rule',
+    ]);
   });
 
   it('recognises untagged images, digests and registry prefixes', () => {

@@ -8,14 +8,27 @@ import { defaultSchemaDir } from './schemas';
 export const KUBECONFORM_DEFAULT_LOCATION =
   'https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
 
-const STANDALONE_SUFFIX = '/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
+const STANDALONE_SUFFIX =
+  '/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json';
 export const CRD_SUFFIX = '/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json';
 
-const FIELDS = ['NormalizedKubernetesVersion', 'StrictSuffix', 'ResourceKind', 'ResourceAPIVersion', 'Group', 'KindSuffix'] as const;
+const FIELDS = [
+  'NormalizedKubernetesVersion',
+  'StrictSuffix',
+  'ResourceKind',
+  'ResourceAPIVersion',
+  'Group',
+  'KindSuffix',
+] as const;
 type Field = (typeof FIELDS)[number];
 
 /** The template data kubeconform computes for one resource. */
-export function templateData(kind: string, apiVersion: string, k8sVersion: string, strict: boolean): Record<Field, string> {
+export function templateData(
+  kind: string,
+  apiVersion: string,
+  k8sVersion: string,
+  strict: boolean,
+): Record<Field, string> {
   const groupParts = apiVersion.split('/');
   const versionParts = groupParts[0].split('.');
   let kindSuffix = '-' + versionParts[0].toLowerCase();

@@ -13,7 +13,16 @@
  * (`-schema-location <out> -schema-location '<out>/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ValidationConfigError } from './errors';
 
@@ -32,7 +41,9 @@ export function defaultSchemaSource(): string {
 
 /** Where the kubeconform layout is generated: `$GITOPS_SCHEMAS_DIR`, else `node_modules/.cache/gitops-schemas`. */
 export function defaultSchemaDir(): string {
-  return resolve(process.env.GITOPS_SCHEMAS_DIR ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-schemas'));
+  return resolve(
+    process.env.GITOPS_SCHEMAS_DIR ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-schemas'),
+  );
 }
 
 export interface GenerateSchemasOptions {
@@ -56,9 +67,24 @@ export interface GenerateSchemasReport {
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions']);
 const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf']);
 const SCHEMA_VALUES = new Set(['items', 'additionalProperties', 'not', 'additionalItems']);
-const DROPPED = new Set(['description', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-patch-strategy',
-  'x-kubernetes-patch-merge-key', 'x-kubernetes-map-type', 'x-kubernetes-unions', 'x-kubernetes-validations', 'x-kubernetes-embedded-resource',
-  'example', 'externalDocs', 'readOnly', 'x-kubernetes-group-version-kind', '$schema', 'id', '$id']);
+const DROPPED = new Set([
+  'description',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-patch-strategy',
+  'x-kubernetes-patch-merge-key',
+  'x-kubernetes-map-type',
+  'x-kubernetes-unions',
+  'x-kubernetes-validations',
+  'x-kubernetes-embedded-resource',
+  'example',
+  'externalDocs',
+  'readOnly',
+  'x-kubernetes-group-version-kind',
+  '$schema',
+  'id',
+  '$id',
+]);
 
 /**
  * Transform one source schema node into kubeconform's form:
@@ -78,7 +104,9 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
       onRef(m[1]);
       out.$ref = v;
     } else if (SCHEMA_MAPS.has(k) && v && typeof v === 'object') {
-      const required = new Set<string>(k === 'properties' && Array.isArray(node.required) ? node.required : []);
+      const required = new Set<string>(
+        k === 'properties' && Array.isArray(node.required) ? node.required : [],
+      );
       const m: Schema = {};
       for (const [name, sub] of Object.entries(v as Schema)) {
         const t = transform(sub, strict, onRef);
@@ -94,7 +122,8 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
     }
   }
   const preserve = out['x-kubernetes-preserve-unknown-fields'] === true;
-  if (strict && out.properties && !('additionalProperties' in out) && !preserve) out.additionalProperties = false;
+  if (strict && out.properties && !('additionalProperties' in out) && !preserve)
+    out.additionalProperties = false;
   return out;
 }
 
@@ -148,7 +177,11 @@ function standalone(defs: Record<string, Schema>, root: string, strict: boolean)
 }
 
 function listDirs(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => statSync(join(dir, d)).isDirectory())
+        .sort()
+    : [];
 }
 
 function compareVersions(a: string, b: string): number {
@@ -161,7 +194,9 @@ function compareVersions(a: string, b: string): number {
 /** The Kubernetes versions (`1.31.0`) a schema source folder provides. */
 export function sourceVersions(source = defaultSchemaSource()): string[] {
   return listDirs(join(source, 'kubernetes'))
-    .filter((d) => /^v\d+\.\d+\.\d+$/.test(d) && existsSync(join(source, 'kubernetes', d, '_definitions.json')))
+    .filter(
+      (d) => /^v\d+\.\d+\.\d+$/.test(d) && existsSync(join(source, 'kubernetes', d, '_definitions.json')),
+    )
     .map((d) => d.slice(1))
     .sort(compareVersions);
 }
@@ -175,7 +210,10 @@ function writeJson(path: string, value: unknown): void {
 export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateSchemasReport {
   const source = resolve(options.source ?? defaultSchemaSource());
   const out = resolve(options.out ?? defaultSchemaDir());
-  if (!existsSync(source)) throw new ValidationConfigError(`schema source ${source} does not exist (set $GITOPS_SCHEMAS_SRC or pass -source)`);
+  if (!existsSync(source))
+    throw new ValidationConfigError(
+      `schema source ${source} does not exist (set $GITOPS_SCHEMAS_SRC or pass -source)`,
+    );
   const available = sourceVersions(source);
   const versions = options.versions?.length ? [...options.versions] : available;
   for (const v of versions) {
@@ -193,7 +231,9 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
   try {
     const newest = [...available].sort(compareVersions).at(-1);
     for (const version of versions) {
-      const raw = JSON.parse(readFileSync(join(source, 'kubernetes', `v${version}`, '_definitions.json'), 'utf8'));
+      const raw = JSON.parse(
+        readFileSync(join(source, 'kubernetes', `v${version}`, '_definitions.json'), 'utf8'),
+      );
       const defs: Record<string, Schema> = raw.definitions ?? raw;
       const targets = version === newest ? [`v${version}`, 'master'] : [`v${version}`];
       for (const [name, def] of Object.entries(defs)) {
@@ -218,14 +258,22 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
       for (const f of readdirSync(join(source, 'crds', group)).sort()) {
         if (!f.endsWith('.json')) continue;
         const raw = JSON.parse(readFileSync(join(source, 'crds', group, f), 'utf8'));
-        writeJson(join(tmp, group, f), transform(raw, true, () => {
-          throw new Error(`${join(source, 'crds', group, f)}: $ref is not supported in CRD schemas`);
-        }));
+        writeJson(
+          join(tmp, group, f),
+          transform(raw, true, () => {
+            throw new Error(`${join(source, 'crds', group, f)}: $ref is not supported in CRD schemas`);
+          }),
+        );
         files++;
         crds++;
       }
     }
-    writeJson(join(tmp, '.gitops-schemas.json'), { format: SCHEMA_FORMAT_VERSION, source, versions, fingerprint: sourceFingerprint(source) });
+    writeJson(join(tmp, '.gitops-schemas.json'), {
+      format: SCHEMA_FORMAT_VERSION,
+      source,
+      versions,
+      fingerprint: sourceFingerprint(source),
+    });
     rmSync(out, { recursive: true, force: true });
     mkdirSync(dirname(out), { recursive: true });
     renameSync(tmp, out);
@@ -260,8 +308,11 @@ export function isSchemaDirCurrent(dir: string, source = defaultSchemaSource()):
     const m = JSON.parse(readFileSync(marker, 'utf8'));
     if (m.format !== SCHEMA_FORMAT_VERSION) return false;
     if (!existsSync(source)) return true; // no source to compare with: use what is there
-    return m.source === resolve(source) && m.fingerprint === sourceFingerprint(source) &&
-      sourceVersions(source).every((v) => m.versions.includes(v));
+    return (
+      m.source === resolve(source) &&
+      m.fingerprint === sourceFingerprint(source) &&
+      sourceVersions(source).every((v) => m.versions.includes(v))
+    );
   } catch {
     return false;
   }

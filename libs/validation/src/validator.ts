@@ -10,7 +10,13 @@ import { parseAllDocuments } from 'yaml';
 import { compileSchemaFile, defaultCompileCacheDir, type CompiledSchema } from './compile';
 import { ValidationConfigError } from './errors';
 import { violations, type SchemaViolation } from './messages';
-import { defaultSchemaLocations, parseSchemaLocation, renderTemplate, templateData, type SchemaLocation } from './registry';
+import {
+  defaultSchemaLocations,
+  parseSchemaLocation,
+  renderTemplate,
+  templateData,
+  type SchemaLocation,
+} from './registry';
 import { ensureSchemaDir } from './schemas';
 
 /** kubeconform's statuses, spelled as in its JSON output. `statusEmpty` results are counted but never printed. */
@@ -85,7 +91,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const ignoreMissingSchemas = options.ignoreMissingSchemas ?? false;
   const skip = csvSet(options.skip);
   const reject = csvSet(options.reject);
-  const cacheDir = options.compileCache === false ? undefined : (options.compileCache ?? defaultCompileCacheDir());
+  const cacheDir =
+    options.compileCache === false ? undefined : (options.compileCache ?? defaultCompileCacheDir());
   let schemaDir = options.schemaDir;
   const usesGenerated = !options.schemaLocations?.length || options.schemaLocations.includes('default');
   if (usesGenerated && !schemaDir) schemaDir = ensureSchemaDir();
@@ -126,7 +133,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     validationErrors: readonly SchemaViolation[] = [],
     extra: { schema?: string; line?: number } = {},
   ): ValidationResult {
-    const meta = obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
+    const meta =
+      obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
     const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
     return {
       filename,
@@ -145,23 +153,34 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   function validateObject(obj: unknown, filename: string, line?: number): ValidationResult {
     if (obj == null) return result(filename, obj, 'statusEmpty', '', [], { line });
     if (typeof obj !== 'object' || Array.isArray(obj)) {
-      return result(filename, undefined, 'statusError',
-        `error unmarshalling resource: error converting YAML to JSON: cannot unmarshal ${Array.isArray(obj) ? 'array' : typeof obj} into an object`, [], { line });
+      return result(
+        filename,
+        undefined,
+        'statusError',
+        `error unmarshalling resource: error converting YAML to JSON: cannot unmarshal ${Array.isArray(obj) ? 'array' : typeof obj} into an object`,
+        [],
+        { line },
+      );
     }
     const o = obj as any;
-    if (typeof o.kind !== 'string' || o.kind === '') return result(filename, o, 'statusError', "error while parsing: missing 'kind' key", [], { line });
+    if (typeof o.kind !== 'string' || o.kind === '')
+      return result(filename, o, 'statusError', "error while parsing: missing 'kind' key", [], { line });
     if (typeof o.apiVersion !== 'string' || o.apiVersion === '') {
-      return result(filename, o, 'statusError', "error while parsing: missing 'apiVersion' key", [], { line });
+      return result(filename, o, 'statusError', "error while parsing: missing 'apiVersion' key", [], {
+        line,
+      });
     }
     const gvk = groupVersionKind(o.apiVersion, o.kind);
     if (skip.has(gvk) || skip.has(o.kind)) return result(filename, o, 'statusSkipped', '', [], { line });
-    if (reject.has(gvk) || reject.has(o.kind)) return result(filename, o, 'statusError', `prohibited resource kind ${o.kind}`, [], { line });
+    if (reject.has(gvk) || reject.has(o.kind))
+      return result(filename, o, 'statusError', `prohibited resource kind ${o.kind}`, [], { line });
     const { compiled } = findSchema(o.kind, o.apiVersion);
     if (!compiled) {
       if (ignoreMissingSchemas) return result(filename, o, 'statusSkipped', '', [], { line });
       return result(filename, o, 'statusError', `could not find schema for ${o.kind}`, [], { line });
     }
-    if (compiled.validate(o)) return result(filename, o, 'statusValid', '', [], { schema: compiled.url, line });
+    if (compiled.validate(o))
+      return result(filename, o, 'statusValid', '', [], { schema: compiled.url, line });
     const explain = compiled.explain();
     explain(o);
     const v = violations(explain.errors ?? compiled.validate.errors ?? [], o, compiled.schema);
@@ -191,7 +210,12 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   }
 
   /** The slow, precise path (the `yaml` library): error messages for malformed documents. */
-  function validateTextSlow(text: string, filename: string, firstLine: number, out: ValidationResult[]): void {
+  function validateTextSlow(
+    text: string,
+    filename: string,
+    firstLine: number,
+    out: ValidationResult[],
+  ): void {
     const lineStarts = lineIndex(text);
     const docs = parseAllDocuments(text, { uniqueKeys: strict, prettyErrors: false, strict: false });
     const list = Array.isArray(docs) ? docs : [docs];
@@ -212,14 +236,32 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
         } catch {
           partial = undefined;
         }
-        out.push(result(filename, partial && typeof partial === 'object' ? partial : undefined, 'statusError', msg, [], { line }));
+        out.push(
+          result(
+            filename,
+            partial && typeof partial === 'object' ? partial : undefined,
+            'statusError',
+            msg,
+            [],
+            { line },
+          ),
+        );
         continue;
       }
       let value: unknown;
       try {
         value = doc.toJS({ maxAliasCount: 100 });
       } catch (err: any) {
-        out.push(result(filename, undefined, 'statusError', `error unmarshalling resource: ${err?.message ?? err}`, [], { line }));
+        out.push(
+          result(
+            filename,
+            undefined,
+            'statusError',
+            `error unmarshalling resource: ${err?.message ?? err}`,
+            [],
+            { line },
+          ),
+        );
         continue;
       }
       validateValue(value, filename, line, out);
@@ -254,7 +296,9 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       try {
         text = readFileSync(file, 'utf8');
       } catch (err: any) {
-        throw new ValidationConfigError(`failed opening ${file}: ${err?.code === 'ENOENT' ? 'no such file or directory' : (err?.message ?? err)}`);
+        throw new ValidationConfigError(
+          `failed opening ${file}: ${err?.code === 'ENOENT' ? 'no such file or directory' : (err?.message ?? err)}`,
+        );
       }
       out.push(...validateText(text, file));
     }
@@ -291,7 +335,10 @@ export function splitDocuments(text: string): { text: string; line: number }[] |
         start = nl + 1;
         startLine = line + 1;
       }
-    } else if (text.charCodeAt(pos) === 37 /* % */ || (text.startsWith('...', pos) && text.slice(pos + 3, nl).trim() === '')) {
+    } else if (
+      text.charCodeAt(pos) === 37 /* % */ ||
+      (text.startsWith('...', pos) && text.slice(pos + 3, nl).trim() === '')
+    ) {
       return undefined;
     }
     pos = nl + 1;
@@ -333,7 +380,9 @@ export function expandPaths(paths: readonly string[]): string[] {
     if (!existsSync(p)) throw new ValidationConfigError(`failed opening ${p}: no such file or directory`);
     if (statSync(p).isDirectory()) {
       const walk = (dir: string) => {
-        for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+        )) {
           const full = join(dir, e.name);
           if (e.isDirectory()) walk(full);
           else if (MANIFEST.test(e.name)) out.push(full);

@@ -9,7 +9,13 @@ import type { ValidationResult } from './validator';
  */
 export function validateValues(values: unknown, schema: unknown, source: string): ValidationResult {
   const validate = compileSchemaObject(schema);
-  const base = { filename: source, kind: 'Values', name: source.split('/').pop() ?? source, namespace: '', version: 'helm.sh/v1' };
+  const base = {
+    filename: source,
+    kind: 'Values',
+    name: source.split('/').pop() ?? source,
+    namespace: '',
+    version: 'helm.sh/v1',
+  };
   if (validate(values ?? {})) return { ...base, status: 'statusValid', msg: '', validationErrors: [] };
   const v = violations(validate.errors ?? [], values, schema);
   const first = v[0];

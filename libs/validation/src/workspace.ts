@@ -17,7 +17,13 @@ import {
   type K8sObject,
 } from '@gitops/toolchain';
 import { runPolicies, type PolicyContext, type PolicyViolation } from './policy';
-import { createValidator, expandPaths, type ValidationResult, type Validator, type ValidatorOptions } from './validator';
+import {
+  createValidator,
+  expandPaths,
+  type ValidationResult,
+  type Validator,
+  type ValidatorOptions,
+} from './validator';
 import { mergeHelmValues, validateValues } from './values';
 
 /** The policy context of a known environment: its allowed registries, and whether it is production. */
@@ -71,7 +77,9 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
   const results: ValidationResult[] = [];
   const policyViolations: PolicyViolation[] = [];
   const sources = discover(repoDir).filter(
-    (s) => (!options.systems?.length || options.systems.includes(s.system)) && (!options.environments?.length || options.environments.includes(s.environment)),
+    (s) =>
+      (!options.systems?.length || options.systems.includes(s.system)) &&
+      (!options.environments?.length || options.environments.includes(s.environment)),
   );
   const versionOfEnv = new Map<string, string>();
   for (const s of sources) {
@@ -82,7 +90,16 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
     try {
       text = render(repoDir, s);
     } catch (err: any) {
-      results.push({ filename: name, kind: '', name: '', namespace: '', version: '', status: 'statusError', msg: `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`, validationErrors: [] });
+      results.push({
+        filename: name,
+        kind: '',
+        name: '',
+        namespace: '',
+        version: '',
+        status: 'statusError',
+        msg: `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`,
+        validationErrors: [],
+      });
       continue;
     }
     const rendered = validatorFor(version).validateText(text, name);
@@ -96,7 +113,16 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
       }
       const ctx = isEnvironmentName(s.environment) ? policyContextFor(s.environment) : undefined;
       if (!ctx) {
-        results.push({ filename: name, kind: '', name: '', namespace: '', version: '', status: 'statusError', msg: `unknown environment ${s.environment}: no policy context`, validationErrors: [] });
+        results.push({
+          filename: name,
+          kind: '',
+          name: '',
+          namespace: '',
+          version: '',
+          status: 'statusError',
+          msg: `unknown environment ${s.environment}: no policy context`,
+          validationErrors: [],
+        });
         continue;
       }
       policyViolations.push(...runPolicies(objs, ctx, { source: name }));
@@ -110,39 +136,82 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
       const rel = relative(repoDir, file);
       const env = rel.split('/').find((seg) => versionOfEnv.has(seg));
       if (options.environments?.length && env && !options.environments.includes(env)) continue;
-      results.push(...validatorFor(options.kubernetesVersion || (env ? versionOfEnv.get(env)! : 'master')).validateText(readFileSync(file, 'utf8'), rel));
+      results.push(
+        ...validatorFor(options.kubernetesVersion || (env ? versionOfEnv.get(env)! : 'master')).validateText(
+          readFileSync(file, 'utf8'),
+          rel,
+        ),
+      );
     }
   }
   return { results: dedupeValues(results), policyViolations, sources };
 }
 
 /** Validate a chart's values.yaml merged with each value file against its values.schema.json. */
-export function validateChartValues(repoDir: string, chartPath: string, valueFiles: readonly string[]): ValidationResult[] {
+export function validateChartValues(
+  repoDir: string,
+  chartPath: string,
+  valueFiles: readonly string[],
+): ValidationResult[] {
   const chartDir = join(repoDir, chartPath);
   const schemaFile = join(chartDir, 'values.schema.json');
   if (!existsSync(schemaFile)) return [];
   const rel = (f: string) => relative(repoDir, f.startsWith('/') ? f : join(chartDir, f));
-  const load = (f: string) => parseYaml(readFileSync(f.startsWith('/') ? f : join(chartDir, f), 'utf8'), { uniqueKeys: true }) ?? {};
+  const load = (f: string) =>
+    parseYaml(readFileSync(f.startsWith('/') ? f : join(chartDir, f), 'utf8'), { uniqueKeys: true }) ?? {};
   let schema: unknown;
   try {
     schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
   } catch (err: any) {
-    return [{ filename: relative(repoDir, schemaFile), kind: 'Values', name: 'values.schema.json', namespace: '', version: 'helm.sh/v1', status: 'statusError', msg: `invalid JSON: ${err?.message}`, validationErrors: [] }];
+    return [
+      {
+        filename: relative(repoDir, schemaFile),
+        kind: 'Values',
+        name: 'values.schema.json',
+        namespace: '',
+        version: 'helm.sh/v1',
+        status: 'statusError',
+        msg: `invalid JSON: ${err?.message}`,
+        validationErrors: [],
+      },
+    ];
   }
-  const files = valueFiles.length ? valueFiles : readdirSync(chartDir).filter((f) => /^values-.+\.ya?ml$/.test(f)).sort();
+  const files = valueFiles.length
+    ? valueFiles
+    : readdirSync(chartDir)
+        .filter((f) => /^values-.+\.ya?ml$/.test(f))
+        .sort();
   const out: ValidationResult[] = [];
   let base: unknown = {};
   try {
     base = existsSync(join(chartDir, 'values.yaml')) ? load('values.yaml') : {};
   } catch (err: any) {
-    out.push({ filename: rel('values.yaml'), kind: 'Values', name: 'values.yaml', namespace: '', version: 'helm.sh/v1', status: 'statusError', msg: `error unmarshalling values: ${String(err?.message).split('\n')[0]}`, validationErrors: [] });
+    out.push({
+      filename: rel('values.yaml'),
+      kind: 'Values',
+      name: 'values.yaml',
+      namespace: '',
+      version: 'helm.sh/v1',
+      status: 'statusError',
+      msg: `error unmarshalling values: ${String(err?.message).split('\n')[0]}`,
+      validationErrors: [],
+    });
   }
   for (const f of files) {
     if (f === 'values.yaml') continue;
     try {
       out.push(validateValues(mergeHelmValues(base, load(f)), schema, rel(f)));
     } catch (err: any) {
-      out.push({ filename: rel(f), kind: 'Values', name: f, namespace: '', version: 'helm.sh/v1', status: 'statusError', msg: `error unmarshalling values: ${String(err?.message).split('\n')[0]}`, validationErrors: [] });
+      out.push({
+        filename: rel(f),
+        kind: 'Values',
+        name: f,
+        namespace: '',
+        version: 'helm.sh/v1',
+        status: 'statusError',
+        msg: `error unmarshalling values: ${String(err?.message).split('\n')[0]}`,
+        validationErrors: [],
+      });
     }
   }
   if (!files.length) out.push(validateValues(base, schema, rel('values.yaml')));

@@ -109,19 +109,46 @@ export function mergeValues<T>(base: T, override: unknown): T {
   return out as T;
 }
 
-function formatIssues(error: z.ZodError): string {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: any = root;
+  for (const k of path) v = v == null ? undefined : v[k as any];
+  return v;
+}
+
+function formatIssues(error: z.ZodError, raw: unknown): string {
   return error.issues
-    .map((i) => `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .map((i) => {
+      const got = valueAt(raw, i.path);
+      const shown = got === undefined || (typeof got === 'object' && got !== null) ? '' : ` (got ${JSON.stringify(got)})`;
+      return `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}${shown}`;
+    })
     .join('\n');
+}
+
+/** Environment keys of a system must be exactly the known environments. */
+function checkEnvironmentNames(system: SystemDefinition<any>): void {
+  const keys = Object.keys(system.environments ?? {});
+  const unknown = keys.filter((k) => !(ENVIRONMENT_NAMES as readonly string[]).includes(k));
+  const missing = ENVIRONMENT_NAMES.filter((e) => !keys.includes(e));
+  if (unknown.length || missing.length) {
+    const parts = [
+      ...(unknown.length ? [`unknown environment ${unknown.map((u) => `"${u}"`).join(', ')}`] : []),
+      ...(missing.length ? [`missing environment ${missing.map((m) => `"${m}"`).join(', ')}`] : []),
+    ];
+    throw new ConfigError(
+      `apps/${system.name}/src/environments.ts: ${parts.join('; ')} in \`environments\` (expected exactly: ${ENVIRONMENT_NAMES.join(', ')})`,
+    );
+  }
 }
 
 /** Validate a system's values for one environment; throws {@link ConfigError} naming file and field. */
 export function resolveValues<V extends BaseValues>(system: SystemDefinition<V>, env: EnvironmentName | 'defaults'): V {
+  checkEnvironmentNames(system);
   const raw = env === 'defaults' ? system.defaults : mergeValues(system.defaults, system.environments[env]);
   const parsed = system.schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      `apps/${system.name}/src/environments.ts: invalid values for environment "${env}":\n${formatIssues(parsed.error)}`,
+      `apps/${system.name}/src/environments.ts: invalid values for environment "${env}":\n${formatIssues(parsed.error, raw)}`,
     );
   }
   return parsed.data;
@@ -132,7 +159,19 @@ export function synthesize<V extends BaseValues>(system: SystemDefinition<V>, va
   const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
   const chart = new Chart(app, system.name, { disableResourceNameHashes: true, namespace: values.namespace });
   system.build(chart, values);
-  return JSON.parse(JSON.stringify(chart.toJson())) as K8sObject[];
+  const objects = JSON.parse(JSON.stringify(chart.toJson())) as K8sObject[];
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const id = `${o.apiVersion}/${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+    if (seen.has(id)) {
+      throw new ConfigError(
+        `apps/${system.name}/src/system.ts: build() created two objects named ${id} (cluster ${values.cluster?.name}); ` +
+          'names must be unique per kind and namespace',
+      );
+    }
+    seen.add(id);
+  }
+  return objects;
 }
 
 export { ENVIRONMENT_NAMES };

@@ -94,13 +94,9 @@ function readme(system: SystemDefinition<any>, jsonSchema: unknown, envOverrides
     ...envs.map((e) => `helm template ${system.name} charts/${system.name} -f charts/${system.name}/values-${e}.yaml --namespace <namespace> --kube-version <cluster version>`),
     '```',
     '',
-    '## What each environment changes',
+    '## Environments',
     '',
-    ...envs.flatMap((e) => {
-      const o = envOverrides[e];
-      const paths = flattenPaths(o);
-      return [`- **${e}** (\`values-${e}.yaml\`): ${paths.length ? paths.map((p) => `\`${p}\``).join(', ') : 'nothing'}`];
-    }),
+    ...envs.map((e) => `- **${e}**: \`values-${e}.yaml\` holds only what ${e} changes over \`values.yaml\`.`),
     '',
     '## Values',
     '',
@@ -119,17 +115,6 @@ function readme(system: SystemDefinition<any>, jsonSchema: unknown, envOverrides
     '',
   ];
   return lines.join('\n');
-}
-
-function flattenPaths(v: unknown, prefix = ''): string[] {
-  if (!isPlainObject(v)) return prefix ? [prefix] : [];
-  const out: string[] = [];
-  for (const [k, child] of Object.entries(v)) {
-    const p = prefix ? `${prefix}.${k}` : k;
-    if (isPlainObject(child) && Object.keys(child).length) out.push(...flattenPaths(child, p));
-    else out.push(p);
-  }
-  return out;
 }
 
 export interface ChartSamples {

@@ -427,7 +427,8 @@ function bindString(index: ValuesIndex, samples: readonly number[], value: strin
     if (!samples.every((si) => deepEqual(index.valueIn(si, path), l))) continue;
     for (const sep of [',', ', ', ' ']) {
       if ((l as string[]).join(sep) !== value) continue;
-      const changed = [...(l as string[]), `${l[0]}z`];
+      // A probe list that stays valid for constructs that check entries (CIDRs): reorder or repeat.
+      const changed = l.length > 1 && l[0] !== l[l.length - 1] ? [...(l as string[])].reverse() : [...(l as string[]), l[0] as string];
       if (probeField(ctx, samples[0], path, changed, at) === changed.join(sep)) {
         return { t: 'expr', expr: `join ${goString(sep)} ${valuesRef(path)} | toJson`, paths: [path] };
       }

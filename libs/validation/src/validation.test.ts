@@ -329,3 +329,14 @@ describe('benchmark', () => {
     expect(a.perSecond).toBeGreaterThan(0);
   });
 });
+
+describe("the platform's own output", () => {
+  it('validates clean in strict mode against each environment version (CRDs included) and passes every policy', () => {
+    const report = validateWorkspace({ repoDir: join(__dirname, '../../..') });
+    expect(report.sources.length).toBeGreaterThan(0);
+    const notValid = report.results.filter((r) => r.status !== 'statusValid' && r.status !== 'statusEmpty');
+    expect(notValid.map((r) => `${r.filename} ${r.kind} ${r.name}: ${r.msg}`)).toEqual([]);
+    expect(report.results.filter((r) => r.status === 'statusValid').length).toBeGreaterThan(report.sources.length);
+    expect(report.policyViolations).toEqual([]);
+  });
+});

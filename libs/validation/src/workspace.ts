@@ -5,12 +5,13 @@
  * the Argo CD objects themselves and every chart's values files are validated too.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ENVIRONMENTS, isEnvironmentName } from '@gitops/environments';
 import {
   ARGOCD_OUTPUT_DIR,
   discoverArgoSources,
+  kustomizeBuild,
   parseManifests,
   renderArgoSource,
   type ArgoRenderSource,
@@ -52,6 +53,8 @@ export interface WorkspaceOptions extends Omit<ValidatorOptions, 'kubernetesVers
   /** Injection points for tests: discovery and rendering default to `@gitops/toolchain`'s. */
   readonly discover?: (repoDir: string) => ArgoRenderSource[];
   readonly render?: (repoDir: string, s: ArgoRenderSource) => string;
+  /** `kustomize build` of an Argo CD objects folder. */
+  readonly kustomize?: (dir: string) => string;
 }
 
 export interface WorkspaceReport {
@@ -59,6 +62,8 @@ export interface WorkspaceReport {
   readonly policyViolations: PolicyViolation[];
   readonly sources: readonly ArgoRenderSource[];
 }
+
+const KUSTOMIZATION = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
   const repoDir = options.repoDir;
@@ -129,19 +134,42 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
     }
     if (s.form === 'helm') results.push(...validateChartValues(repoDir, s.path, s.valueFiles ?? []));
   }
-  // The Argo CD objects themselves, against their environment's version when their folder names one.
+  // The Argo CD objects themselves, as the root Application syncs them (`kustomize build` of a folder with a
+  // kustomization, the files otherwise), against their environment's version when their folder names one.
   const argoDir = join(repoDir, ARGOCD_OUTPUT_DIR);
   if (existsSync(argoDir)) {
+    const kustomize = options.kustomize ?? ((dir: string) => kustomizeBuild(dir));
+    const versionFor = (rel: string) => {
+      const env = rel.split('/').find((seg) => versionOfEnv.has(seg));
+      return { env, version: options.kubernetesVersion || (env ? versionOfEnv.get(env)! : 'master') };
+    };
+    const built = new Set<string>();
     for (const file of expandPaths([argoDir])) {
       const rel = relative(repoDir, file);
-      const env = rel.split('/').find((seg) => versionOfEnv.has(seg));
+      const dir = dirname(file);
+      const { env, version } = versionFor(rel);
       if (options.environments?.length && env && !options.environments.includes(env)) continue;
-      results.push(
-        ...validatorFor(options.kubernetesVersion || (env ? versionOfEnv.get(env)! : 'master')).validateText(
-          readFileSync(file, 'utf8'),
-          rel,
-        ),
-      );
+      if (KUSTOMIZATION.some((k) => existsSync(join(dir, k)))) {
+        if (built.has(dir)) continue;
+        built.add(dir);
+        const name = relative(repoDir, dir);
+        try {
+          results.push(...validatorFor(version).validateText(kustomize(dir), name));
+        } catch (err: any) {
+          results.push({
+            filename: name,
+            kind: '',
+            name: '',
+            namespace: '',
+            version: '',
+            status: 'statusError',
+            msg: `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`,
+            validationErrors: [],
+          });
+        }
+        continue;
+      }
+      results.push(...validatorFor(version).validateText(readFileSync(file, 'utf8'), rel));
     }
   }
   return { results: dedupeValues(results), policyViolations, sources };

@@ -47,17 +47,29 @@ export const defaults: Values = {
     public: true,
     allowedCidrs: ['0.0.0.0/0'],
     groupName: 'aegis-tickets',
-    tls: { enabled: true, certificateArn: 'arn:aws:acm:eu-west-1:116912495274:certificate/7d9e1c3a-5b2f-4a6e-8c1d-3f5a7b9c1e2d' },
+    tls: {
+      enabled: true,
+      certificateArn: 'arn:aws:acm:eu-west-1:116912495274:certificate/7d9e1c3a-5b2f-4a6e-8c1d-3f5a7b9c1e2d',
+    },
   },
   network: { vpcCidr: '10.20.0.0/16' },
-  slo: { availability: 0.999, windowDays: 30, latencyP95Seconds: 0.8, maxErrorRate: 0.01, maxDbSaturation: 0.8 },
+  slo: {
+    availability: 0.999,
+    windowDays: 30,
+    latencyP95Seconds: 0.8,
+    maxErrorRate: 0.01,
+    maxDbSaturation: 0.8,
+  },
   quota: { requestsCpu: '3', requestsMemory: '4Gi', limitsCpu: '6', limitsMemory: '8Gi', pods: 20 },
 };
 
 export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
   dev: {
     namespace: 'tickets-dev',
-    cluster: { name: 'tickets-dev', server: 'https://8c3f0e5a1d7b9c2e4f6a8b0d2c4e6f8a.gr7.eu-west-1.eks.amazonaws.com' },
+    cluster: {
+      name: 'tickets-dev',
+      server: 'https://8c3f0e5a1d7b9c2e4f6a8b0d2c4e6f8a.gr7.eu-west-1.eks.amazonaws.com',
+    },
     platform: platformOf('dev'),
     database: { remoteKey: 'aegistickets/dev/db' },
     ingress: { host: 'tickets-dev.example.com', tls: { enabled: false } },
@@ -80,7 +92,12 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     },
     frontend: { image: { repository: 'registry.mini-corp.internal/aegis-tickets/aegistickets-frontend' } },
     database: { remoteKey: 'aegis-tickets/db' },
-    ingress: { host: 'tickets.mini-corp.internal', public: false, allowedCidrs: ['10.100.0.0/16'], tls: { enabled: false } },
+    ingress: {
+      host: 'tickets.mini-corp.internal',
+      public: false,
+      allowedCidrs: ['10.100.0.0/16'],
+      tls: { enabled: false },
+    },
     network: { vpcCidr: '10.100.0.0/16' },
     quota: { requestsCpu: '2', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '4Gi', pods: 10 },
   },

@@ -52,7 +52,11 @@ export function build(chart: Chart, v: Values): void {
     labels,
     backend:
       v.platform.secretsProvider === 'aws-secrets-manager'
-        ? { provider: 'aws-secrets-manager', region: v.secretStore.awsRegion, serviceAccount: v.secretStore.serviceAccount }
+        ? {
+            provider: 'aws-secrets-manager',
+            region: v.secretStore.awsRegion,
+            serviceAccount: v.secretStore.serviceAccount,
+          }
         : { provider: 'vault', ...v.secretStore.vault, serviceAccount: v.secretStore.serviceAccount },
   });
   const dbKeys = [
@@ -137,7 +141,12 @@ export function build(chart: Chart, v: Values): void {
     allowedCidrs: v.ingress.allowedCidrs,
     public: v.ingress.public,
     tls: v.ingress.tls.enabled,
-    alb: { scheme: 'internet-facing', groupName: v.ingress.groupName, healthCheckPath: '/api/health', certificateArn: v.ingress.tls.certificateArn },
+    alb: {
+      scheme: 'internet-facing',
+      groupName: v.ingress.groupName,
+      healthCheckPath: '/api/health',
+      certificateArn: v.ingress.tls.certificateArn,
+    },
   });
 
   new ServiceMonitor(chart, 'BackendMonitor', {

@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { baseValuesSchema } from '@gitops/render';
 import { cidrSchema, hostnameSchema, privateCidrSchema } from '@gitops/environments';
-import { autoscalingValuesSchema, imageValuesSchema, inAllowedRegistry, replicasSchema, resourcesValuesSchema } from '@gitops/platform';
+import {
+  autoscalingValuesSchema,
+  imageValuesSchema,
+  inAllowedRegistry,
+  replicasSchema,
+  resourcesValuesSchema,
+} from '@gitops/platform';
 import { quotaValuesSchema } from '@gitops/platform';
 
 const fraction = (d: string) => z.number().gt(0).lt(1).describe(d);
@@ -20,36 +26,60 @@ export const valuesSchema = baseValuesSchema
       .describe('API backend serving /api/* (events, basket, checkout)'),
     frontend: z
       .object({
-        image: imageValuesSchema.describe('nginx frontend image (ECR aegistickets-frontend), non-root on 8080'),
+        image: imageValuesSchema.describe(
+          'nginx frontend image (ECR aegistickets-frontend), non-root on 8080',
+        ),
         replicas: replicasSchema.describe('Frontend replicas (seed 003: 1)'),
         resources: resourcesValuesSchema.describe('Frontend resources'),
       })
       .strict()
       .describe('Static nginx frontend serving /'),
     database: z
-      .object({ remoteKey: z.string().min(1).describe('Secret holding the RDS credentials (host, port, dbname, username, password)') })
+      .object({
+        remoteKey: z
+          .string()
+          .min(1)
+          .describe('Secret holding the RDS credentials (host, port, dbname, username, password)'),
+      })
       .strict()
       .describe('RDS PostgreSQL credentials via External Secrets'),
     secretStore: z
       .object({
         name: z.string().min(1).describe('ClusterSecretStore name'),
         awsRegion: z.string().min(1).describe('Secrets Manager region'),
-        serviceAccount: z.object({ name: z.string().min(1), namespace: z.string().min(1) }).strict().describe('ServiceAccount of the store (seed 003: in the external-secrets namespace)'),
-        vault: z.object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) }).strict().describe('Vault settings (on premises)'),
+        serviceAccount: z
+          .object({ name: z.string().min(1), namespace: z.string().min(1) })
+          .strict()
+          .describe('ServiceAccount of the store (seed 003: in the external-secrets namespace)'),
+        vault: z
+          .object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) })
+          .strict()
+          .describe('Vault settings (on premises)'),
       })
       .strict()
       .describe('External Secrets store'),
     ingress: z
       .object({
         host: hostnameSchema.describe('Host name'),
-        public: z.boolean().describe('Internet-facing and open to everyone (adds policy.gitops.platform/public)'),
+        public: z
+          .boolean()
+          .describe('Internet-facing and open to everyone (adds policy.gitops.platform/public)'),
         allowedCidrs: z.array(cidrSchema).min(1).describe('Source CIDRs allowed to reach the ingress'),
         groupName: z.string().min(1).describe('ALB IngressGroup (one ALB shared across services)'),
-        tls: z.object({ enabled: z.boolean().describe('HTTPS with ssl-redirect'), certificateArn: z.string().describe('ACM certificate ARN') }).strict().describe('TLS'),
+        tls: z
+          .object({
+            enabled: z.boolean().describe('HTTPS with ssl-redirect'),
+            certificateArn: z.string().describe('ACM certificate ARN'),
+          })
+          .strict()
+          .describe('TLS'),
       })
       .strict()
       .describe('Ingress'),
-    network: z.object({ vpcCidr: cidrSchema.describe('VPC CIDR (ALB targets, RDS)') }).strict().describe('NetworkPolicy peers'),
+    network: z
+      .object({ vpcCidr: cidrSchema.describe('VPC CIDR (ALB targets, RDS)') })
+      .strict()
+      .describe('NetworkPolicy peers'),
     slo: z
       .object({
         availability: fraction('Availability target (seed 003: 0.999 over 30 days)'),
@@ -66,19 +96,41 @@ export const valuesSchema = baseValuesSchema
   .superRefine((v, ctx) => {
     for (const c of ['backend', 'frontend'] as const) {
       if (!inAllowedRegistry(v[c].image.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({ code: 'custom', path: [c, 'image', 'repository'], message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [c, 'image', 'repository'],
+          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
+        });
       }
       if (v[c].image.platform !== v.platform.nodeArch) {
-        ctx.addIssue({ code: 'custom', path: [c, 'image', 'platform'], message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [c, 'image', 'platform'],
+          message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)`,
+        });
       }
     }
     if (v.ingress.allowedCidrs.includes('0.0.0.0/0') && !v.ingress.public) {
-      ctx.addIssue({ code: 'custom', path: ['ingress', 'public'], message: '0.0.0.0/0 is allowed but the ingress is not declared public' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress', 'public'],
+        message: '0.0.0.0/0 is allowed but the ingress is not declared public',
+      });
     }
     if (v.platform.provider === 'onprem') {
-      if (v.ingress.public) ctx.addIssue({ code: 'custom', path: ['ingress', 'public'], message: 'an isolated on-prem environment cannot be public' });
+      if (v.ingress.public)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ingress', 'public'],
+          message: 'an isolated on-prem environment cannot be public',
+        });
       v.ingress.allowedCidrs.forEach((c, i) => {
-        if (!privateCidrSchema.safeParse(c).success) ctx.addIssue({ code: 'custom', path: ['ingress', 'allowedCidrs', i], message: `${c}: private RFC 1918 CIDRs only on premises` });
+        if (!privateCidrSchema.safeParse(c).success)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ingress', 'allowedCidrs', i],
+            message: `${c}: private RFC 1918 CIDRs only on premises`,
+          });
       });
     }
   });

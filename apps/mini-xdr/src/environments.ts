@@ -57,7 +57,10 @@ export const defaults: Values = {
     // Analyst office egress ranges (documentation ranges until the real ones are filled in).
     allowedCidrs: ['203.0.113.0/24', '198.51.100.0/24'],
     groupName: 'mini-xdr',
-    tls: { enabled: true, certificateArn: 'arn:aws:acm:us-east-1:116912495274:certificate/0b5e6f2a-3c4d-4e8f-9a1b-2c3d4e5f6a7b' },
+    tls: {
+      enabled: true,
+      certificateArn: 'arn:aws:acm:us-east-1:116912495274:certificate/0b5e6f2a-3c4d-4e8f-9a1b-2c3d4e5f6a7b',
+    },
   },
   network: { vpcCidr: '10.0.0.0/16', databaseCidr: '10.0.0.0/16' },
 };

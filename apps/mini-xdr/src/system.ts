@@ -58,7 +58,11 @@ export function build(chart: Chart, v: Values): void {
     name: v.secretStore.name,
     labels,
     backend: aws
-      ? { provider: 'aws-secrets-manager', region: v.secretStore.awsRegion, serviceAccount: v.secretStore.serviceAccount }
+      ? {
+          provider: 'aws-secrets-manager',
+          region: v.secretStore.awsRegion,
+          serviceAccount: v.secretStore.serviceAccount,
+        }
       : { provider: 'vault', ...v.secretStore.vault, serviceAccount: v.secretStore.serviceAccount },
   });
   const db = new ExternalSecret(chart, 'Database', {
@@ -128,8 +132,14 @@ export function build(chart: Chart, v: Values): void {
           cpuUtilization: v.backend.autoscaling.cpuUtilization,
           memoryUtilization: v.backend.autoscaling.memoryUtilization,
           behavior: {
-            scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }], stabilizationWindowSeconds: 60 },
-            scaleDown: { policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }], stabilizationWindowSeconds: 600 },
+            scaleUp: {
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+              stabilizationWindowSeconds: 60,
+            },
+            scaleDown: {
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }],
+              stabilizationWindowSeconds: 600,
+            },
           },
         }
       : undefined,
@@ -208,7 +218,10 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     labels,
     podSelector: backendSel,
-    ingress: [ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [BACKEND_PORT]), { pods: frontendSel, ports: [BACKEND_PORT] }],
+    ingress: [
+      ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [BACKEND_PORT]),
+      { pods: frontendSel, ports: [BACKEND_PORT] },
+    ],
     egress: [
       { cidr: v.network.databaseCidr, ports: [5432] },
       { cidr: '0.0.0.0/0', ports: [443] },

@@ -4,13 +4,21 @@
 import { z } from 'zod';
 import { baseValuesSchema } from '@gitops/render';
 import { cidrSchema, hostnameSchema, privateCidrSchema, quantitySchema } from '@gitops/environments';
-import { autoscalingValuesSchema, imageValuesSchema, inAllowedRegistry, replicasSchema, resourcesValuesSchema } from '@gitops/platform';
+import {
+  autoscalingValuesSchema,
+  imageValuesSchema,
+  inAllowedRegistry,
+  replicasSchema,
+  resourcesValuesSchema,
+} from '@gitops/platform';
 
 const claimSchema = (what: string) =>
   z
     .object({
       size: quantitySchema.describe(`Size of the ${what} claim`),
-      accessMode: z.enum(['ReadWriteMany', 'ReadWriteOnce']).describe(`Access mode of the ${what} claim (RWX: EFS/NFS, RWO: EBS gp3/local-path)`),
+      accessMode: z
+        .enum(['ReadWriteMany', 'ReadWriteOnce'])
+        .describe(`Access mode of the ${what} claim (RWX: EFS/NFS, RWO: EBS gp3/local-path)`),
     })
     .strict();
 
@@ -19,10 +27,21 @@ export const valuesSchema = baseValuesSchema
     backend: z
       .object({
         image: imageValuesSchema.describe('FastAPI backend image (ECR mini-xdr-backend)'),
-        replicas: replicasSchema.describe('Backend replicas; must stay 1 while the data volume is ReadWriteOnce'),
-        autoscaling: autoscalingValuesSchema.describe('Backend HPA (seed 000: recreate only with minReplicas 1)'),
-        resources: resourcesValuesSchema.describe('Backend resources (seed 000: 500m/1Gi requests, 1500m/3Gi limits)'),
-        maxStartupSeconds: z.number().int().min(1).max(600).describe('Longest start-up: TensorFlow + AI agents load in ~90 s (seed 000: 150 s)'),
+        replicas: replicasSchema.describe(
+          'Backend replicas; must stay 1 while the data volume is ReadWriteOnce',
+        ),
+        autoscaling: autoscalingValuesSchema.describe(
+          'Backend HPA (seed 000: recreate only with minReplicas 1)',
+        ),
+        resources: resourcesValuesSchema.describe(
+          'Backend resources (seed 000: 500m/1Gi requests, 1500m/3Gi limits)',
+        ),
+        maxStartupSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(600)
+          .describe('Longest start-up: TensorFlow + AI agents load in ~90 s (seed 000: 150 s)'),
         tmpSize: quantitySchema.describe('Size limit of the /tmp emptyDir (matplotlib cache, temp files)'),
         storage: z
           .object({
@@ -43,12 +62,19 @@ export const valuesSchema = baseValuesSchema
       .strict()
       .describe('Next.js frontend on port 3000'),
     migration: z
-      .object({ enabled: z.boolean().describe('Run `alembic upgrade head` before each sync (Argo CD PreSync / Helm pre-upgrade hook)') })
+      .object({
+        enabled: z
+          .boolean()
+          .describe('Run `alembic upgrade head` before each sync (Argo CD PreSync / Helm pre-upgrade hook)'),
+      })
       .strict()
       .describe('Database migrations'),
     database: z
       .object({
-        remoteKey: z.string().min(1).describe('Secret in the store holding the database URL (RDS PostgreSQL on AWS)'),
+        remoteKey: z
+          .string()
+          .min(1)
+          .describe('Secret in the store holding the database URL (RDS PostgreSQL on AWS)'),
         property: z.string().min(1).describe('Property of that secret holding the SQLAlchemy URL'),
       })
       .strict()
@@ -75,7 +101,10 @@ export const valuesSchema = baseValuesSchema
     ingress: z
       .object({
         host: hostnameSchema.describe('Host name of the UI and API'),
-        allowedCidrs: z.array(cidrSchema).min(1).describe('Source CIDRs allowed to reach the ALB/ingress (seed 001: IP-restricted)'),
+        allowedCidrs: z
+          .array(cidrSchema)
+          .min(1)
+          .describe('Source CIDRs allowed to reach the ALB/ingress (seed 001: IP-restricted)'),
         groupName: z.string().min(1).describe('ALB IngressGroup name'),
         tls: z
           .object({
@@ -98,7 +127,10 @@ export const valuesSchema = baseValuesSchema
   .strict()
   .superRefine((v, ctx) => {
     const data = v.backend.storage.data;
-    const max = Math.max(v.backend.replicas, v.backend.autoscaling.enabled ? v.backend.autoscaling.maxReplicas : 0);
+    const max = Math.max(
+      v.backend.replicas,
+      v.backend.autoscaling.enabled ? v.backend.autoscaling.maxReplicas : 0,
+    );
     if (data.accessMode === 'ReadWriteOnce' && max > 1) {
       ctx.addIssue({
         code: 'custom',
@@ -111,7 +143,11 @@ export const valuesSchema = baseValuesSchema
     for (const c of ['backend', 'frontend'] as const) {
       const img = v[c].image;
       if (!inAllowedRegistry(img.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({ code: 'custom', path: [c, 'image', 'repository'], message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [c, 'image', 'repository'],
+          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
+        });
       }
       if (img.platform !== v.platform.nodeArch) {
         ctx.addIssue({
@@ -124,15 +160,31 @@ export const valuesSchema = baseValuesSchema
     if (v.platform.provider === 'onprem') {
       v.ingress.allowedCidrs.forEach((c, i) => {
         if (!privateCidrSchema.safeParse(c).success) {
-          ctx.addIssue({ code: 'custom', path: ['ingress', 'allowedCidrs', i], message: `${c}: an on-prem (isolated) environment allows private RFC 1918 CIDRs only` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ingress', 'allowedCidrs', i],
+            message: `${c}: an on-prem (isolated) environment allows private RFC 1918 CIDRs only`,
+          });
         }
       });
     }
     if (v.ingress.allowedCidrs.includes('0.0.0.0/0')) {
-      ctx.addIssue({ code: 'custom', path: ['ingress', 'allowedCidrs'], message: 'mini-xdr is IP-restricted (seed 001): 0.0.0.0/0 is not allowed' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress', 'allowedCidrs'],
+        message: 'mini-xdr is IP-restricted (seed 001): 0.0.0.0/0 is not allowed',
+      });
     }
-    if (v.ingress.tls.enabled && v.platform.ingressController === 'alb' && !/^arn:aws:acm:/.test(v.ingress.tls.certificateArn)) {
-      ctx.addIssue({ code: 'custom', path: ['ingress', 'tls', 'certificateArn'], message: 'HTTPS on the ALB needs an ACM certificate ARN' });
+    if (
+      v.ingress.tls.enabled &&
+      v.platform.ingressController === 'alb' &&
+      !/^arn:aws:acm:/.test(v.ingress.tls.certificateArn)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress', 'tls', 'certificateArn'],
+        message: 'HTTPS on the ALB needs an ACM certificate ARN',
+      });
     }
   });
 

@@ -84,7 +84,10 @@ export const defaults: Values = {
     // Corporate egress ranges (documentation ranges until the real ones are filled in).
     allowedCidrs: ['203.0.113.0/24'],
     groupName: 'ode',
-    tls: { enabled: true, certificateArn: 'arn:aws:acm:us-east-1:116912495274:certificate/3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7' },
+    tls: {
+      enabled: true,
+      certificateArn: 'arn:aws:acm:us-east-1:116912495274:certificate/3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7',
+    },
   },
   network: { vpcCidr: '10.0.0.0/16', objectStoreEgress: { cidr: '0.0.0.0/0', port: 443 } },
   // Worker 20 x 500m/512Mi + api 10 x 250m/256Mi + viewer 2 x 100m/128Mi + one surge pod each.
@@ -93,11 +96,21 @@ export const defaults: Values = {
 
 export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
   dev: {
-    cluster: { name: 'ode-dev', server: 'https://5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d.gr7.us-east-1.eks.amazonaws.com' },
+    cluster: {
+      name: 'ode-dev',
+      server: 'https://5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d.gr7.us-east-1.eks.amazonaws.com',
+    },
     platform: platformOf('dev'),
     secrets: { remoteKey: 'ode/dev/app' },
-    documents: { bucket: 'ode-dev-documents', irsaRoleArn: 'arn:aws:iam::116912495274:role/ode-dev-documents' },
-    ingress: { apiHost: 'api.dev.ode.example.com', viewerHost: 'viewer.dev.ode.example.com', tls: { enabled: false } },
+    documents: {
+      bucket: 'ode-dev-documents',
+      irsaRoleArn: 'arn:aws:iam::116912495274:role/ode-dev-documents',
+    },
+    ingress: {
+      apiHost: 'api.dev.ode.example.com',
+      viewerHost: 'viewer.dev.ode.example.com',
+      tls: { enabled: false },
+    },
   },
   prod: {
     platform: platformOf('prod'),
@@ -115,7 +128,12 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     viewer: { image: { repository: `${LAB}/ode-viewer` } },
     secrets: { remoteKey: 'ode/app' },
     documents: { bucket: 'ode-documents', irsa: false, s3Endpoint: 'https://minio.mini-corp.internal:9000' },
-    ingress: { apiHost: 'api.ode.mini-corp.internal', viewerHost: 'viewer.ode.mini-corp.internal', allowedCidrs: ['10.100.0.0/16'], tls: { enabled: false } },
+    ingress: {
+      apiHost: 'api.ode.mini-corp.internal',
+      viewerHost: 'viewer.ode.mini-corp.internal',
+      allowedCidrs: ['10.100.0.0/16'],
+      tls: { enabled: false },
+    },
     network: { vpcCidr: '10.100.0.0/16', objectStoreEgress: { cidr: '10.100.30.0/24', port: 9000 } },
     quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '12', limitsMemory: '12Gi', pods: 16 },
   },

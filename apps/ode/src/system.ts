@@ -59,7 +59,11 @@ export function build(chart: Chart, v: Values): void {
     name: v.secrets.storeName,
     labels,
     backend: aws
-      ? { provider: 'aws-secrets-manager', region: v.secrets.awsRegion, serviceAccount: v.secrets.serviceAccount }
+      ? {
+          provider: 'aws-secrets-manager',
+          region: v.secrets.awsRegion,
+          serviceAccount: v.secrets.serviceAccount,
+        }
       : { provider: 'vault', ...v.secrets.vault, serviceAccount: v.secrets.serviceAccount },
   });
   // The seed's `ode-secrets` (database-url, redis-url) is no longer patched by hand: synced from the store.
@@ -90,7 +94,12 @@ export function build(chart: Chart, v: Values): void {
 
   // S3 documents: IRSA on AWS; on premises a token-less ServiceAccount.
   if (aws) {
-    new IrsaServiceAccount(chart, 'DocumentsServiceAccount', { name: DOCUMENTS_SA, namespace: ns, labels, roleArn: v.documents.irsaRoleArn });
+    new IrsaServiceAccount(chart, 'DocumentsServiceAccount', {
+      name: DOCUMENTS_SA,
+      namespace: ns,
+      labels,
+      roleArn: v.documents.irsaRoleArn,
+    });
   } else {
     kubeObject(chart, 'DocumentsServiceAccount', {
       apiVersion: 'v1',
@@ -109,8 +118,14 @@ export function build(chart: Chart, v: Values): void {
     { name: 'DOCUMENTS_BUCKET', value: v.documents.bucket },
     { name: 'AWS_REGION', value: v.documents.region },
     { name: 'S3_ENDPOINT', value: v.documents.s3Endpoint },
-    { name: 'AWS_ACCESS_KEY_ID', secret: { name: OBJECT_STORE_SECRET, key: 'access-key-id', optional: true } },
-    { name: 'AWS_SECRET_ACCESS_KEY', secret: { name: OBJECT_STORE_SECRET, key: 'secret-access-key', optional: true } },
+    {
+      name: 'AWS_ACCESS_KEY_ID',
+      secret: { name: OBJECT_STORE_SECRET, key: 'access-key-id', optional: true },
+    },
+    {
+      name: 'AWS_SECRET_ACCESS_KEY',
+      secret: { name: OBJECT_STORE_SECRET, key: 'secret-access-key', optional: true },
+    },
     { name: 'METRICS_PORT', value: String(METRICS_PORT) },
     { name: 'RUST_LOG', value: 'info' },
   ];
@@ -154,7 +169,11 @@ export function build(chart: Chart, v: Values): void {
       maxReplicas: q.maxReplicas,
       listName: q.listName,
       listLength: q.queueDepth,
-      connectionSecret: { name: secret.secretName, addressKey: 'redis-address', passwordKey: 'redis-password' },
+      connectionSecret: {
+        name: secret.secretName,
+        addressKey: 'redis-address',
+        passwordKey: 'redis-password',
+      },
       // ElastiCache in-transit encryption; the lab's Redis serves TLS too.
       enableTLS: true,
       behavior: behaviorOf(q.behavior),
@@ -195,7 +214,12 @@ export function build(chart: Chart, v: Values): void {
     allowedCidrs: v.ingress.allowedCidrs,
     tls: v.ingress.tls.enabled,
   } as const;
-  const alb = { scheme: 'internet-facing' as const, groupName: v.ingress.groupName, healthCheckPath: '/health', certificateArn: v.ingress.tls.certificateArn };
+  const alb = {
+    scheme: 'internet-facing' as const,
+    groupName: v.ingress.groupName,
+    healthCheckPath: '/health',
+    certificateArn: v.ingress.tls.certificateArn,
+  };
   new AppIngress(chart, 'ViewerIngress', {
     ...common,
     name: 'ode-viewer',
@@ -211,8 +235,18 @@ export function build(chart: Chart, v: Values): void {
     alb,
   });
 
-  for (const [id, w] of [['ApiMonitor', api], ['WorkerMonitor', worker], ['ViewerMonitor', viewer]] as const) {
-    new ServiceMonitor(chart, id, { name: w.name, namespace: ns, labels: w.labels, selector: w.selector, port: 'metrics' });
+  for (const [id, w] of [
+    ['ApiMonitor', api],
+    ['WorkerMonitor', worker],
+    ['ViewerMonitor', viewer],
+  ] as const) {
+    new ServiceMonitor(chart, id, {
+      name: w.name,
+      namespace: ns,
+      labels: w.labels,
+      selector: w.selector,
+      port: 'metrics',
+    });
   }
 
   new DefaultDenyNetworkPolicy(chart, 'DefaultDeny', { namespace: ns, labels });
@@ -247,7 +281,10 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     labels: componentLabels({ system: SYSTEM, component: 'viewer' }),
     podSelector: selectorLabels({ system: SYSTEM, component: 'viewer' }),
-    ingress: [ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [HTTP_PORT]), prometheus],
+    ingress: [
+      ingressControllerPeer(v.platform.ingressController, v.network.vpcCidr, [HTTP_PORT]),
+      prometheus,
+    ],
     egress: [{ pods: selectorLabels({ system: SYSTEM, component: 'api' }), ports: [HTTP_PORT] }],
   });
 }

@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { baseValuesSchema } from '@gitops/render';
 import { cidrSchema, hostnameSchema, privateCidrSchema } from '@gitops/environments';
-import { imageValuesSchema, inAllowedRegistry, quotaValuesSchema, replicasSchema, resourcesValuesSchema } from '@gitops/platform';
+import {
+  imageValuesSchema,
+  inAllowedRegistry,
+  quotaValuesSchema,
+  replicasSchema,
+  resourcesValuesSchema,
+} from '@gitops/platform';
 
 const int = (min: number, d: string) => z.number().int().min(min).describe(d);
 
@@ -20,7 +26,11 @@ const behaviorSchema = z
 
 const bounds = <T extends z.ZodRawShape>(shape: T) =>
   z
-    .object({ minReplicas: int(1, 'Lowest replica count'), maxReplicas: int(1, 'Highest replica count'), ...shape })
+    .object({
+      minReplicas: int(1, 'Lowest replica count'),
+      maxReplicas: int(1, 'Highest replica count'),
+      ...shape,
+    })
     .strict()
     .refine((b: any) => b.minReplicas <= b.maxReplicas, {
       message: 'minReplicas must not exceed maxReplicas',
@@ -34,9 +44,21 @@ export const valuesSchema = baseValuesSchema
         image: imageValuesSchema.describe('ode-api image'),
         resources: resourcesValuesSchema.describe('ode-api resources'),
         autoscaling: bounds({
-          cpuUtilization: z.number().int().min(1).max(100).describe('Target CPU utilisation % (seed 004: 70)'),
-          memoryUtilization: z.number().int().min(1).max(100).describe('Target memory utilisation % (seed 004: 80)'),
-          behavior: behaviorSchema.describe('Scaling behaviour (seed 004: up 100 %/60 s, down 50 %/60 s after 5 min)'),
+          cpuUtilization: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .describe('Target CPU utilisation % (seed 004: 70)'),
+          memoryUtilization: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .describe('Target memory utilisation % (seed 004: 80)'),
+          behavior: behaviorSchema.describe(
+            'Scaling behaviour (seed 004: up 100 %/60 s, down 50 %/60 s after 5 min)',
+          ),
         }).describe('ode-api HPA (seed 004: 2-10)'),
       })
       .strict()
@@ -48,7 +70,9 @@ export const valuesSchema = baseValuesSchema
         queueScaling: bounds({
           listName: z.string().min(1).describe('Redis list holding pending jobs'),
           queueDepth: int(1, 'Pending jobs per replica before scaling up (seed 004: 100)'),
-          behavior: behaviorSchema.describe('Scaling behaviour (seed 004: up 100 %/30 s max 4 pods, down 50 %/60 s after 10 min)'),
+          behavior: behaviorSchema.describe(
+            'Scaling behaviour (seed 004: up 100 %/30 s max 4 pods, down 50 %/60 s after 10 min)',
+          ),
         }).describe('KEDA scaling on Redis queue depth (seed 004: 2-20)'),
         shutdownGracePeriodSeconds: int(1, 'Time to finish active jobs after SIGTERM (seed 004: 120 s)'),
       })
@@ -64,19 +88,33 @@ export const valuesSchema = baseValuesSchema
       .describe('ode-viewer: document viewer behind the ingress, on 8080'),
     secrets: z
       .object({
-        remoteKey: z.string().min(1).describe('Secret with database-url, redis-url, redis-address, redis-password'),
+        remoteKey: z
+          .string()
+          .min(1)
+          .describe('Secret with database-url, redis-url, redis-address, redis-password'),
         storeName: z.string().min(1).describe('ClusterSecretStore name'),
         awsRegion: z.string().min(1).describe('Secrets Manager region'),
-        serviceAccount: z.object({ name: z.string().min(1), namespace: z.string().min(1) }).strict().describe('ServiceAccount of the store'),
-        vault: z.object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) }).strict().describe('Vault settings (on premises)'),
+        serviceAccount: z
+          .object({ name: z.string().min(1), namespace: z.string().min(1) })
+          .strict()
+          .describe('ServiceAccount of the store'),
+        vault: z
+          .object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) })
+          .strict()
+          .describe('Vault settings (on premises)'),
       })
       .strict()
       .describe('Database and Redis URLs via External Secrets'),
     documents: z
       .object({
         bucket: z.string().min(3).describe('S3 bucket of documents'),
-        irsaRoleArn: z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN').describe('IRSA role granting S3 access (aws)'),
-        irsa: z.boolean().describe('Pods get the IRSA token (aws); on premises credentials come from the store instead'),
+        irsaRoleArn: z
+          .string()
+          .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN')
+          .describe('IRSA role granting S3 access (aws)'),
+        irsa: z
+          .boolean()
+          .describe('Pods get the IRSA token (aws); on premises credentials come from the store instead'),
         region: z.string().min(1).describe('S3 region'),
         s3Endpoint: z.string().url().describe('S3 endpoint: regional AWS endpoint, or MinIO on premises'),
       })
@@ -88,7 +126,13 @@ export const valuesSchema = baseValuesSchema
         viewerHost: hostnameSchema.describe('Host of the viewer'),
         allowedCidrs: z.array(cidrSchema).min(1).describe('Source CIDRs allowed to reach the ingress'),
         groupName: z.string().min(1).describe('ALB IngressGroup'),
-        tls: z.object({ enabled: z.boolean().describe('HTTPS with ssl-redirect'), certificateArn: z.string().describe('ACM certificate ARN') }).strict().describe('TLS'),
+        tls: z
+          .object({
+            enabled: z.boolean().describe('HTTPS with ssl-redirect'),
+            certificateArn: z.string().describe('ACM certificate ARN'),
+          })
+          .strict()
+          .describe('TLS'),
       })
       .strict()
       .describe('Ingress'),
@@ -96,7 +140,10 @@ export const valuesSchema = baseValuesSchema
       .object({
         vpcCidr: cidrSchema.describe('VPC CIDR (seed 004: 10.0.0.0/16): ALB targets, RDS, Redis'),
         objectStoreEgress: z
-          .object({ cidr: cidrSchema.describe('Where the object store is'), port: z.number().int().min(1).max(65535).describe('Its port') })
+          .object({
+            cidr: cidrSchema.describe('Where the object store is'),
+            port: z.number().int().min(1).max(65535).describe('Its port'),
+          })
           .strict()
           .describe('Egress to S3 (HTTPS anywhere) or MinIO'),
       })
@@ -108,21 +155,42 @@ export const valuesSchema = baseValuesSchema
   .superRefine((v, ctx) => {
     for (const c of ['api', 'worker', 'viewer'] as const) {
       if (!inAllowedRegistry(v[c].image.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({ code: 'custom', path: [c, 'image', 'repository'], message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [c, 'image', 'repository'],
+          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
+        });
       }
       if (v[c].image.platform !== v.platform.nodeArch) {
-        ctx.addIssue({ code: 'custom', path: [c, 'image', 'platform'], message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [c, 'image', 'platform'],
+          message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)`,
+        });
       }
     }
     if (v.documents.irsa !== (v.platform.provider === 'aws')) {
-      ctx.addIssue({ code: 'custom', path: ['documents', 'irsa'], message: 'IRSA exists on AWS only: set irsa to true on aws and false on premises' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['documents', 'irsa'],
+        message: 'IRSA exists on AWS only: set irsa to true on aws and false on premises',
+      });
     }
     if (v.ingress.allowedCidrs.includes('0.0.0.0/0')) {
-      ctx.addIssue({ code: 'custom', path: ['ingress', 'allowedCidrs'], message: 'ode is not a public service: restrict the CIDRs' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingress', 'allowedCidrs'],
+        message: 'ode is not a public service: restrict the CIDRs',
+      });
     }
     if (v.platform.provider === 'onprem') {
       v.ingress.allowedCidrs.forEach((c, i) => {
-        if (!privateCidrSchema.safeParse(c).success) ctx.addIssue({ code: 'custom', path: ['ingress', 'allowedCidrs', i], message: `${c}: private RFC 1918 CIDRs only on premises` });
+        if (!privateCidrSchema.safeParse(c).success)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ingress', 'allowedCidrs', i],
+            message: `${c}: private RFC 1918 CIDRs only on premises`,
+          });
       });
     }
   });

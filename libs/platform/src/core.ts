@@ -77,9 +77,12 @@ export interface KubeObjectProps {
 /** Emit one Kubernetes object with exactly the given fields. */
 export function kubeObject(scope: Construct, id: string, props: KubeObjectProps): ApiObject {
   if (!props.clusterScoped && !props.namespace) {
-    throw new ConfigError(`${scope.node.path}/${id}: ${props.kind} "${props.name}" needs an explicit metadata.namespace`);
+    throw new ConfigError(
+      `${scope.node.path}/${id}: ${props.kind} "${props.name}" needs an explicit metadata.namespace`,
+    );
   }
-  const annotations = props.annotations && Object.keys(props.annotations).length ? { ...props.annotations } : undefined;
+  const annotations =
+    props.annotations && Object.keys(props.annotations).length ? { ...props.annotations } : undefined;
   const obj = new ApiObject(scope, id, {
     apiVersion: props.apiVersion,
     kind: props.kind,
@@ -92,14 +95,16 @@ export function kubeObject(scope: Construct, id: string, props: KubeObjectProps)
     ...(props.body ?? {}),
   });
   // cdk8s puts the chart's namespace on every object; cluster-scoped kinds must not have one.
-  if (props.clusterScoped && Chart.of(scope).namespace) obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  if (props.clusterScoped && Chart.of(scope).namespace)
+    obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   return obj;
 }
 
 /** The namespace of a construct: the explicit one, or the chart's. */
 export function namespaceOf(scope: Construct, explicit?: string): string {
   const ns = explicit ?? Chart.of(scope).namespace;
-  if (!ns) throw new ConfigError(`${scope.node.path}: no namespace: pass \`namespace\` or set it on the chart`);
+  if (!ns)
+    throw new ConfigError(`${scope.node.path}: no namespace: pass \`namespace\` or set it on the chart`);
   return ns;
 }
 
@@ -108,14 +113,26 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Throw unless `name` is a DNS-1123 label (object names, port names are checked elsewhere). */
 export function assertDnsLabel(path: string, field: string, name: string, max = 63): void {
   if (!DNS_LABEL.test(name) || name.length > max) {
-    throw new ConfigError(`${path}: ${field} "${name}" must be a DNS-1123 label (lower-case letters, digits, '-'; at most ${max} characters)`);
+    throw new ConfigError(
+      `${path}: ${field} "${name}" must be a DNS-1123 label (lower-case letters, digits, '-'; at most ${max} characters)`,
+    );
   }
 }
 
 const QUANTITY = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
 const FACTOR: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15,
-  Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, Pi: 1024 ** 5,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
+  Pi: 1024 ** 5,
 };
 
 /** Parse a Kubernetes quantity (`500m`, `1Gi`, `1.5`) into a number; ConfigError if malformed. */
@@ -126,7 +143,13 @@ export function parseQuantity(path: string, field: string, q: string): number {
 }
 
 /** Throw unless `n` is an integer within [min, max]. */
-export function assertInt(path: string, field: string, n: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+export function assertInt(
+  path: string,
+  field: string,
+  n: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
   if (!Number.isInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
     throw new ConfigError(`${path}: ${field} must be an integer ${range}, got ${n}`);

@@ -17,7 +17,9 @@ describe('resolveImage', () => {
   });
   it('rejects latest with a clear message', () => {
     expect(() => resolveImage('Sys/Backend', { repository: repo, tag: 'latest' })).toThrow(ConfigError);
-    expect(() => resolveImage('Sys/Backend', { repository: repo, tag: 'latest' })).toThrow(/Sys\/Backend.*"latest" is not allowed/);
+    expect(() => resolveImage('Sys/Backend', { repository: repo, tag: 'latest' })).toThrow(
+      /Sys\/Backend.*"latest" is not allowed/,
+    );
   });
   it('rejects an untagged image', () => {
     expect(() => resolveImage('x', { repository: repo })).toThrow(/untagged image/);
@@ -27,14 +29,24 @@ describe('resolveImage', () => {
     expect(() => resolveImage('x', { repository: repo, digest: 'sha256:abc' })).toThrow(/digest/);
   });
   it('rejects registries the environment does not allow', () => {
-    expect(() => resolveImage('x', { repository: 'docker.io/library/nginx', tag: '1.27' }, { allowedRegistries: ['registry.mini-corp.internal'] })).toThrow(
-      /not allowed.*registry.mini-corp.internal/,
-    );
-    expect(resolveImage('x', { repository: 'registry.mini-corp.internal/a/b', tag: 'v1' }, { allowedRegistries: ['registry.mini-corp.internal'] }).image).toBe(
-      'registry.mini-corp.internal/a/b:v1',
-    );
+    expect(() =>
+      resolveImage(
+        'x',
+        { repository: 'docker.io/library/nginx', tag: '1.27' },
+        { allowedRegistries: ['registry.mini-corp.internal'] },
+      ),
+    ).toThrow(/not allowed.*registry.mini-corp.internal/);
+    expect(
+      resolveImage(
+        'x',
+        { repository: 'registry.mini-corp.internal/a/b', tag: 'v1' },
+        { allowedRegistries: ['registry.mini-corp.internal'] },
+      ).image,
+    ).toBe('registry.mini-corp.internal/a/b:v1');
   });
   it('rejects an arm64 image on amd64 nodes (seed 002)', () => {
-    expect(() => resolveImage('x', { repository: repo, tag: 'v1', platform: 'arm64' }, { nodeArch: 'amd64' })).toThrow(/no match for platform in manifest/);
+    expect(() =>
+      resolveImage('x', { repository: repo, tag: 'v1', platform: 'arm64' }, { nodeArch: 'amd64' }),
+    ).toThrow(/no match for platform in manifest/);
   });
 });

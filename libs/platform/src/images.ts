@@ -51,17 +51,23 @@ const REPO = /^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(\.[a-z0-9-]+)*(\/[a-z0-9]+([._-
 export function resolveImage(path: string, ref: ImageRef, constraints: ImageConstraints = {}): ResolvedImage {
   const where = `${path}: image "${ref.repository}${ref.tag ? ':' + ref.tag : ''}${ref.digest ? '@' + ref.digest : ''}"`;
   if (!ref.repository || !REPO.test(ref.repository)) {
-    throw new ConfigError(`${where}: repository must be an image repository without tag, e.g. registry.example.com/team/app`);
+    throw new ConfigError(
+      `${where}: repository must be an image repository without tag, e.g. registry.example.com/team/app`,
+    );
   }
   if (ref.repository.includes(':') && !/:\d+\//.test(ref.repository)) {
     throw new ConfigError(`${where}: put the tag in \`tag\`, not in \`repository\``);
   }
   if (ref.tag === undefined && ref.digest === undefined) {
-    throw new ConfigError(`${where}: an untagged image floats like "latest": pin a tag such as v1.0.1 or a sha256 digest`);
+    throw new ConfigError(
+      `${where}: an untagged image floats like "latest": pin a tag such as v1.0.1 or a sha256 digest`,
+    );
   }
   if (ref.tag !== undefined) {
     if (ref.tag === 'latest') {
-      throw new ConfigError(`${where}: the tag "latest" is not allowed: pin a version such as v1.0.1 (seed 000: versioned tags, IfNotPresent)`);
+      throw new ConfigError(
+        `${where}: the tag "latest" is not allowed: pin a version such as v1.0.1 (seed 000: versioned tags, IfNotPresent)`,
+      );
     }
     if (!TAG.test(ref.tag)) throw new ConfigError(`${where}: tag must match ${TAG}, e.g. v1.0.1`);
   }
@@ -69,8 +75,14 @@ export function resolveImage(path: string, ref: ImageRef, constraints: ImageCons
     throw new ConfigError(`${where}: digest must be sha256:<64 lower-case hex digits>`);
   }
   const allowed = constraints.allowedRegistries;
-  if (allowed && allowed.length && !allowed.some((r) => ref.repository === r || ref.repository.startsWith(r.replace(/\/$/, '') + '/'))) {
-    throw new ConfigError(`${where}: registry is not allowed in this environment; allowed: ${allowed.join(', ')}`);
+  if (
+    allowed &&
+    allowed.length &&
+    !allowed.some((r) => ref.repository === r || ref.repository.startsWith(r.replace(/\/$/, '') + '/'))
+  ) {
+    throw new ConfigError(
+      `${where}: registry is not allowed in this environment; allowed: ${allowed.join(', ')}`,
+    );
   }
   const platform = ref.platform ?? 'amd64';
   if (constraints.nodeArch && constraints.nodeArch !== platform) {

@@ -72,13 +72,28 @@ export class GuardedNamespace extends Construct {
       'limits.memory': q.limitsMemory,
     };
     if (q.pods !== undefined) hard.pods = String(q.pods);
-    if (q.persistentVolumeClaims !== undefined) hard.persistentvolumeclaims = String(q.persistentVolumeClaims);
+    if (q.persistentVolumeClaims !== undefined)
+      hard.persistentvolumeclaims = String(q.persistentVolumeClaims);
     if (q.requestsStorage !== undefined) hard['requests.storage'] = q.requestsStorage;
     for (const [k, v] of Object.entries(hard)) parseQuantity(path, `quota.${k}`, v);
-    const common = { namespace: props.name, labels: props.labels, annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails } };
-    kubeObject(this, 'Quota', { ...common, apiVersion: 'v1', kind: 'ResourceQuota', name: `${props.name}-quota`, body: { spec: { hard } } });
+    const common = {
+      namespace: props.name,
+      labels: props.labels,
+      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
+    };
+    kubeObject(this, 'Quota', {
+      ...common,
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      name: `${props.name}-quota`,
+      body: { spec: { hard } },
+    });
     const lr = props.limitRange;
-    for (const [k, v] of Object.entries({ ...prefix('defaultRequest', lr.defaultRequest), ...prefix('default', lr.defaultLimit), ...prefix('max', lr.max) })) {
+    for (const [k, v] of Object.entries({
+      ...prefix('defaultRequest', lr.defaultRequest),
+      ...prefix('default', lr.defaultLimit),
+      ...prefix('max', lr.max),
+    })) {
       parseQuantity(path, `limitRange.${k}`, v);
     }
     kubeObject(this, 'LimitRange', {

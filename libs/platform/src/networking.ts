@@ -16,8 +16,15 @@ export function assertCidr(path: string, field: string, cidr: string): void {
   const m = CIDR.exec(cidr);
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const prefix = m ? Number(m[5]) : -1;
-  const ok = m && octets.every((o) => o <= 255) && prefix <= 32 && octets.reduce((a, o) => a * 256 + o, 0) % 2 ** (32 - prefix) === 0;
-  if (!ok) throw new ConfigError(`${path}: ${field} "${cidr}" is not an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero`);
+  const ok =
+    m &&
+    octets.every((o) => o <= 255) &&
+    prefix <= 32 &&
+    octets.reduce((a, o) => a * 256 + o, 0) % 2 ** (32 - prefix) === 0;
+  if (!ok)
+    throw new ConfigError(
+      `${path}: ${field} "${cidr}" is not an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero`,
+    );
 }
 
 /** One path routed to a Service. */
@@ -75,22 +82,31 @@ export class AppIngress extends Construct {
     super(scope, id);
     const path = this.node.path;
     if (!props.routes.length) throw new ConfigError(`${path}: an ingress needs at least one route`);
-    if (!props.allowedCidrs.length) throw new ConfigError(`${path}: allowedCidrs must list at least one CIDR (use 0.0.0.0/0 with public: true for the internet)`);
+    if (!props.allowedCidrs.length)
+      throw new ConfigError(
+        `${path}: allowedCidrs must list at least one CIDR (use 0.0.0.0/0 with public: true for the internet)`,
+      );
     props.allowedCidrs.forEach((c, i) => assertCidr(path, `allowedCidrs[${i}]`, c));
     const open = props.allowedCidrs.includes('0.0.0.0/0');
     if (open && !props.public) {
-      throw new ConfigError(`${path}: allowedCidrs contains 0.0.0.0/0 but the ingress is not declared public: set public: true or restrict the CIDRs`);
+      throw new ConfigError(
+        `${path}: allowedCidrs contains 0.0.0.0/0 but the ingress is not declared public: set public: true or restrict the CIDRs`,
+      );
     }
     const annotations: Record<string, string> = { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.ingress };
     if (props.public) annotations[PUBLIC_ANNOTATION] = 'true';
     let tls: unknown[] | undefined;
     if (props.controller === 'alb') {
       const alb = props.alb;
-      if (!alb) throw new ConfigError(`${path}: controller "alb" needs alb options (groupName, healthCheckPath)`);
+      if (!alb)
+        throw new ConfigError(`${path}: controller "alb" needs alb options (groupName, healthCheckPath)`);
       if (!/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/.test(alb.groupName) || alb.groupName.length > 63) {
-        throw new ConfigError(`${path}: alb.groupName "${alb.groupName}" must be lower-case letters, digits, '-' and '.', at most 63 characters`);
+        throw new ConfigError(
+          `${path}: alb.groupName "${alb.groupName}" must be lower-case letters, digits, '-' and '.', at most 63 characters`,
+        );
       }
-      if (!alb.healthCheckPath.startsWith('/')) throw new ConfigError(`${path}: alb.healthCheckPath must start with /`);
+      if (!alb.healthCheckPath.startsWith('/'))
+        throw new ConfigError(`${path}: alb.healthCheckPath must start with /`);
       Object.assign(annotations, {
         'alb.ingress.kubernetes.io/scheme': alb.scheme ?? 'internet-facing',
         'alb.ingress.kubernetes.io/target-type': 'ip',
@@ -99,8 +115,13 @@ export class AppIngress extends Construct {
         'alb.ingress.kubernetes.io/inbound-cidrs': props.allowedCidrs.join(','),
       });
       if (props.tls) {
-        if (!alb.certificateArn || !/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/.test(alb.certificateArn)) {
-          throw new ConfigError(`${path}: tls is on: alb.certificateArn must be an ACM certificate ARN, got "${alb.certificateArn ?? ''}"`);
+        if (
+          !alb.certificateArn ||
+          !/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/.test(alb.certificateArn)
+        ) {
+          throw new ConfigError(
+            `${path}: tls is on: alb.certificateArn must be an ACM certificate ARN, got "${alb.certificateArn ?? ''}"`,
+          );
         }
         Object.assign(annotations, {
           'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
@@ -180,9 +201,12 @@ function renderPeer(path: string, p: NetworkPeer) {
   } else {
     if (p.namespaces) peer.namespaceSelector = { matchLabels: { ...p.namespaces } };
     if (p.pods) peer.podSelector = { matchLabels: { ...p.pods } };
-    if (!p.namespaces && !p.pods) throw new ConfigError(`${path}: a network peer needs pods, namespaces or cidr`);
+    if (!p.namespaces && !p.pods)
+      throw new ConfigError(`${path}: a network peer needs pods, namespaces or cidr`);
   }
-  const ports = p.ports?.map((x) => (typeof x === 'number' ? { port: x, protocol: 'TCP' } : { port: x.port, protocol: x.protocol }));
+  const ports = p.ports?.map((x) =>
+    typeof x === 'number' ? { port: x, protocol: 'TCP' } : { port: x.port, protocol: x.protocol },
+  );
   return { peers: [peer], ports };
 }
 
@@ -207,7 +231,8 @@ export class NetworkPolicy extends Construct {
         return { to: r.peers, ...(r.ports ? { ports: r.ports } : {}) };
       });
     }
-    if (!policyTypes.length) throw new ConfigError(`${path}: a NetworkPolicy needs ingress and/or egress rules`);
+    if (!policyTypes.length)
+      throw new ConfigError(`${path}: a NetworkPolicy needs ingress and/or egress rules`);
     spec.policyTypes = policyTypes;
     kubeObject(this, 'Resource', {
       apiVersion: 'networking.k8s.io/v1',
@@ -254,7 +279,10 @@ export class DefaultDenyNetworkPolicy extends Construct {
           {
             namespaces: { 'kubernetes.io/metadata.name': 'kube-system' },
             pods: { 'k8s-app': 'kube-dns' },
-            ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+            ports: [
+              { port: 53, protocol: 'UDP' },
+              { port: 53, protocol: 'TCP' },
+            ],
           },
         ],
       });
@@ -266,7 +294,11 @@ export class DefaultDenyNetworkPolicy extends Construct {
  * Where ingress traffic to pods comes from: ALB targets of type `ip` receive traffic from the load
  * balancer's ENIs in the VPC; ingress-nginx runs in its own namespace.
  */
-export function ingressControllerPeer(controller: 'alb' | 'nginx', vpcCidr: string, ports: readonly number[]): NetworkPeer {
+export function ingressControllerPeer(
+  controller: 'alb' | 'nginx',
+  vpcCidr: string,
+  ports: readonly number[],
+): NetworkPeer {
   return controller === 'alb'
     ? { cidr: vpcCidr, ports }
     : { namespaces: { 'kubernetes.io/metadata.name': 'ingress-nginx' }, ports };

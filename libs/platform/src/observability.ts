@@ -28,7 +28,8 @@ export class ServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
     const interval = props.interval ?? '30s';
-    if (!/^\d+(s|m)$/.test(interval)) throw new ConfigError(`${this.node.path}: interval "${interval}" must look like 30s or 1m`);
+    if (!/^\d+(s|m)$/.test(interval))
+      throw new ConfigError(`${this.node.path}: interval "${interval}" must look like 30s or 1m`);
     kubeObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
@@ -89,7 +90,8 @@ export const BURN_RATE_WINDOWS = [
 ] as const;
 
 function fraction(path: string, field: string, v: number, exclusiveMax = 1) {
-  if (!(typeof v === 'number' && v > 0 && v < exclusiveMax)) throw new ConfigError(`${path}: ${field} must be a fraction between 0 and 1 (e.g. 0.999), got ${v}`);
+  if (!(typeof v === 'number' && v > 0 && v < exclusiveMax))
+    throw new ConfigError(`${path}: ${field} must be a fraction between 0 and 1 (e.g. 0.999), got ${v}`);
 }
 
 /** Round to avoid float noise (0.0144000000001) in the rules. */
@@ -109,7 +111,10 @@ export class SloRules extends Construct {
     fraction(path, 'objectives.availability.target', o.availability.target);
     assertInt(path, 'objectives.availability.windowDays', o.availability.windowDays, 1, 90);
     fraction(path, 'objectives.maxErrorRate', o.maxErrorRate);
-    if (!(o.latencyP95Seconds > 0)) throw new ConfigError(`${path}: objectives.latencyP95Seconds must be positive, got ${o.latencyP95Seconds}`);
+    if (!(o.latencyP95Seconds > 0))
+      throw new ConfigError(
+        `${path}: objectives.latencyP95Seconds must be positive, got ${o.latencyP95Seconds}`,
+      );
     if (o.dbSaturation) fraction(path, 'objectives.dbSaturation.max', o.dbSaturation.max, 1.000001);
     const m = props.metrics;
     const total = m.requestsTotal ?? 'http_requests_total';
@@ -117,10 +122,15 @@ export class SloRules extends Construct {
     const hist = m.durationHistogram ?? 'http_request_duration_seconds';
     const sel = m.selector;
     const errSel = `${sel},${status}=~"5.."`;
-    const errorRatio = (w: string) => `sum(rate(${total}{${errSel}}[${w}])) / clamp_min(sum(rate(${total}{${sel}}[${w}])), 1e-9)`;
+    const errorRatio = (w: string) =>
+      `sum(rate(${total}{${errSel}}[${w}])) / clamp_min(sum(rate(${total}{${sel}}[${w}])), 1e-9)`;
     const labels = { service: props.service };
     const recording: unknown[] = [
-      { record: 'sli:http:request_duration_seconds:p95', expr: `histogram_quantile(0.95, sum by (le) (rate(${hist}_bucket{${sel}}[5m])))`, labels },
+      {
+        record: 'sli:http:request_duration_seconds:p95',
+        expr: `histogram_quantile(0.95, sum by (le) (rate(${hist}_bucket{${sel}}[5m])))`,
+        labels,
+      },
       { record: 'sli:http:request_rate:5m', expr: `sum(rate(${total}{${sel}}[5m]))`, labels },
       { record: 'sli:http:error_rate:5m', expr: errorRatio('5m'), labels },
     ];
@@ -130,14 +140,17 @@ export class SloRules extends Construct {
       windows.add(long);
     }
     windows.delete('5m');
-    for (const w of windows) recording.push({ record: `sli:http:error_rate:${w}`, expr: errorRatio(w), labels });
-    if (o.dbSaturation) recording.push({ record: 'sli:db:saturation:connections', expr: o.dbSaturation.expr, labels });
+    for (const w of windows)
+      recording.push({ record: `sli:http:error_rate:${w}`, expr: errorRatio(w), labels });
+    if (o.dbSaturation)
+      recording.push({ record: 'sli:db:saturation:connections', expr: o.dbSaturation.expr, labels });
     recording.push(
       { record: 'slo:availability:target', expr: `vector(${o.availability.target})`, labels },
       { record: 'slo:latency:target', expr: `vector(${o.latencyP95Seconds})`, labels },
       { record: 'slo:error_rate:target', expr: `vector(${o.maxErrorRate})`, labels },
     );
-    if (o.dbSaturation) recording.push({ record: 'slo:db_saturation:target', expr: `vector(${o.dbSaturation.max})`, labels });
+    if (o.dbSaturation)
+      recording.push({ record: 'slo:db_saturation:target', expr: `vector(${o.dbSaturation.max})`, labels });
     const budget = r(1 - o.availability.target);
     const alerts: unknown[] = BURN_RATE_WINDOWS.map(([long, short, factor, severity]) => ({
       alert: `${pascal(props.service)}ErrorBudgetBurn${long}`,
@@ -173,7 +186,9 @@ export class SloRules extends Construct {
         expr: `sli:db:saturation:connections{service="${props.service}"} > ${o.dbSaturation.max}`,
         for: '5m',
         labels: { severity: 'warning', service: props.service, slo: 'db-saturation' },
-        annotations: { summary: `${props.service} uses more than ${r(o.dbSaturation.max * 100)}% of its database connections` },
+        annotations: {
+          summary: `${props.service} uses more than ${r(o.dbSaturation.max * 100)}% of its database connections`,
+        },
       });
     }
     kubeObject(this, 'Resource', {

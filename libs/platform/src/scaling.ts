@@ -49,10 +49,17 @@ export interface SimpleBehavior {
 
 /** Build an HPA `behavior` from the seeds' percent-based description. */
 export function behaviorOf(b: SimpleBehavior): ScalingBehavior {
-  const upPolicies: ScalingPolicy[] = [{ type: 'Percent', value: b.scaleUpPercent, periodSeconds: b.scaleUpPeriodSeconds }];
-  if (b.scaleUpMaxPods !== undefined) upPolicies.push({ type: 'Pods', value: b.scaleUpMaxPods, periodSeconds: b.scaleUpPeriodSeconds });
+  const upPolicies: ScalingPolicy[] = [
+    { type: 'Percent', value: b.scaleUpPercent, periodSeconds: b.scaleUpPeriodSeconds },
+  ];
+  if (b.scaleUpMaxPods !== undefined)
+    upPolicies.push({ type: 'Pods', value: b.scaleUpMaxPods, periodSeconds: b.scaleUpPeriodSeconds });
   return {
-    scaleUp: { policies: upPolicies, stabilizationWindowSeconds: b.scaleUpStabilizationSeconds ?? 0, selectPolicy: 'Min' },
+    scaleUp: {
+      policies: upPolicies,
+      stabilizationWindowSeconds: b.scaleUpStabilizationSeconds ?? 0,
+      selectPolicy: 'Min',
+    },
     scaleDown: {
       policies: [{ type: 'Percent', value: b.scaleDownPercent, periodSeconds: b.scaleDownPeriodSeconds }],
       stabilizationWindowSeconds: b.scaleDownStabilizationSeconds,
@@ -78,7 +85,10 @@ function renderRules(path: string, field: string, r: ScalingRules, defaultWindow
 
 /** Render a behaviour to the `autoscaling/v2` shape (validated). */
 export function renderBehavior(path: string, b: ScalingBehavior): Record<string, unknown> {
-  return { scaleUp: renderRules(path, 'behavior.scaleUp', b.scaleUp, 0), scaleDown: renderRules(path, 'behavior.scaleDown', b.scaleDown, 300) };
+  return {
+    scaleUp: renderRules(path, 'behavior.scaleUp', b.scaleUp, 0),
+    scaleDown: renderRules(path, 'behavior.scaleDown', b.scaleDown, 300),
+  };
 }
 
 /** Replica bounds shared by HPA and KEDA. */
@@ -91,7 +101,9 @@ export function assertBounds(path: string, b: ReplicaBounds): void {
   assertInt(path, 'minReplicas', b.minReplicas, 1);
   assertInt(path, 'maxReplicas', b.maxReplicas, 1);
   if (b.minReplicas > b.maxReplicas) {
-    throw new ConfigError(`${path}: minReplicas (${b.minReplicas}) must not exceed maxReplicas (${b.maxReplicas})`);
+    throw new ConfigError(
+      `${path}: minReplicas (${b.minReplicas}) must not exceed maxReplicas (${b.maxReplicas})`,
+    );
   }
 }
 
@@ -120,12 +132,19 @@ export class HorizontalPodAutoscaler extends Construct {
     const path = this.node.path;
     assertBounds(path, props);
     const metrics: unknown[] = [];
-    for (const [res, v] of [['cpu', props.cpuUtilization], ['memory', props.memoryUtilization]] as const) {
+    for (const [res, v] of [
+      ['cpu', props.cpuUtilization],
+      ['memory', props.memoryUtilization],
+    ] as const) {
       if (v === undefined) continue;
       assertInt(path, `${res}Utilization`, v, 1, 100);
-      metrics.push({ type: 'Resource', resource: { name: res, target: { type: 'Utilization', averageUtilization: v } } });
+      metrics.push({
+        type: 'Resource',
+        resource: { name: res, target: { type: 'Utilization', averageUtilization: v } },
+      });
     }
-    if (!metrics.length) throw new ConfigError(`${path}: set cpuUtilization and/or memoryUtilization to scale on`);
+    if (!metrics.length)
+      throw new ConfigError(`${path}: set cpuUtilization and/or memoryUtilization to scale on`);
     kubeObject(this, 'Resource', {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
@@ -153,7 +172,11 @@ export interface RedisQueueScalingOptions extends ReplicaBounds {
   /** Target pending jobs per replica; the seeds scale when the depth exceeds 100. */
   readonly listLength: number;
   /** Secret holding the Redis connection (`address` host:port, optionally `password`), e.g. from an ExternalSecret. */
-  readonly connectionSecret: { readonly name: string; readonly addressKey: string; readonly passwordKey?: string };
+  readonly connectionSecret: {
+    readonly name: string;
+    readonly addressKey: string;
+    readonly passwordKey?: string;
+  };
   /** Connect with TLS (ElastiCache in-transit encryption). @default true */
   readonly enableTLS?: boolean;
   /** HPA behaviour KEDA applies. */
@@ -178,9 +201,15 @@ export class RedisQueueScaledObject extends Construct {
     const path = this.node.path;
     assertBounds(path, props);
     assertInt(path, 'listLength', props.listLength, 1);
-    const secretTargetRef = [{ parameter: 'address', name: props.connectionSecret.name, key: props.connectionSecret.addressKey }];
+    const secretTargetRef = [
+      { parameter: 'address', name: props.connectionSecret.name, key: props.connectionSecret.addressKey },
+    ];
     if (props.connectionSecret.passwordKey) {
-      secretTargetRef.push({ parameter: 'password', name: props.connectionSecret.name, key: props.connectionSecret.passwordKey });
+      secretTargetRef.push({
+        parameter: 'password',
+        name: props.connectionSecret.name,
+        key: props.connectionSecret.passwordKey,
+      });
     }
     const annotations = { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload };
     kubeObject(this, 'Auth', {
@@ -206,14 +235,19 @@ export class RedisQueueScaledObject extends Construct {
           maxReplicaCount: props.maxReplicas,
           pollingInterval: props.pollingInterval ?? 30,
           cooldownPeriod: props.cooldownPeriod ?? 300,
-          advanced: { horizontalPodAutoscalerConfig: { name: props.name, behavior: renderBehavior(path, props.behavior) } },
+          advanced: {
+            horizontalPodAutoscalerConfig: {
+              name: props.name,
+              behavior: renderBehavior(path, props.behavior),
+            },
+          },
           triggers: [
             {
               type: 'redis',
               metadata: {
                 listName: props.listName,
                 listLength: String(props.listLength),
-                enableTLS: props.enableTLS ?? true ? 'true' : 'false',
+                enableTLS: (props.enableTLS ?? true) ? 'true' : 'false',
               },
               authenticationRef: { name: `${props.name}-redis` },
             },
@@ -256,9 +290,22 @@ export class PodDisruptionBudget extends Construct {
 }
 
 /** Spread pods across availability zones (and nodes). */
-export function zoneSpreadConstraints(selector: Record<string, string>, whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule' = 'ScheduleAnyway') {
+export function zoneSpreadConstraints(
+  selector: Record<string, string>,
+  whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule' = 'ScheduleAnyway',
+) {
   return [
-    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable, labelSelector: { matchLabels: { ...selector } } },
-    { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...selector } } },
+    {
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: { ...selector } },
+    },
+    {
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...selector } },
+    },
   ];
 }

@@ -4,24 +4,81 @@ import { ClusterSecretStore, ExternalSecret, find, IrsaServiceAccount, synth } f
 describe('ClusterSecretStore', () => {
   it('reads AWS Secrets Manager through an IRSA ServiceAccount; cluster-scoped, wave -2', () => {
     const s = find(
-      synth((c) => void new ClusterSecretStore(c, 'S', { name: 'store', backend: { provider: 'aws-secrets-manager', region: 'eu-west-1', serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' } } })),
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 'store',
+            backend: {
+              provider: 'aws-secrets-manager',
+              region: 'eu-west-1',
+              serviceAccount: { name: 'external-secrets', namespace: 'external-secrets' },
+            },
+          }),
+      ),
       'ClusterSecretStore',
     );
     expect(s.apiVersion).toBe('external-secrets.io/v1');
     expect(s.metadata.namespace).toBeUndefined();
     expect(s.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
-    expect(s.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1', auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } } });
+    expect(s.spec.provider.aws).toEqual({
+      service: 'SecretsManager',
+      region: 'eu-west-1',
+      auth: { jwt: { serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' } } },
+    });
   });
   it('reads Vault on premises', () => {
     const s = find(
-      synth((c) => void new ClusterSecretStore(c, 'S', { name: 'store', backend: { provider: 'vault', server: 'https://vault.x.internal:8200', path: 'secret', role: 'r', serviceAccount: { name: 'eso', namespace: 'eso' } } })),
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 'store',
+            backend: {
+              provider: 'vault',
+              server: 'https://vault.x.internal:8200',
+              path: 'secret',
+              role: 'r',
+              serviceAccount: { name: 'eso', namespace: 'eso' },
+            },
+          }),
+      ),
       'ClusterSecretStore',
     );
-    expect(s.spec.provider.vault).toMatchObject({ server: 'https://vault.x.internal:8200', path: 'secret', version: 'v2', auth: { kubernetes: { role: 'r', mountPath: 'kubernetes' } } });
+    expect(s.spec.provider.vault).toMatchObject({
+      server: 'https://vault.x.internal:8200',
+      path: 'secret',
+      version: 'v2',
+      auth: { kubernetes: { role: 'r', mountPath: 'kubernetes' } },
+    });
   });
   it('rejects a bad region or an http Vault', () => {
-    expect(() => synth((c) => void new ClusterSecretStore(c, 'S', { name: 's', backend: { provider: 'aws-secrets-manager', region: 'Ireland', serviceAccount: { name: 'a', namespace: 'b' } } }))).toThrow(/not an AWS region/);
-    expect(() => synth((c) => void new ClusterSecretStore(c, 'S', { name: 's', backend: { provider: 'vault', server: 'http://v', path: 'p', role: 'r', serviceAccount: { name: 'a', namespace: 'b' } } }))).toThrow(/https/);
+    expect(() =>
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 's',
+            backend: {
+              provider: 'aws-secrets-manager',
+              region: 'Ireland',
+              serviceAccount: { name: 'a', namespace: 'b' },
+            },
+          }),
+      ),
+    ).toThrow(/not an AWS region/);
+    expect(() =>
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 's',
+            backend: {
+              provider: 'vault',
+              server: 'http://v',
+              path: 'p',
+              role: 'r',
+              serviceAccount: { name: 'a', namespace: 'b' },
+            },
+          }),
+      ),
+    ).toThrow(/https/);
   });
 });
 
@@ -29,28 +86,60 @@ describe('ExternalSecret', () => {
   it('maps remote properties to Secret keys at wave -1, and builds env vars', () => {
     let env: unknown;
     const objs = synth((c) => {
-      const es = new ExternalSecret(c, 'E', { name: 'db', namespace: 'test', storeName: 'store', data: [{ secretKey: 'DATABASE_URL', remoteKey: 'app/db', property: 'url' }] });
+      const es = new ExternalSecret(c, 'E', {
+        name: 'db',
+        namespace: 'test',
+        storeName: 'store',
+        data: [{ secretKey: 'DATABASE_URL', remoteKey: 'app/db', property: 'url' }],
+      });
       env = es.envVar('DATABASE_URL', 'DATABASE_URL');
       expect(() => es.envVar('X', 'NOPE')).toThrow(/has no key "NOPE"/);
     });
     const e = find(objs, 'ExternalSecret');
     expect(e.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
-    expect(e.spec).toMatchObject({ secretStoreRef: { kind: 'ClusterSecretStore', name: 'store' }, target: { name: 'db', creationPolicy: 'Owner' }, data: [{ secretKey: 'DATABASE_URL', remoteRef: { key: 'app/db', property: 'url' } }] });
-    expect(env).toEqual({ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'db', key: 'DATABASE_URL' } } });
+    expect(e.spec).toMatchObject({
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'store' },
+      target: { name: 'db', creationPolicy: 'Owner' },
+      data: [{ secretKey: 'DATABASE_URL', remoteRef: { key: 'app/db', property: 'url' } }],
+    });
+    expect(env).toEqual({
+      name: 'DATABASE_URL',
+      valueFrom: { secretKeyRef: { name: 'db', key: 'DATABASE_URL' } },
+    });
     expect(objs.some((o) => o.kind === 'Secret')).toBe(false);
   });
   it('needs data', () => {
-    expect(() => synth((c) => void new ExternalSecret(c, 'E', { name: 'db', namespace: 'test', storeName: 's', data: [] }))).toThrow(/at least one data mapping/);
+    expect(() =>
+      synth(
+        (c) => void new ExternalSecret(c, 'E', { name: 'db', namespace: 'test', storeName: 's', data: [] }),
+      ),
+    ).toThrow(/at least one data mapping/);
   });
 });
 
 describe('IrsaServiceAccount', () => {
   it('annotates the role and mounts the token', () => {
-    const sa = find(synth((c) => void new IrsaServiceAccount(c, 'I', { name: 'docs', namespace: 'test', roleArn: 'arn:aws:iam::116912495274:role/ode-docs' })), 'ServiceAccount');
-    expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::116912495274:role/ode-docs');
+    const sa = find(
+      synth(
+        (c) =>
+          void new IrsaServiceAccount(c, 'I', {
+            name: 'docs',
+            namespace: 'test',
+            roleArn: 'arn:aws:iam::116912495274:role/ode-docs',
+          }),
+      ),
+      'ServiceAccount',
+    );
+    expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
+      'arn:aws:iam::116912495274:role/ode-docs',
+    );
     expect(sa.automountServiceAccountToken).toBe(true);
   });
   it('rejects a malformed ARN', () => {
-    expect(() => synth((c) => void new IrsaServiceAccount(c, 'I', { name: 'docs', namespace: 'test', roleArn: 'ode-docs' }))).toThrow(/not an IAM role ARN/);
+    expect(() =>
+      synth(
+        (c) => void new IrsaServiceAccount(c, 'I', { name: 'docs', namespace: 'test', roleArn: 'ode-docs' }),
+      ),
+    ).toThrow(/not an IAM role ARN/);
   });
 });

@@ -47,17 +47,24 @@ export class ClusterSecretStore extends Construct {
     let provider: Record<string, unknown>;
     if (b.provider === 'aws-secrets-manager') {
       if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(b.region)) {
-        throw new ConfigError(`${this.node.path}: region "${b.region}" is not an AWS region such as us-east-1`);
+        throw new ConfigError(
+          `${this.node.path}: region "${b.region}" is not an AWS region such as us-east-1`,
+        );
       }
       provider = {
         aws: {
           service: 'SecretsManager',
           region: b.region,
-          auth: { jwt: { serviceAccountRef: { name: b.serviceAccount.name, namespace: b.serviceAccount.namespace } } },
+          auth: {
+            jwt: {
+              serviceAccountRef: { name: b.serviceAccount.name, namespace: b.serviceAccount.namespace },
+            },
+          },
         },
       };
     } else {
-      if (!/^https:\/\//.test(b.server)) throw new ConfigError(`${this.node.path}: Vault server "${b.server}" must be an https:// URL`);
+      if (!/^https:\/\//.test(b.server))
+        throw new ConfigError(`${this.node.path}: Vault server "${b.server}" must be an https:// URL`);
       provider = {
         vault: {
           server: b.server,
@@ -115,11 +122,15 @@ export class ExternalSecret extends Construct {
   readonly keys: readonly string[];
   constructor(scope: Construct, id: string, props: ExternalSecretProps) {
     super(scope, id);
-    if (!props.data.length) throw new ConfigError(`${this.node.path}: ExternalSecret "${props.name}" needs at least one data mapping`);
+    if (!props.data.length)
+      throw new ConfigError(
+        `${this.node.path}: ExternalSecret "${props.name}" needs at least one data mapping`,
+      );
     this.secretName = props.targetName ?? props.name;
     this.keys = props.data.map((d) => d.secretKey);
     const refresh = props.refreshInterval ?? '1h';
-    if (!/^\d+(s|m|h)$/.test(refresh)) throw new ConfigError(`${this.node.path}: refreshInterval "${refresh}" must look like 1h, 15m or 30s`);
+    if (!/^\d+(s|m|h)$/.test(refresh))
+      throw new ConfigError(`${this.node.path}: refreshInterval "${refresh}" must look like 1h, 15m or 30s`);
     kubeObject(this, 'Resource', {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
@@ -143,7 +154,10 @@ export class ExternalSecret extends Construct {
 
   /** An env var reading one key of the produced Secret. */
   envVar(envName: string, key: string): Record<string, unknown> {
-    if (!this.keys.includes(key)) throw new ConfigError(`${this.node.path}: ExternalSecret has no key "${key}" (has: ${this.keys.join(', ')})`);
+    if (!this.keys.includes(key))
+      throw new ConfigError(
+        `${this.node.path}: ExternalSecret has no key "${key}" (has: ${this.keys.join(', ')})`,
+      );
     return { name: envName, valueFrom: { secretKeyRef: { name: this.secretName, key } } };
   }
 }
@@ -164,7 +178,9 @@ export class IrsaServiceAccount extends Construct {
   constructor(scope: Construct, id: string, props: IrsaServiceAccountProps) {
     super(scope, id);
     if (!/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/.test(props.roleArn)) {
-      throw new ConfigError(`${this.node.path}: roleArn "${props.roleArn}" is not an IAM role ARN such as arn:aws:iam::123456789012:role/name`);
+      throw new ConfigError(
+        `${this.node.path}: roleArn "${props.roleArn}" is not an IAM role ARN such as arn:aws:iam::123456789012:role/name`,
+      );
     }
     this.serviceAccountName = props.name;
     kubeObject(this, 'Resource', {
@@ -173,7 +189,10 @@ export class IrsaServiceAccount extends Construct {
       name: props.name,
       namespace: props.namespace,
       labels: props.labels,
-      annotations: { [IRSA_ROLE_ANNOTATION]: props.roleArn, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
+      annotations: {
+        [IRSA_ROLE_ANNOTATION]: props.roleArn,
+        [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
+      },
       body: { automountServiceAccountToken: true },
     });
   }

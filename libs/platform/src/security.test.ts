@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { assertUnprivilegedPort, ConfigError, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './index';
+import {
+  assertUnprivilegedPort,
+  ConfigError,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from './index';
 
 describe('restricted security contexts', () => {
   it('pod: non-root, non-zero ids, RuntimeDefault seccomp', () => {
@@ -24,7 +29,9 @@ describe('restricted security contexts', () => {
   });
   it('rejects uid 0', () => {
     expect(() => restrictedPodSecurityContext('P', { runAsUser: 0 })).toThrow(ConfigError);
-    expect(() => restrictedContainerSecurityContext('P', { runAsGroup: 0 })).toThrow(/runAsGroup must be a non-zero/);
+    expect(() => restrictedContainerSecurityContext('P', { runAsGroup: 0 })).toThrow(
+      /runAsGroup must be a non-zero/,
+    );
   });
   it('rejects privileged ports (nginx on 8080, not 80)', () => {
     expect(() => assertUnprivilegedPort('P', 'port', 80)).toThrow(/8080, not 80/);

@@ -28,9 +28,15 @@ function ids(path: string, p: RunAsProps) {
   const user = p.runAsUser ?? DEFAULT_UID;
   const group = p.runAsGroup ?? user;
   const fsGroup = p.fsGroup ?? group;
-  for (const [field, v] of [['runAsUser', user], ['runAsGroup', group], ['fsGroup', fsGroup]] as const) {
+  for (const [field, v] of [
+    ['runAsUser', user],
+    ['runAsGroup', group],
+    ['fsGroup', fsGroup],
+  ] as const) {
     if (!Number.isInteger(v) || v <= 0) {
-      throw new ConfigError(`${path}: securityContext.${field} must be a non-zero integer UID/GID (PSS restricted forbids root), got ${v}`);
+      throw new ConfigError(
+        `${path}: securityContext.${field} must be a non-zero integer UID/GID (PSS restricted forbids root), got ${v}`,
+      );
     }
   }
   return { user, group, fsGroup };
@@ -49,7 +55,10 @@ export function restrictedPodSecurityContext(path: string, p: RunAsProps = {}): 
 }
 
 /** The container-level security context of the restricted profile. */
-export function restrictedContainerSecurityContext(path: string, p: RunAsProps = {}): Record<string, unknown> {
+export function restrictedContainerSecurityContext(
+  path: string,
+  p: RunAsProps = {},
+): Record<string, unknown> {
   const { user, group } = ids(path, p);
   return {
     allowPrivilegeEscalation: false,

@@ -36,7 +36,10 @@ export class PersistentClaim extends Construct {
     parseQuantity(this.node.path, 'size', props.size);
     this.claimName = props.name;
     this.accessMode = props.accessMode;
-    this.storageClassName = props.accessMode === 'ReadWriteMany' ? props.storageClasses.readWriteMany : props.storageClasses.readWriteOnce;
+    this.storageClassName =
+      props.accessMode === 'ReadWriteMany'
+        ? props.storageClasses.readWriteMany
+        : props.storageClasses.readWriteOnce;
     kubeObject(this, 'Resource', {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
@@ -44,7 +47,10 @@ export class PersistentClaim extends Construct {
       namespace: props.namespace,
       labels: props.labels,
       // Claims outlive workloads: created before them, never pruned with the data by accident.
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret, 'argocd.argoproj.io/sync-options': 'Prune=false' },
+      annotations: {
+        [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
+        'argocd.argoproj.io/sync-options': 'Prune=false',
+      },
       body: {
         spec: {
           accessModes: [props.accessMode],

@@ -13,7 +13,10 @@ export function synth(build: (chart: Chart) => void, namespace = 'test'): K8sObj
 /** The one object of `kind` (and `name`, when given); throws when absent or ambiguous. */
 export function find(objs: readonly K8sObject[], kind: string, name?: string): K8sObject {
   const hits = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (hits.length !== 1) throw new Error(`expected one ${kind}${name ? ` "${name}"` : ''}, found ${hits.length}: ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (hits.length !== 1)
+    throw new Error(
+      `expected one ${kind}${name ? ` "${name}"` : ''}, found ${hits.length}: ${objs.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`,
+    );
   return hits[0];
 }
 

@@ -8,16 +8,25 @@ import { imageRepositorySchema, imageTagSchema, quantitySchema } from '@gitops/e
 /** A pinned image: repository, tag (never `latest`) and the architecture it was built for. */
 export const imageValuesSchema = z
   .object({
-    repository: imageRepositorySchema.describe('Image repository without tag, in a registry allowed in the environment'),
-    tag: imageTagSchema.describe('Pinned image tag (never "latest"); override per environment to promote a build'),
-    platform: z.enum(['amd64', 'arm64']).describe('CPU architecture the image was built for; must match the nodes (kubernetes.io/arch)'),
+    repository: imageRepositorySchema.describe(
+      'Image repository without tag, in a registry allowed in the environment',
+    ),
+    tag: imageTagSchema.describe(
+      'Pinned image tag (never "latest"); override per environment to promote a build',
+    ),
+    platform: z
+      .enum(['amd64', 'arm64'])
+      .describe('CPU architecture the image was built for; must match the nodes (kubernetes.io/arch)'),
   })
   .strict();
 export type ImageValues = z.infer<typeof imageValuesSchema>;
 
 const amounts = (what: string) =>
   z
-    .object({ cpu: quantitySchema.describe(`CPU ${what}`), memory: quantitySchema.describe(`Memory ${what}`) })
+    .object({
+      cpu: quantitySchema.describe(`CPU ${what}`),
+      memory: quantitySchema.describe(`Memory ${what}`),
+    })
     .strict();
 
 /** Requests (from measured usage) and limits for cpu and memory. */
@@ -37,11 +46,25 @@ export const autoscalingValuesSchema = z
     enabled: z.boolean().describe('Create an HPA (autoscaling/v2); spec.replicas is then omitted'),
     minReplicas: z.number().int().min(1).describe('Lowest replica count'),
     maxReplicas: z.number().int().min(1).describe('Highest replica count'),
-    cpuUtilization: z.number().int().min(1).max(100).describe('Target average CPU utilisation (% of requests)'),
-    memoryUtilization: z.number().int().min(1).max(100).optional().describe('Target average memory utilisation (% of requests)'),
+    cpuUtilization: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .describe('Target average CPU utilisation (% of requests)'),
+    memoryUtilization: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Target average memory utilisation (% of requests)'),
   })
   .strict()
-  .refine((a) => a.minReplicas <= a.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] });
+  .refine((a) => a.minReplicas <= a.maxReplicas, {
+    message: 'minReplicas must not exceed maxReplicas',
+    path: ['minReplicas'],
+  });
 
 /** True when `repository` is in one of the `allowed` registries. */
 export function inAllowedRegistry(repository: string, allowed: readonly string[]): boolean {

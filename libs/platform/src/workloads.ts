@@ -30,7 +30,12 @@ import {
   RedisQueueScaledObject,
   zoneSpreadConstraints,
 } from './scaling';
-import { assertUnprivilegedPort, restrictedContainerSecurityContext, restrictedPodSecurityContext, type RunAsProps } from './security';
+import {
+  assertUnprivilegedPort,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  type RunAsProps,
+} from './security';
 import type { AccessMode } from './storage';
 
 /** CPU and memory; both required. */
@@ -47,19 +52,26 @@ export interface ResourceRequirements {
 
 /** Validate resources: both requests and limits for cpu and memory, requests <= limits. */
 export function renderResources(path: string, r: ResourceRequirements | undefined): Record<string, unknown> {
-  if (!r) throw new ConfigError(`${path}: resources are required: set requests (from measured usage) and limits for cpu and memory`);
+  if (!r)
+    throw new ConfigError(
+      `${path}: resources are required: set requests (from measured usage) and limits for cpu and memory`,
+    );
   for (const kind of ['requests', 'limits'] as const) {
     for (const res of ['cpu', 'memory'] as const) {
       const v = r[kind]?.[res];
       if (v === undefined || v === '') {
-        throw new ConfigError(`${path}: resources.${kind}.${res} is missing: every container needs cpu and memory requests and limits (seed 000: 512Mi requested vs 1-2Gi used crashed the backend)`);
+        throw new ConfigError(
+          `${path}: resources.${kind}.${res} is missing: every container needs cpu and memory requests and limits (seed 000: 512Mi requested vs 1-2Gi used crashed the backend)`,
+        );
       }
       parseQuantity(path, `resources.${kind}.${res}`, v);
     }
   }
   for (const res of ['cpu', 'memory'] as const) {
     if (parseQuantity(path, '', r.requests[res]) > parseQuantity(path, '', r.limits[res])) {
-      throw new ConfigError(`${path}: resources.requests.${res} (${r.requests[res]}) exceeds resources.limits.${res} (${r.limits[res]})`);
+      throw new ConfigError(
+        `${path}: resources.requests.${res} (${r.requests[res]}) exceeds resources.limits.${res} (${r.limits[res]})`,
+      );
     }
   }
   return {
@@ -136,7 +148,18 @@ export interface PodProps {
 
 function renderEnv(env: readonly EnvVar[] | undefined) {
   return (env ?? []).map((e) =>
-    'value' in e ? { name: e.name, value: e.value } : { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.name, key: e.secret.key, ...(e.secret.optional ? { optional: true } : {}) } } },
+    'value' in e
+      ? { name: e.name, value: e.value }
+      : {
+          name: e.name,
+          valueFrom: {
+            secretKeyRef: {
+              name: e.secret.name,
+              key: e.secret.key,
+              ...(e.secret.optional ? { optional: true } : {}),
+            },
+          },
+        },
   );
 }
 
@@ -168,7 +191,10 @@ function buildPod(path: string, name: string, p: PodProps, x: PodExtras) {
     seen.add(v.name);
     paths.add(v.mountPath);
     if ('claim' in v) {
-      volumes.push({ name: v.name, persistentVolumeClaim: { claimName: v.claim.claimName, ...(v.readOnly ? { readOnly: true } : {}) } });
+      volumes.push({
+        name: v.name,
+        persistentVolumeClaim: { claimName: v.claim.claimName, ...(v.readOnly ? { readOnly: true } : {}) },
+      });
       mounts.push({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
     } else {
       parseQuantity(path, `volumes.${v.name}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
@@ -183,7 +209,9 @@ function buildPod(path: string, name: string, p: PodProps, x: PodExtras) {
     ...(p.command ? { command: [...p.command] } : {}),
     ...(p.args ? { args: [...p.args] } : {}),
     ...(p.env?.length ? { env: renderEnv(p.env) } : {}),
-    ...(x.ports.length ? { ports: x.ports.map((pt) => ({ name: pt.name, containerPort: pt.containerPort, protocol: 'TCP' })) } : {}),
+    ...(x.ports.length
+      ? { ports: x.ports.map((pt) => ({ name: pt.name, containerPort: pt.containerPort, protocol: 'TCP' })) }
+      : {}),
     resources: renderResources(path, p.resources),
     securityContext: restrictedContainerSecurityContext(path, p.runAs),
     volumeMounts: mounts,
@@ -243,11 +271,21 @@ export const STARTUP_PROBE_PERIOD_SECONDS = 10;
 function renderProbes(path: string, p: ProbeProps, defaultPort: string): Record<string, unknown> {
   const out: Record<string, unknown> = {
     readinessProbe: httpProbe(p.readiness ?? p.health, defaultPort, 10, 3),
-    livenessProbe: httpProbe(p.liveness ?? p.health, defaultPort, LIVENESS_PERIOD_SECONDS, LIVENESS_FAILURE_THRESHOLD),
+    livenessProbe: httpProbe(
+      p.liveness ?? p.health,
+      defaultPort,
+      LIVENESS_PERIOD_SECONDS,
+      LIVENESS_FAILURE_THRESHOLD,
+    ),
   };
   if (p.maxStartupSeconds !== undefined) {
     assertInt(path, 'maxStartupSeconds', p.maxStartupSeconds, 1, 3600);
-    out.startupProbe = httpProbe(p.health, defaultPort, STARTUP_PROBE_PERIOD_SECONDS, Math.ceil(p.maxStartupSeconds / STARTUP_PROBE_PERIOD_SECONDS));
+    out.startupProbe = httpProbe(
+      p.health,
+      defaultPort,
+      STARTUP_PROBE_PERIOD_SECONDS,
+      Math.ceil(p.maxStartupSeconds / STARTUP_PROBE_PERIOD_SECONDS),
+    );
   }
   return out;
 }
@@ -276,16 +314,27 @@ interface ScaleInfo {
   readonly minReplicas: number;
 }
 
-function scaleInfo(path: string, p: ScalableProps, defaultReplicas: number, queue?: RedisQueueScalingOptions): ScaleInfo {
-  if (p.autoscaling && queue) throw new ConfigError(`${path}: set either autoscaling (HPA) or queueScaling (KEDA), not both`);
+function scaleInfo(
+  path: string,
+  p: ScalableProps,
+  defaultReplicas: number,
+  queue?: RedisQueueScalingOptions,
+): ScaleInfo {
+  if (p.autoscaling && queue)
+    throw new ConfigError(`${path}: set either autoscaling (HPA) or queueScaling (KEDA), not both`);
   const scaler = p.autoscaling ?? queue;
-  if (scaler) return { replicas: undefined, minReplicas: scaler.minReplicas, maxReplicas: scaler.maxReplicas };
+  if (scaler)
+    return { replicas: undefined, minReplicas: scaler.minReplicas, maxReplicas: scaler.maxReplicas };
   const replicas = p.replicas ?? defaultReplicas;
   assertInt(path, 'replicas', replicas, 0);
   return { replicas, minReplicas: replicas, maxReplicas: replicas };
 }
 
-function assertRwoSingleReplica(path: string, volumes: readonly WorkloadVolume[] | undefined, s: ScaleInfo): void {
+function assertRwoSingleReplica(
+  path: string,
+  volumes: readonly WorkloadVolume[] | undefined,
+  s: ScaleInfo,
+): void {
   for (const v of volumes ?? []) {
     if ('claim' in v && v.claim.accessMode === 'ReadWriteOnce' && s.maxReplicas > 1) {
       throw new ConfigError(
@@ -322,7 +371,11 @@ abstract class LongRunning extends Construct {
   }
 
   protected identity(p: PodProps): { serviceAccountName: string; automountToken: boolean } {
-    if (p.serviceAccount) return { serviceAccountName: p.serviceAccount.serviceAccountName, automountToken: p.serviceAccount.irsa ?? false };
+    if (p.serviceAccount)
+      return {
+        serviceAccountName: p.serviceAccount.serviceAccountName,
+        automountToken: p.serviceAccount.irsa ?? false,
+      };
     kubeObject(this, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -380,7 +433,12 @@ abstract class LongRunning extends Construct {
       });
     }
     if (p.podDisruptionBudget ?? s.minReplicas >= 2) {
-      new PodDisruptionBudget(this, 'Pdb', { name: this.name, namespace: this.namespace, labels: this.labels, selector: this.selector });
+      new PodDisruptionBudget(this, 'Pdb', {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+        selector: this.selector,
+      });
     }
   }
 }
@@ -428,13 +486,16 @@ export class WebService extends LongRunning {
     assertInt(path, 'preStopDelaySeconds', preStop, 0, 600);
     assertInt(path, 'terminationGracePeriodSeconds', grace, 1, 3600);
     if (grace <= preStop) {
-      throw new ConfigError(`${path}: terminationGracePeriodSeconds (${grace}) must exceed preStopDelaySeconds (${preStop}) or the pod is killed while the load balancer still sends traffic`);
+      throw new ConfigError(
+        `${path}: terminationGracePeriodSeconds (${grace}) must exceed preStopDelaySeconds (${preStop}) or the pod is killed while the load balancer still sends traffic`,
+      );
     }
     const s = scaleInfo(path, props, 2);
     const ports = [{ name: 'http', containerPort: props.port }];
     if (props.metricsPort !== undefined) {
       assertUnprivilegedPort(path, 'metricsPort', props.metricsPort);
-      if (props.metricsPort === props.port) throw new ConfigError(`${path}: metricsPort must differ from port (${props.port})`);
+      if (props.metricsPort === props.port)
+        throw new ConfigError(`${path}: metricsPort must differ from port (${props.port})`);
       ports.push({ name: 'metrics', containerPort: props.metricsPort });
     }
     this.emitDeployment(
@@ -462,7 +523,9 @@ export class WebService extends LongRunning {
           selector: { ...this.selector },
           ports: [
             { name: 'http', port: this.servicePort, targetPort: 'http', protocol: 'TCP' },
-            ...(props.metricsPort !== undefined ? [{ name: 'metrics', port: props.metricsPort, targetPort: 'metrics', protocol: 'TCP' }] : []),
+            ...(props.metricsPort !== undefined
+              ? [{ name: 'metrics', port: props.metricsPort, targetPort: 'metrics', protocol: 'TCP' }]
+              : []),
           ],
         },
       },
@@ -505,7 +568,11 @@ export class QueueWorker extends LongRunning {
       s,
       {
         ports: [{ name: 'metrics', containerPort: this.metricsPort }],
-        probes: renderProbes(path, { health: { path: props.healthPath ?? '/health' }, maxStartupSeconds: props.maxStartupSeconds }, 'metrics'),
+        probes: renderProbes(
+          path,
+          { health: { path: props.healthPath ?? '/health' }, maxStartupSeconds: props.maxStartupSeconds },
+          'metrics',
+        ),
         terminationGracePeriodSeconds: grace,
       },
       { maxSurge: 1, maxUnavailable: 0 },

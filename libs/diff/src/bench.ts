@@ -21,7 +21,7 @@ export async function benchmarkPreview(options: PreviewOptions & { system?: stri
   let applications = 0;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = await runPreview({ ...options, all: true, systems: system ? [system] : options.systems });
+    const r = await runPreview({ skipUnchanged: false, ...options, all: true, systems: system ? [system] : options.systems });
     times.push(Math.round(performance.now() - t0));
     if (!system && r.apps.length) {
       system = r.apps[0].system;

@@ -51,6 +51,18 @@ function annotateSecrets(base: K8sObject | undefined, head: K8sObject | undefine
   return [rewrite(base, headLeaves, 'base'), rewrite(head, baseLeaves, 'head')];
 }
 
+/** JSON with sorted keys: a cheap, key-order independent equality check. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as any)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 /** Unified diff hunks between two texts. */
 export function unifiedDiff(a: string, b: string, context = 3): string {
   const patch = structuredPatch('base', 'head', a, b, undefined, undefined, { context });
@@ -151,7 +163,7 @@ export function diffManifests(
   for (const [key, b] of base) {
     const h = head.get(key);
     if (!h) removed.push(key);
-    else if (toSortedYaml(b) !== toSortedYaml(h)) push('changed', key, b, h);
+    else if (stableJson(b) !== stableJson(h)) push('changed', key, b, h);
   }
   for (const key of head.keys()) if (!base.has(key)) added.push(key);
 

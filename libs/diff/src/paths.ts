@@ -94,6 +94,10 @@ export function compileRules(inputs: readonly PathRuleInput[]): PathRule[] {
 /** Whether `path` is matched exactly by the rule's segments. */
 export function matchesPath(rule: PathRule, path: Path): boolean {
   const segs = rule.segments;
+  // Cheap rejections first: the last segment must match the last key; without `**` the lengths must agree.
+  const last = segs[segs.length - 1];
+  if (!('any' in last) && (!path.length || !last.re.test(String(path[path.length - 1])))) return false;
+  if (!segs.some((x) => 'any' in x) && segs.length !== path.length) return false;
   const go = (si: number, pi: number): boolean => {
     if (si === segs.length) return pi === path.length;
     const s = segs[si];

@@ -144,7 +144,7 @@ describe('runPreview on throw-away repositories', () => {
     const staging = app(r, 'alpha-staging');
     expect(staging.presence).toBe('added');
     expect(staging.counts).toEqual({ added: 1, removed: 0, changed: 0, renamed: 0 });
-    expect(r.selection.reasons['alpha-staging']).toEqual(['overlays/argocd/staging/applications.yaml']);
+    expect(r.selection.reasons.alpha).toEqual(['charts/alpha/values-staging.yaml', 'overlays/argocd/staging/applications.yaml']);
   });
 
   it('the default head is the working tree: uncommitted changes are previewed', async () => {

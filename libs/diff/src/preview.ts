@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ARGOCD_OUTPUT_DIR,
   discoverArgoSources,
   parseManifests,
   renderArgoSourceAsync,
@@ -14,7 +15,8 @@ import { countChanges, diffManifests } from './diff-manifests';
 import { changedFiles, defaultBase, DiffUserError, exportTree, mergeBase, repoRoot, resolveCommit } from './git';
 import { nxAffectedProjects } from './nx';
 import { selectChanged } from './select';
-import type { AppPreview, PreviewReport, RiskFlag, Selection } from './types';
+import { inputsChanged, renderInputs } from './inputs';
+import type { AppPreview, ObjectChange, PreviewReport, RiskFlag, Selection } from './types';
 
 /** Folders exported from a commit for rendering: what Argo CD reads. */
 export const RENDER_PATHS: readonly string[] = ['charts', 'overlays'];
@@ -36,6 +38,11 @@ export interface PreviewOptions {
   readonly toolchain?: ToolchainId;
   /** Parallel helm/kustomize processes. @default 8 */
   readonly concurrency?: number;
+  /**
+   * Skip rendering an application whose render inputs (chart or overlay folders, its Application's source) no
+   * changed file touches: it cannot change. @default true
+   */
+  readonly skipUnchanged?: boolean;
   /** Override Nx (tests). */
   readonly nxAffected?: (repoDir: string, files: readonly string[]) => readonly string[] | Error;
 }
@@ -53,18 +60,27 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Prom
   return out;
 }
 
-type Side = { objects: K8sObject[] } | { error: string } | undefined;
+type Side = { text: string } | { error: string } | undefined;
+
+const cleanError = (err: any, dir: string, label: string) => {
+  const msg = String(err?.message ?? err).split(dir).join(`<${label}>`);
+  return `${label}: ${msg.length > 2000 ? `${msg.slice(0, 2000)} … [${msg.length} characters]` : msg}`;
+};
 
 async function renderSide(dir: string, label: string, source: ArgoRenderSource | undefined, toolchain?: ToolchainId): Promise<Side> {
   if (!source) return undefined;
   try {
-    const text = await renderArgoSourceAsync(dir, source, toolchain);
-    return { objects: parseManifests(text, `${source.application} (${label})`) };
+    return { text: await renderArgoSourceAsync(dir, source, toolchain) };
   } catch (err: any) {
-    const msg = String(err?.message ?? err).split(dir).join(`<${label}>`);
-    return { error: `${label}: ${msg.length > 2000 ? `${msg.slice(0, 2000)} … [${msg.length} characters]` : msg}` };
+    return { error: cleanError(err, dir, label) };
   }
 }
+
+/** Objects in a helm/kustomize stream, counted without parsing (every document has a top-level `kind:`). */
+const countObjects = (text: string) => (text.match(/^kind:/gm) ?? []).length;
+
+/** The render-relevant part of a source: two sources with equal specs render the same inputs the same way. */
+const renderSpec = (s: ArgoRenderSource) => JSON.stringify({ ...s, definedIn: undefined });
 
 function sortApps(a: { system: string; environment: string; application: string }, b: typeof a): number {
   return a.system.localeCompare(b.system) || a.environment.localeCompare(b.environment) || a.application.localeCompare(b.application);
@@ -77,6 +93,13 @@ function sortApps(a: { system: string; environment: string; application: string 
  */
 export async function runPreview(options: PreviewOptions = {}): Promise<PreviewReport> {
   const started = Date.now();
+  const timings: Record<string, number> = {};
+  let lapStart = performance.now();
+  const lap = (phase: string) => {
+    const now = performance.now();
+    timings[phase] = Math.round(now - lapStart);
+    lapStart = now;
+  };
   const repo = await repoRoot(options.repoDir ?? process.cwd());
   const config: ResolvedConfig = loadConfig(repo, options.configFile);
   const notes: string[] = [];
@@ -88,6 +111,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
   const mb = (await mergeBase(repo, baseRef.sha, headSha)) ?? baseRef.sha;
   if (mb !== baseRef.sha) notes.push(`Compared against the merge base ${mb.slice(0, 7)} of ${baseRef.ref} and the head.`);
 
+  lap('refs');
   const tmp = mkdtempSync(join(tmpdir(), 'gitops-diff-'));
   try {
     const baseDir = join(tmp, 'base');
@@ -100,8 +124,11 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       options.head ? exportTree(repo, headSha, RENDER_PATHS, headDir) : Promise.resolve(),
     ]);
 
-    const baseSources = new Map(discoverArgoSources(baseDir).map((s) => [s.application, s]));
+    lap('export');
     const headSources = new Map(discoverArgoSources(headDir).map((s) => [s.application, s]));
+    // The Application files are identical on both sides when none of them changed: read them once.
+    const argocdChanged = files.some((f) => f.startsWith(`${ARGOCD_OUTPUT_DIR}/`));
+    const baseSources = argocdChanged ? new Map(discoverArgoSources(baseDir).map((s) => [s.application, s])) : headSources;
     const allApps = [...new Set([...baseSources.keys(), ...headSources.keys()])];
     const sourceOf = (app: string) => (headSources.get(app) ?? baseSources.get(app))!;
     const systems = [...new Set(allApps.map((a) => sourceOf(a).system))].sort();
@@ -114,6 +141,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       if (unknown.length) throw new DiffUserError(`unknown ${flag} ${unknown.join(', ')} (known: ${known.join(', ') || 'none'})`);
     }
 
+    lap('discover');
     let selection: Selection;
     if (options.all) {
       selection = { systems, applications: [], reasons: Object.fromEntries(systems.map((s) => [s, ['--all']])), changedFiles: files, ignoredFiles: [], nx: 'forced' };
@@ -138,22 +166,55 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       .filter((a) => !options.environments?.length || options.environments.includes(sourceOf(a).environment));
     const notReached = allApps.filter((a) => !wanted.includes(a)).sort();
 
-    // Render base and head of every wanted application in parallel.
-    const jobs = wanted.flatMap((a) => [
-      { app: a, side: 'base' as const, dir: baseDir, source: baseSources.get(a) },
-      { app: a, side: 'head' as const, dir: headDir, source: headSources.get(a) },
-    ]);
-    const rendered = await pool(jobs, options.concurrency ?? 8, (j) => renderSide(j.dir, j.side, j.source, options.toolchain));
+    lap('select');
+    // Applications no changed file can reach are not rendered at all.
+    const unchanged = new Set(
+      options.skipUnchanged === false
+        ? []
+        : wanted.filter((a) => {
+            const b = baseSources.get(a);
+            const h = headSources.get(a);
+            if (!b || !h || renderSpec(b) !== renderSpec(h)) return false;
+            const bi = renderInputs(baseDir, b);
+            const hi = renderInputs(headDir, h);
+            return !!bi && !!hi && !inputsChanged(bi, files) && !inputsChanged(hi, files);
+          }),
+    );
+    // Render base and head of every other wanted application, all in parallel.
+    const jobs = wanted
+      .filter((a) => !unchanged.has(a))
+      .flatMap((a) => [
+        { app: a, side: 'base' as const, dir: baseDir, source: baseSources.get(a) },
+        { app: a, side: 'head' as const, dir: headDir, source: headSources.get(a) },
+      ]);
+    const results = await pool(jobs, options.concurrency ?? 8, (j) => renderSide(j.dir, j.side, j.source, options.toolchain));
+    const rendered = new Map<string, Side>(jobs.map((j, i) => [`${j.side} ${j.app}`, results[i]]));
 
-    const apps: AppPreview[] = wanted.map((a, i) => {
-      const b = rendered[2 * i];
-      const h = rendered[2 * i + 1];
+    lap('render');
+    const apps: AppPreview[] = wanted.map((a) => {
       const src = sourceOf(a);
-      const errors = [b, h].filter((s): s is { error: string } => !!s && 'error' in s).map((s) => s.error);
-      const bo = b && 'objects' in b ? b.objects : [];
-      const ho = h && 'objects' in h ? h.objects : [];
       const assess = config.riskEnvironments.includes(src.environment);
-      const changes = errors.length ? [] : diffManifests(bo, ho, { ...config.diff, assessRisk: assess });
+      const b = rendered.get(`base ${a}`);
+      const h = rendered.get(`head ${a}`);
+      const errors = [b, h].filter((x): x is { error: string } => !!x && 'error' in x).map((x) => x.error);
+      const bt = b && 'text' in b ? b.text : '';
+      const ht = h && 'text' in h ? h.text : '';
+      let changes: ObjectChange[] = [];
+      if (!errors.length && !unchanged.has(a) && bt !== ht) {
+        let bo: K8sObject[] = [];
+        let ho: K8sObject[] = [];
+        try {
+          bo = parseManifests(bt, `${a} (base)`);
+        } catch (err) {
+          errors.push(cleanError(err, baseDir, 'base'));
+        }
+        try {
+          ho = parseManifests(ht, `${a} (head)`);
+        } catch (err) {
+          errors.push(cleanError(err, headDir, 'head'));
+        }
+        if (!errors.length) changes = diffManifests(bo, ho, { ...config.diff, assessRisk: assess });
+      }
       const risks: RiskFlag[] = changes.flatMap((c) => c.risks);
       return {
         application: a,
@@ -166,12 +227,14 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         ...(errors.length ? { error: errors.join('\n') } : {}),
         changes,
         counts: countChanges(changes),
-        objects: { base: bo.length, head: ho.length },
+        objects: unchanged.has(a) ? undefined : { base: countObjects(bt), head: countObjects(ht) },
+        ...(unchanged.has(a) ? { inputsUnchanged: true } : {}),
         riskAssessed: assess,
         risks,
       };
     });
     apps.sort(sortApps);
+    lap('diff');
     if (!allApps.length) notes.push('No Argo CD Application with gitops.platform/system and environment labels under overlays/argocd/ on either side.');
     if (config.source) notes.push(`Config: ${config.source.startsWith(repo) ? config.source.slice(repo.length + 1) : config.source}.`);
 
@@ -183,6 +246,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       notReached,
       notes,
       durationMs: Date.now() - started,
+      timings,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -168,7 +168,10 @@ export function assessRisks(
   const hAnn = head?.metadata?.annotations ?? {};
   for (const a of SYNC_ANNOTATIONS) {
     if (bAnn[a] === hAnn[a]) continue;
-    if (!base) flag('sync-changed', `new object with ${a}=${hAnn[a]}`);
+    if (!base) {
+      // A new object's sync wave is ordinary; a new hook runs something on every sync: flag that.
+      if (/hook$/.test(a)) flag('sync-changed', `new ${a}=${hAnn[a]}`);
+    }
     else flag('sync-changed', `${a}: ${bAnn[a] ?? '(none)'} → ${hAnn[a] ?? '(none)'}`);
   }
 

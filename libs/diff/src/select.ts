@@ -83,6 +83,16 @@ export function selectChanged(inputs: SelectInputs): { selection: Selection; not
       }
     }
   }
+  // An application whose whole system is previewed anyway: its reasons join the system's.
+  for (const f of inputs.changedFiles) {
+    if (classifyFile(f, systems).kind !== 'argocd') continue;
+    for (const a of inputs.applicationsInFile(f)) {
+      if (!selectedSystems.has(a.system)) continue;
+      selectedApps.delete(a.application);
+      delete reasons[a.application];
+      reason(a.system, f);
+    }
+  }
   return {
     selection: {
       systems: [...selectedSystems].sort(),

@@ -81,7 +81,10 @@ export interface AppPreview {
   readonly error?: string;
   readonly changes: readonly ObjectChange[];
   readonly counts: ChangeCounts;
-  readonly objects: { readonly base: number; readonly head: number };
+  /** Objects rendered on each side; absent when the application was not rendered (inputs unchanged). */
+  readonly objects?: { readonly base: number; readonly head: number };
+  /** No changed file touches this application's chart/overlay folders: it was not rendered (cannot change). */
+  readonly inputsUnchanged?: boolean;
   /** Whether risk flags were assessed (production environments only). */
   readonly riskAssessed: boolean;
   readonly risks: readonly RiskFlag[];
@@ -122,4 +125,6 @@ export interface PreviewReport {
   /** Notes for the reader, e.g. fallbacks taken. */
   readonly notes: readonly string[];
   readonly durationMs?: number;
+  /** Milliseconds per phase (refs, export, discover, select, render, diff). */
+  readonly timings?: Readonly<Record<string, number>>;
 }

@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     if (o.output) writeFileSync(resolve(o.output), text);
     else process.stdout.write(text);
   }
-  if (o.timing) process.stderr.write(`diff: ${report.apps.length} application(s) previewed in ${report.durationMs} ms\n`);
+  if (o.timing) process.stderr.write(`diff: ${report.apps.length} application(s) previewed in ${report.durationMs} ms (${Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
   const code = exitCodeOf(report);
   if (code === 1) {
     process.stderr.write(`diff: render failed for ${report.apps.filter((a) => a.error).map((a) => a.application).join(', ')}\n`);

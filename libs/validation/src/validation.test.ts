@@ -336,7 +336,9 @@ describe("the platform's own output", () => {
     expect(report.sources.length).toBeGreaterThan(0);
     const notValid = report.results.filter((r) => r.status !== 'statusValid' && r.status !== 'statusEmpty');
     expect(notValid.map((r) => `${r.filename} ${r.kind} ${r.name}: ${r.msg}`)).toEqual([]);
-    expect(report.results.filter((r) => r.status === 'statusValid').length).toBeGreaterThan(report.sources.length);
+    expect(report.results.filter((r) => r.status === 'statusValid').length).toBeGreaterThan(
+      report.sources.length,
+    );
     expect(report.policyViolations).toEqual([]);
   });
 });

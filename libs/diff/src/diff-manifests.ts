@@ -94,13 +94,15 @@ export function changedPaths(a: unknown, b: unknown): string[] {
   return [...out].sort();
 }
 
-/** Content similarity of two objects ignoring their names (metadata.name and every occurrence of the name in values). */
+/** Content similarity of two objects ignoring their identity (apiVersion, kind, metadata.name/namespace) and every occurrence of the name in values. */
 export function renameSimilarity(a: K8sObject, b: K8sObject): number {
   const strip = (o: K8sObject): Map<string, string> => {
     const name = o.metadata?.name ?? '';
     const m = new Map<string, string>();
     for (const [p, v] of leaves(o)) {
-      if (p.length === 2 && p[0] === 'metadata' && p[1] === 'name') continue;
+      // Identity fields (equal by construction for candidates) would inflate the score of small objects.
+      if (p.length === 1 && (p[0] === 'apiVersion' || p[0] === 'kind')) continue;
+      if (p.length === 2 && p[0] === 'metadata' && (p[1] === 'name' || p[1] === 'namespace')) continue;
       const s = JSON.stringify(v);
       m.set(formatPath(p), name ? s.split(name).join('\u0000') : s);
     }

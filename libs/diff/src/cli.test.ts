@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configMap, FixtureRepo, WORKSPACE_ROOT } from './fixture';
+
+const TSX = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(WORKSPACE_ROOT, 'tools', 'cli', 'src', 'diff.ts');
+
+function run(args: string[]) {
+  const r = spawnSync(TSX, [CLI, ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npm run diff (CLI)', () => {
+  let repo: FixtureRepo;
+  let base: string;
+  let head: string;
+  let out: string;
+  beforeAll(() => {
+    repo = new FixtureRepo();
+    base = repo.git('rev-parse', 'HEAD').trim();
+    repo.setObjects('beta', 'prod', [configMap('beta-settings', 'beta', { mode: 'prod', added: 'yes' })]);
+    head = repo.commit('change beta prod');
+    out = mkdtempSync(join(tmpdir(), 'gitops-diff-out-'));
+  });
+  afterAll(() => {
+    repo.cleanup();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('--exit-code: 2 with changes, 0 without', () => {
+    const changed = run(['--repo', repo.dir, '--base', base, '--head', head, '--format', 'text', '--exit-code']);
+    expect(changed.stderr).toBe('');
+    expect(changed.code).toBe(2);
+    expect(changed.stdout).toContain('~ changed /ConfigMap beta/beta-settings');
+    expect(changed.stdout).toContain('+  added: yes');
+    const same = run(['--repo', repo.dir, '--base', head, '--head', head, '--format', 'json', '--exit-code']);
+    expect(same.code).toBe(0);
+    expect(JSON.parse(same.stdout).apps).toEqual([]);
+  });
+
+  it('--output writes numbered markdown parts and removes stale ones', () => {
+    const file = join(out, 'diff-preview.md');
+    writeFileSync(`${file}.7`, 'stale');
+    const r = run(['--repo', repo.dir, '--base', base, '--head', head, '--format', 'markdown', '--output', file]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^<!-- gitops-diff-preview part 1 -->/);
+    expect(existsSync(`${file}.7`)).toBe(false);
+  });
+
+  it('user mistakes print one line and exit 1, without a stack trace', () => {
+    const cases: [string[], RegExp][] = [
+      [['--bogus'], /^diff: unknown option '--bogus'/],
+      [['--repo', repo.dir, '--base', 'no-such-ref'], /^diff: unknown git ref "no-such-ref"/],
+      [['--repo', tmpdir()], /^diff: .* is not inside a git repository$/],
+      [['--repo', repo.dir, '--base', base, '--system', 'nope'], /^diff: unknown system nope \(known: alpha, beta\)$/],
+      [['--format', 'yaml'], /^diff: option '--format <format>' argument 'yaml' is invalid/],
+    ];
+    for (const [args, re] of cases) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(re);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from './config';
+import { diffManifests, maskSecretValue } from './diff-manifests';
+import { compileRule, matchesPath, parsePath } from './paths';
+import { cidrWithin } from './risk';
+import type { K8sObject } from './types';
+
+const dep = (over: Record<string, any> = {}, name = 'web'): K8sObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'ns', labels: { app: name, 'helm.sh/chart': 'web-0.1.0' } },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name }, annotations: { 'checksum/config': 'aaa' } },
+      spec: {
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            name: 'web',
+            image: 'r.example.com/web:v1',
+            readinessProbe: { httpGet: { path: '/', port: 80 } },
+            livenessProbe: { httpGet: { path: '/', port: 80 } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          },
+        ],
+      },
+    },
+    ...over,
+  },
+});
+const risky = { ...resolveConfig().diff, assessRisk: true };
+const codes = (base: K8sObject[], head: K8sObject[]) => diffManifests(base, head, risky).flatMap((c) => c.risks.map((r) => r.code));
+
+describe('diffManifests', () => {
+  it('ignores key order, chart labels, checksum annotations and status', () => {
+    const a = dep();
+    const b: K8sObject = JSON.parse(JSON.stringify({ status: { ready: 1 }, spec: a.spec, metadata: a.metadata, kind: a.kind, apiVersion: a.apiVersion }));
+    b.metadata.labels['helm.sh/chart'] = 'web-0.2.0';
+    b.spec.template.metadata.annotations['checksum/config'] = 'bbb';
+    expect(diffManifests([a], [b])).toEqual([]);
+  });
+
+  it('honours a configured ignore list, kind-restricted', () => {
+    const cfg = resolveConfig({ ignore: ['Deployment:spec.replicas', { kind: 'Service', path: 'spec.template' }] }).diff;
+    expect(diffManifests([dep()], [dep({ replicas: 1 })], cfg)).toEqual([]);
+    expect(diffManifests([dep()], [dep({ replicas: 1 })])).toHaveLength(1);
+  });
+
+  it('reports added, removed, changed and renamed objects with identity keys', () => {
+    const cm = (name: string, data: Record<string, string>): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels: { app: name } }, data });
+    const base = [cm('keep', { a: '1' }), cm('gone', { x: 'x' }), cm('old-name', { big: 'same', other: 'same', more: 'same', yet: 'same' })];
+    const head = [cm('keep', { a: '2' }), cm('new', { y: 'y' }), cm('new-name', { big: 'same', other: 'same', more: 'same', yet: 'same' })];
+    const changes = diffManifests(base, head);
+    expect(changes.map((c) => [c.type, c.key])).toEqual([
+      ['removed', '/ConfigMap ns/gone'],
+      ['changed', '/ConfigMap ns/keep'],
+      ['added', '/ConfigMap ns/new'],
+      ['renamed', '/ConfigMap ns/new-name'],
+    ]);
+    expect(changes[1].changedPaths).toEqual(['data.a']);
+    expect(changes[1].diff).toBe('@@ -1,6 +1,6 @@\n apiVersion: v1\n data:\n-  a: "1"\n+  a: "2"\n kind: ConfigMap\n metadata:\n   labels:');
+    expect(changes[3]).toMatchObject({ previousKey: '/ConfigMap ns/old-name', previousName: 'old-name', similarity: 1 });
+  });
+
+  it('does not pair dissimilar objects as renames', () => {
+    const cm = (name: string, v: string): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data: { a: v, b: v, c: v } });
+    expect(diffManifests([cm('a', '1')], [cm('b', '2')]).map((c) => c.type)).toEqual(['removed', 'added']);
+  });
+
+  it('masks Secret data and configured sensitive fields before comparing', () => {
+    const sec = (v: string): K8sObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { k: v } });
+    const cm = (v: string): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { 'db-password': v, plain: 'visible' } });
+    const cfg = resolveConfig({ sensitive: ['ConfigMap:data["db-password"]'] }).diff;
+    const changes = diffManifests([sec('c2VjcmV0MQ=='), cm('pw-one-XYZ')], [sec('c2VjcmV0Mg=='), cm('pw-two-XYZ')], cfg);
+    const text = JSON.stringify(changes);
+    for (const raw of ['c2VjcmV0MQ==', 'c2VjcmV0Mg==', 'pw-one-XYZ', 'pw-two-XYZ']) expect(text).not.toContain(raw);
+    expect(text).toContain(maskSecretValue('pw-one-XYZ').slice(0, -1));
+    expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain(`+  k: ${maskSecretValue('c2VjcmV0Mg==').slice(0, -1)} changed>`);
+  });
+});
+
+describe('risk flags', () => {
+  it('replicas lowered, image changed, probe removed, security weakened', () => {
+    const head = dep({ replicas: 1 });
+    const c = head.spec.template.spec.containers[0];
+    c.image = 'r.example.com/web:v2';
+    delete c.livenessProbe;
+    c.securityContext = { capabilities: { add: ['NET_ADMIN'] } };
+    head.spec.template.spec.securityContext = {};
+    head.spec.template.spec.hostNetwork = true;
+    expect(codes([dep()], [head]).sort()).toEqual([
+      'image-changed',
+      'probe-removed',
+      'replicas-lowered',
+      'security-weakened',
+      'security-weakened',
+      'security-weakened',
+      'security-weakened',
+      'security-weakened',
+      'security-weakened',
+      'security-weakened',
+    ]);
+  });
+
+  it('PDB lowered and removed objects', () => {
+    const pdb = (spec: object): K8sObject => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ns' }, spec });
+    expect(codes([pdb({ minAvailable: 2 })], [pdb({ minAvailable: 1 })])).toEqual(['pdb-lowered']);
+    expect(codes([pdb({ maxUnavailable: 1 })], [pdb({ maxUnavailable: 2 })])).toEqual(['pdb-lowered']);
+    expect(codes([pdb({ minAvailable: 1 })], [pdb({ minAvailable: 2 })])).toEqual([]);
+    expect(codes([pdb({ minAvailable: 1 })], []).sort()).toEqual(['object-removed', 'pdb-lowered']);
+  });
+
+  it('ingress CIDRs widened, on annotations, LoadBalancer ranges and NetworkPolicies', () => {
+    const ing = (cidrs?: string): K8sObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'i', namespace: 'ns', annotations: cidrs ? { 'alb.ingress.kubernetes.io/inbound-cidrs': cidrs } : {} },
+      spec: {},
+    });
+    expect(codes([ing('10.0.0.0/16')], [ing('10.0.1.0/24')])).toEqual([]);
+    expect(codes([ing('10.0.0.0/16')], [ing('10.0.0.0/8')])).toEqual(['ingress-widened']);
+    expect(codes([ing('10.0.0.0/16')], [ing()])).toEqual(['ingress-widened']);
+    const np = (from: object[] | undefined): K8sObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'n', namespace: 'ns' }, spec: { ingress: [{ from }] } });
+    expect(codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np([{ ipBlock: { cidr: '0.0.0.0/0' } }])])).toEqual(['ingress-widened']);
+    expect(codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np(undefined)])).toEqual(['ingress-widened']);
+    const svc = (r: string[]): K8sObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { type: 'LoadBalancer', loadBalancerSourceRanges: r } });
+    expect(codes([svc(['10.0.0.0/8'])], [svc(['10.0.0.0/8', '203.0.113.0/24'])])).toEqual(['ingress-widened']);
+    expect(cidrWithin('10.1.2.0/24', '10.0.0.0/8')).toBe(true);
+    expect(cidrWithin('11.0.0.0/24', '10.0.0.0/8')).toBe(false);
+  });
+
+  it('storage class or size changed', () => {
+    const pvc = (cls: string, size: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'd', namespace: 'ns' }, spec: { storageClassName: cls, resources: { requests: { storage: size } } } });
+    expect(codes([pvc('gp3', '10Gi')], [pvc('efs-sc', '20Gi')])).toEqual(['storage-changed', 'storage-changed']);
+  });
+
+  it('hook and sync-wave changes; a new object with a sync wave is not a risk, a new hook is', () => {
+    const job = (ann: Record<string, string>): K8sObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', annotations: ann }, spec: { template: { spec: { containers: [] } } } });
+    expect(codes([job({ 'argocd.argoproj.io/sync-wave': '1' })], [job({ 'argocd.argoproj.io/sync-wave': '5' })])).toEqual(['sync-changed']);
+    expect(codes([], [job({ 'argocd.argoproj.io/sync-wave': '1' })])).toEqual([]);
+    expect(codes([], [job({ 'argocd.argoproj.io/hook': 'PreSync' })])).toEqual(['sync-changed']);
+  });
+
+  it('are not computed unless asked (non-production environments)', () => {
+    expect(diffManifests([dep()], [dep({ replicas: 1 })])[0].risks).toEqual([]);
+  });
+});
+
+describe('paths', () => {
+  it('parses brackets, globs and **', () => {
+    expect(parsePath('metadata.labels["helm.sh/chart"]')).toEqual(['metadata', 'labels', 'helm.sh/chart']);
+    const r = compileRule('**.metadata.annotations["checksum/*"]');
+    expect(matchesPath(r, ['metadata', 'annotations', 'checksum/config'])).toBe(true);
+    expect(matchesPath(r, ['spec', 'template', 'metadata', 'annotations', 'checksum/secret'])).toBe(true);
+    expect(matchesPath(r, ['spec', 'template', 'metadata', 'annotations', 'other'])).toBe(false);
+    expect(compileRule('Secret:data.*').kind).toBe('Secret');
+    expect(compileRule('metadata.annotations["a:b"]').kind).toBeUndefined();
+    expect(() => resolveConfig({ ignore: ['metadata.labels["x'] })).toThrow(/unterminated/);
+  });
+});

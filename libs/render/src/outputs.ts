@@ -11,6 +11,7 @@ import { globSync } from 'tinyglobby';
 
 const JOURNAL = '.render-journal.json';
 const LOCK_TARGET = '.render.lock';
+const DEFERRED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** A user-facing problem with the outputs (lock held, drift). */
 export class OutputError extends Error {
@@ -21,6 +22,33 @@ interface Journal {
   staging: string;
   trash: string;
   roots: string[];
+  /** Roots that existed before the swap; the others are removed on rollback. Absent in old journals. */
+  existed?: string[];
+}
+
+/** Failures of the file system (full disk, permissions) are user-facing: nothing was changed. */
+const FS_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EIO']);
+
+function asOutputError(err: unknown, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (!code || !FS_ERRORS.has(code)) return err;
+  return new OutputError(`${what} failed: ${(err as Error).message}; charts/ and overlays/ were left unchanged — free space or fix permissions and render again`);
+}
+
+/**
+ * Fault injection for the robustness tests: `GITOPS_RENDER_FAULT=<kind>-during-<point>` with kind
+ * `kill` (SIGKILL), `sigterm`, `throw` (an unexpected exception) or `enospc` (a full disk).
+ */
+function injectFault(point: 'stage' | 'swap'): void {
+  const f = process.env.GITOPS_RENDER_FAULT;
+  if (!f?.endsWith(`-during-${point}`)) return;
+  const kind = f.slice(0, -`-during-${point}`.length);
+  if (kind === 'kill') process.kill(process.pid, 'SIGKILL');
+  if (kind === 'sigterm') process.kill(process.pid, 'SIGTERM');
+  if (kind === 'throw') throw new Error(`injected fault during ${point}`);
+  if (kind === 'enospc') {
+    throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected during ${point})`), { code: 'ENOSPC', syscall: 'write' });
+  }
 }
 
 /** Write a set of files into a fresh folder. */
@@ -37,13 +65,23 @@ export function stageFiles(dir: string, files: ReadonlyMap<string, string>): voi
 export function recoverInterruptedRender(workspace: string): boolean {
   const jp = join(workspace, JOURNAL);
   if (!existsSync(jp)) return false;
-  const j = JSON.parse(readFileSync(jp, 'utf8')) as Journal;
+  let j: Journal;
+  try {
+    j = JSON.parse(readFileSync(jp, 'utf8')) as Journal;
+  } catch (err: any) {
+    throw new OutputError(
+      `${JOURNAL} in ${workspace} is unreadable (${err?.message}): check \`git status charts overlays\`, restore with \`git checkout -- charts overlays\`, then delete ${JOURNAL}`,
+    );
+  }
   for (const root of j.roots) {
     const old = join(j.trash, root);
     if (existsSync(old)) {
       rmSync(join(workspace, root), { recursive: true, force: true });
       mkdirSync(dirname(join(workspace, root)), { recursive: true });
       renameSync(old, join(workspace, root));
+    } else if (j.existed && !j.existed.includes(root)) {
+      // A root the interrupted render was adding: not there before, so not there after.
+      rmSync(join(workspace, root), { recursive: true, force: true });
     }
   }
   rmSync(j.staging, { recursive: true, force: true });
@@ -73,11 +111,19 @@ export interface WriteOptions {
 }
 
 /** Acquire the render lock; waits for a concurrent render up to `waitMs`, then fails clearly. */
-export async function withRenderLock<T>(workspace: string, fn: () => Promise<T>, waitMs = 60_000): Promise<T> {
+export async function withRenderLock<T>(
+  workspace: string,
+  fn: () => Promise<T>,
+  waitMs = 60_000,
+  onWait?: (message: string) => void,
+): Promise<T> {
   const target = join(workspace, LOCK_TARGET);
   if (!existsSync(target)) writeFileSync(target, '');
   let release: () => Promise<void>;
   try {
+    if (onWait && (await lockfile.check(target, { realpath: false, stale: 30_000 }))) {
+      onWait(`another render holds ${LOCK_TARGET}; waiting up to ${waitMs / 1000}s (a lock left by a killed render expires after 30s)`);
+    }
     release = await lockfile.lock(target, {
       realpath: false,
       stale: 30_000,
@@ -101,29 +147,50 @@ export async function writeOutputs(workspace: string, files: ReadonlyMap<string,
   const trash = join(workspace, `tmp/render-trash-${id}`);
   try {
     stageFiles(staging, files);
+    injectFault('stage');
     await o.beforeSwap?.(staging);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
-    throw err;
+    throw asOutputError(err, 'staging the render');
   }
-  const journal: Journal = { staging, trash, roots: [...o.roots] };
-  writeFileSync(join(workspace, JOURNAL), JSON.stringify(journal));
-  for (const root of o.roots) {
-    const cur = join(workspace, root);
-    if (existsSync(cur)) {
-      mkdirSync(dirname(join(trash, root)), { recursive: true });
-      renameSync(cur, join(trash, root));
+  const journal: Journal = { staging, trash, roots: [...o.roots], existed: o.roots.filter((r) => existsSync(join(workspace, r))) };
+  // SIGINT/SIGTERM/SIGHUP wait for the (synchronous) swap to finish, then take effect.
+  const deferred: NodeJS.Signals[] = [];
+  const defer = (s: NodeJS.Signals) => void deferred.push(s);
+  for (const s of DEFERRED_SIGNALS) process.on(s, defer);
+  try {
+    // Written beside and renamed, so a kill never leaves a torn journal.
+    writeFileSync(join(workspace, `${JOURNAL}.tmp`), JSON.stringify(journal));
+    renameSync(join(workspace, `${JOURNAL}.tmp`), join(workspace, JOURNAL));
+    for (const root of o.roots) {
+      const cur = join(workspace, root);
+      if (existsSync(cur)) {
+        mkdirSync(dirname(join(trash, root)), { recursive: true });
+        renameSync(cur, join(trash, root));
+      }
+      o.duringSwap?.(root);
+      injectFault('swap');
+      const next = join(staging, root);
+      if (existsSync(next)) {
+        mkdirSync(dirname(cur), { recursive: true });
+        renameSync(next, cur);
+      }
     }
-    o.duringSwap?.(root);
-    const next = join(staging, root);
-    if (existsSync(next)) {
-      mkdirSync(dirname(cur), { recursive: true });
-      renameSync(next, cur);
+    rmSync(join(workspace, JOURNAL), { force: true });
+  } catch (err) {
+    // An exception midway: put the previous outputs back now rather than at the next render.
+    recoverInterruptedRender(workspace);
+    rmSync(join(workspace, `${JOURNAL}.tmp`), { force: true });
+    throw asOutputError(err, 'replacing the outputs');
+  } finally {
+    if (!existsSync(join(workspace, JOURNAL))) {
+      rmSync(trash, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
     }
+    await new Promise((r) => setImmediate(r));
+    for (const s of DEFERRED_SIGNALS) process.off(s, defer);
+    if (deferred.length) process.kill(process.pid, deferred[0]);
   }
-  rmSync(join(workspace, JOURNAL), { force: true });
-  rmSync(trash, { recursive: true, force: true });
-  rmSync(staging, { recursive: true, force: true });
 }
 
 /** Differences between the files of a render and what is on disk under its roots. */

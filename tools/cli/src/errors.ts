@@ -24,6 +24,18 @@ export function isUserError(err: unknown): err is Error {
   return USER_ERRORS.has(err.name);
 }
 
+/**
+ * A TypeScript file of the workspace that does not compile (esbuild's transform error, raised when a
+ * system is imported): its `file:line:col: ERROR: …` lines, relative to the working directory.
+ */
+export function compileErrorOf(err: unknown): string | undefined {
+  const e = err as { message?: unknown; errors?: unknown } | undefined;
+  if (!(err instanceof Error) || typeof e?.message !== 'string' || !/^(Transform|Build) failed with \d+ error/.test(e.message)) return undefined;
+  const lines = e.message.split('\n').slice(1).filter((l) => /ERROR:/.test(l));
+  const cwd = `${process.cwd()}/`;
+  return `a TypeScript file does not compile:\n${lines.map((l) => `  ${l.split(cwd).join('')}`).join('\n')}`;
+}
+
 /** Run a CLI main: exit with its code; user errors print `error: <message>` and exit 1. */
 export function runMain(main: () => Promise<number>): void {
   main().then(
@@ -31,7 +43,11 @@ export function runMain(main: () => Promise<number>): void {
       process.exitCode = code;
     },
     (err) => {
-      if (isUserError(err)) {
+      const compileError = compileErrorOf(err);
+      if (compileError) {
+        process.stderr.write(`error: ${compileError}\n`);
+        process.exitCode = 1;
+      } else if (isUserError(err)) {
         process.stderr.write(`error: ${err.message}\n`);
         process.exitCode = 1;
       } else {

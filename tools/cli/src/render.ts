@@ -98,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     await writeOutputs(ws, rendered.files, { roots, beforeSwap: verify });
     log(`rendered ${systems.length} systems, ${rendered.files.size} files into ${roots.join(', ')} (${Date.now() - started} ms)`);
     return 0;
-  });
+  }, undefined, (m) => process.stderr.write(`render: ${m}\n`));
 }
 
 class VerificationFailed extends Error {

@@ -45,7 +45,12 @@ export interface InferenceContext {
    * correlate with a difference actually causes it.
    */
   readonly probe?: (sampleIndex: number, valuesPath: Path, value: unknown) => Record<string, unknown> | null | undefined;
+  /** Many values changed in one synthesis (each to a distinct value), for binding literal fields cheaply. */
+  readonly probeBatch?: BatchProbe;
 }
+
+/** The field at `at` in a synthesis of a sample where the value at `path` (and others) was changed to `changed`. */
+export type BatchProbe = (sample: number, path: Path, at: Path) => { field: unknown; changed: unknown } | undefined;
 
 /** Checks, on a probe, whether the node is present after changing a value (undefined: inconclusive). */
 export type PresenceCheck = (valuesPath: Path, value: unknown) => boolean | undefined;
@@ -237,13 +242,12 @@ function interpolate(
   const limited = candidates.slice(0, 8);
   // Values that are the same everywhere but still feed this field (a shared tag), confirmed by a probe.
   const constants: { path: Path; vals: string[] }[] = [];
-  if (ctx.probe && limited.length) {
+  if (ctx.probeBatch && limited.length) {
     for (const path of index.scalarPaths(samples)) {
       const v = index.valueIn(samples[0], path);
       if (typeof v !== 'string' || v.length < 2 || !samples.every((si) => index.valueIn(si, path) === v)) continue;
       if (strs[0].split(v).length !== 2) continue;
-      const changed = `${v}z`;
-      if (probeField(ctx, samples[0], path, changed, at) === strs[0].split(v).join(changed)) constants.push({ path, vals: samples.map(() => v) });
+      if (feeds(ctx, samples[0], path, at)) constants.push({ path, vals: samples.map(() => v) });
     }
   }
   for (let k = 1; k <= Math.min(3, limited.length); k++) {
@@ -355,7 +359,7 @@ export function referencedPaths(node: TemplateNode, out: Path[] = []): Path[] {
  */
 function bindLiteral(index: ValuesIndex, samples: readonly number[], value: unknown, at: Path, ctx: InferenceContext): TemplateNode {
   const literal: TemplateNode = { t: 'literal', value };
-  if (!ctx.probe) return literal;
+  if (!ctx.probeBatch) return literal;
   if (isPlainObject(value)) {
     const entries = Object.entries(value).map(([k, v]) => ({ key: k, node: bindLiteral(index, samples, v, [...at, k], ctx) }));
     return entries.some((e) => e.node.t !== 'literal') ? { t: 'map', entries } : literal;
@@ -369,6 +373,14 @@ function bindLiteral(index: ValuesIndex, samples: readonly number[], value: unkn
   return literal;
 }
 
+/** Whether the value at `path` feeds the field at `at`: changing it changes the field to contain the new value. */
+function feeds(ctx: InferenceContext, sample: number, path: Path, at: Path): boolean {
+  const r = ctx.probeBatch?.(sample, path, at);
+  if (!r) return false;
+  if (typeof r.changed === 'number') return r.field === r.changed;
+  return typeof r.field === 'string' && typeof r.changed === 'string' && r.field.includes(r.changed);
+}
+
 function probeField(ctx: InferenceContext, sample: number, path: Path, changed: unknown, at: Path): unknown {
   const o = ctx.probe!(sample, path, changed);
   if (!o) return undefined;
@@ -378,7 +390,7 @@ function probeField(ctx: InferenceContext, sample: number, path: Path, changed: 
 function bindNumber(index: ValuesIndex, samples: readonly number[], value: number, at: Path, ctx: InferenceContext): TemplateNode | undefined {
   for (const path of index.scalarPaths(samples)) {
     if (!samples.every((si) => index.valueIn(si, path) === value)) continue;
-    if (probeField(ctx, samples[0], path, value + 1, at) === value + 1) {
+    if (feeds(ctx, samples[0], path, at)) {
       return { t: 'expr', expr: `${valuesRef(path)} | toJson`, paths: [path] };
     }
   }
@@ -398,9 +410,7 @@ function bindString(index: ValuesIndex, samples: readonly number[], value: strin
   const bound: { path: Path; v: string }[] = [];
   for (const f of found) {
     if (bound.some((b) => b.v.includes(f.v) || f.v.includes(b.v))) continue;
-    const changed = `${f.v}z`;
-    const got = probeField(ctx, samples[0], f.path, changed, at);
-    if (typeof got === 'string' && got === value.split(f.v).join(changed) && value.split(f.v).length === 2) bound.push(f);
+    if (value.split(f.v).length === 2 && feeds(ctx, samples[0], f.path, at)) bound.push(f);
   }
   if (bound.length) {
     bound.sort((a, b) => value.indexOf(a.v) - value.indexOf(b.v));

@@ -85,14 +85,21 @@ export class ValuesIndex {
     return this.paths.filter((p) => indices.every((si, i) => canonical(this.valueIn(si, p)) === want[i]));
   }
 
+  private readonly memo = new Map<string, Path[]>();
+
   /** Scalar paths (string, number, boolean) defined in all the given samples. */
   scalarPaths(indices: readonly number[]): Path[] {
-    return this.paths.filter((p) =>
+    const key = `s${indices.join(',')}`;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    const out = this.paths.filter((p) =>
       indices.every((si) => {
         const v = this.valueIn(si, p);
         return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
       }),
     );
+    this.memo.set(key, out);
+    return out;
   }
 
   listPaths(indices: readonly number[]): Path[] {

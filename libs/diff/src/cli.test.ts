@@ -9,7 +9,11 @@ const TSX = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(WORKSPACE_ROOT, 'tools', 'cli', 'src', 'diff.ts');
 
 function run(args: string[]) {
-  const r = spawnSync(TSX, [CLI, ...args], { cwd: WORKSPACE_ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(TSX, [CLI, ...args], {
+    cwd: WORKSPACE_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,7 +35,17 @@ describe('npm run diff (CLI)', () => {
   });
 
   it('--exit-code: 2 with changes, 0 without', () => {
-    const changed = run(['--repo', repo.dir, '--base', base, '--head', head, '--format', 'text', '--exit-code']);
+    const changed = run([
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--format',
+      'text',
+      '--exit-code',
+    ]);
     expect(changed.stderr).toBe('');
     expect(changed.code).toBe(2);
     expect(changed.stdout).toContain('~ changed /ConfigMap beta/beta-settings');
@@ -44,7 +58,18 @@ describe('npm run diff (CLI)', () => {
   it('--output writes numbered markdown parts and removes stale ones', () => {
     const file = join(out, 'diff-preview.md');
     writeFileSync(`${file}.7`, 'stale');
-    const r = run(['--repo', repo.dir, '--base', base, '--head', head, '--format', 'markdown', '--output', file]);
+    const r = run([
+      '--repo',
+      repo.dir,
+      '--base',
+      base,
+      '--head',
+      head,
+      '--format',
+      'markdown',
+      '--output',
+      file,
+    ]);
     expect(r.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toMatch(/^<!-- gitops-diff-preview part 1 -->/);
     expect(existsSync(`${file}.7`)).toBe(false);
@@ -55,7 +80,10 @@ describe('npm run diff (CLI)', () => {
       [['--bogus'], /^diff: unknown option '--bogus'/],
       [['--repo', repo.dir, '--base', 'no-such-ref'], /^diff: unknown git ref "no-such-ref"/],
       [['--repo', tmpdir()], /^diff: .* is not inside a git repository$/],
-      [['--repo', repo.dir, '--base', base, '--system', 'nope'], /^diff: unknown system nope \(known: alpha, beta\)$/],
+      [
+        ['--repo', repo.dir, '--base', base, '--system', 'nope'],
+        /^diff: unknown system nope \(known: alpha, beta\)$/,
+      ],
       [['--format', 'yaml'], /^diff: option '--format <format>' argument 'yaml' is invalid/],
     ];
     for (const [args, re] of cases) {

@@ -70,16 +70,21 @@ export function resolveConfig(file: DiffConfigFile = {}, source?: string): Resol
     return v as PathRuleInput[];
   };
   try {
-    const ignore = compileRules([...(file.defaultIgnore === false ? [] : DEFAULT_IGNORE), ...list(file.ignore, 'ignore')]);
+    const ignore = compileRules([
+      ...(file.defaultIgnore === false ? [] : DEFAULT_IGNORE),
+      ...list(file.ignore, 'ignore'),
+    ]);
     const sensitive = compileRules([...DEFAULT_SENSITIVE, ...list(file.sensitive, 'sensitive')]);
     const renameSimilarity = file.renameSimilarity ?? 0.8;
     if (typeof renameSimilarity !== 'number' || renameSimilarity <= 0 || renameSimilarity > 1) {
       throw new DiffConfigError(`${where}: "renameSimilarity" must be a number in (0, 1]`);
     }
     const context = file.context ?? 3;
-    if (!Number.isInteger(context) || context < 0) throw new DiffConfigError(`${where}: "context" must be a non-negative integer`);
+    if (!Number.isInteger(context) || context < 0)
+      throw new DiffConfigError(`${where}: "context" must be a non-negative integer`);
     const riskEnvironments = file.riskEnvironments ?? ['prod'];
-    if (!Array.isArray(riskEnvironments)) throw new DiffConfigError(`${where}: "riskEnvironments" must be a list`);
+    if (!Array.isArray(riskEnvironments))
+      throw new DiffConfigError(`${where}: "riskEnvironments" must be a list`);
     return { diff: { ignore, sensitive, renameSimilarity, context }, riskEnvironments, source };
   } catch (err: any) {
     if (err instanceof DiffConfigError) throw err;
@@ -100,10 +105,21 @@ export function loadConfig(dir: string, file?: string): ResolvedConfig {
   } catch (err: any) {
     throw new DiffConfigError(`${path}: ${err?.message ?? err}`);
   }
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new DiffConfigError(`${path}: expected a mapping`);
-  const known = new Set(['ignore', 'defaultIgnore', 'sensitive', 'riskEnvironments', 'renameSimilarity', 'context']);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new DiffConfigError(`${path}: expected a mapping`);
+  const known = new Set([
+    'ignore',
+    'defaultIgnore',
+    'sensitive',
+    'riskEnvironments',
+    'renameSimilarity',
+    'context',
+  ]);
   const unknown = Object.keys(parsed as object).filter((k) => !known.has(k));
-  if (unknown.length) throw new DiffConfigError(`${path}: unknown field(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  if (unknown.length)
+    throw new DiffConfigError(
+      `${path}: unknown field(s) ${unknown.join(', ')} (known: ${[...known].join(', ')})`,
+    );
   return resolveConfig(parsed as DiffConfigFile, path);
 }
 

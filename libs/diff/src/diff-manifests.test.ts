@@ -22,7 +22,11 @@ const dep = (over: Record<string, any> = {}, name = 'web'): K8sObject => ({
             image: 'r.example.com/web:v1',
             readinessProbe: { httpGet: { path: '/', port: 80 } },
             livenessProbe: { httpGet: { path: '/', port: 80 } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
           },
         ],
       },
@@ -31,27 +35,51 @@ const dep = (over: Record<string, any> = {}, name = 'web'): K8sObject => ({
   },
 });
 const risky = { ...resolveConfig().diff, assessRisk: true };
-const codes = (base: K8sObject[], head: K8sObject[]) => diffManifests(base, head, risky).flatMap((c) => c.risks.map((r) => r.code));
+const codes = (base: K8sObject[], head: K8sObject[]) =>
+  diffManifests(base, head, risky).flatMap((c) => c.risks.map((r) => r.code));
 
 describe('diffManifests', () => {
   it('ignores key order, chart labels, checksum annotations and status', () => {
     const a = dep();
-    const b: K8sObject = JSON.parse(JSON.stringify({ status: { ready: 1 }, spec: a.spec, metadata: a.metadata, kind: a.kind, apiVersion: a.apiVersion }));
+    const b: K8sObject = JSON.parse(
+      JSON.stringify({
+        status: { ready: 1 },
+        spec: a.spec,
+        metadata: a.metadata,
+        kind: a.kind,
+        apiVersion: a.apiVersion,
+      }),
+    );
     b.metadata.labels['helm.sh/chart'] = 'web-0.2.0';
     b.spec.template.metadata.annotations['checksum/config'] = 'bbb';
     expect(diffManifests([a], [b])).toEqual([]);
   });
 
   it('honours a configured ignore list, kind-restricted', () => {
-    const cfg = resolveConfig({ ignore: ['Deployment:spec.replicas', { kind: 'Service', path: 'spec.template' }] }).diff;
+    const cfg = resolveConfig({
+      ignore: ['Deployment:spec.replicas', { kind: 'Service', path: 'spec.template' }],
+    }).diff;
     expect(diffManifests([dep()], [dep({ replicas: 1 })], cfg)).toEqual([]);
     expect(diffManifests([dep()], [dep({ replicas: 1 })])).toHaveLength(1);
   });
 
   it('reports added, removed, changed and renamed objects with identity keys', () => {
-    const cm = (name: string, data: Record<string, string>): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels: { app: name } }, data });
-    const base = [cm('keep', { a: '1' }), cm('gone', { x: 'x' }), cm('old-name', { big: 'same', other: 'same', more: 'same', yet: 'same' })];
-    const head = [cm('keep', { a: '2' }), cm('new', { y: 'y' }), cm('new-name', { big: 'same', other: 'same', more: 'same', yet: 'same' })];
+    const cm = (name: string, data: Record<string, string>): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'ns', labels: { app: name } },
+      data,
+    });
+    const base = [
+      cm('keep', { a: '1' }),
+      cm('gone', { x: 'x' }),
+      cm('old-name', { big: 'same', other: 'same', more: 'same', yet: 'same' }),
+    ];
+    const head = [
+      cm('keep', { a: '2' }),
+      cm('new', { y: 'y' }),
+      cm('new-name', { big: 'same', other: 'same', more: 'same', yet: 'same' }),
+    ];
     const changes = diffManifests(base, head);
     expect(changes.map((c) => [c.type, c.key])).toEqual([
       ['removed', '/ConfigMap ns/gone'],
@@ -60,24 +88,52 @@ describe('diffManifests', () => {
       ['renamed', '/ConfigMap ns/new-name'],
     ]);
     expect(changes[1].changedPaths).toEqual(['data.a']);
-    expect(changes[1].diff).toBe('@@ -1,6 +1,6 @@\n apiVersion: v1\n data:\n-  a: "1"\n+  a: "2"\n kind: ConfigMap\n metadata:\n   labels:');
-    expect(changes[3]).toMatchObject({ previousKey: '/ConfigMap ns/old-name', previousName: 'old-name', similarity: 1 });
+    expect(changes[1].diff).toBe(
+      '@@ -1,6 +1,6 @@\n apiVersion: v1\n data:\n-  a: "1"\n+  a: "2"\n kind: ConfigMap\n metadata:\n   labels:',
+    );
+    expect(changes[3]).toMatchObject({
+      previousKey: '/ConfigMap ns/old-name',
+      previousName: 'old-name',
+      similarity: 1,
+    });
   });
 
   it('does not pair dissimilar objects as renames', () => {
-    const cm = (name: string, v: string): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data: { a: v, b: v, c: v } });
+    const cm = (name: string, v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'ns' },
+      data: { a: v, b: v, c: v },
+    });
     expect(diffManifests([cm('a', '1')], [cm('b', '2')]).map((c) => c.type)).toEqual(['removed', 'added']);
   });
 
   it('masks Secret data and configured sensitive fields before comparing', () => {
-    const sec = (v: string): K8sObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { k: v } });
-    const cm = (v: string): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { 'db-password': v, plain: 'visible' } });
+    const sec = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns' },
+      data: { k: v },
+    });
+    const cm = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns' },
+      data: { 'db-password': v, plain: 'visible' },
+    });
     const cfg = resolveConfig({ sensitive: ['ConfigMap:data["db-password"]'] }).diff;
-    const changes = diffManifests([sec('c2VjcmV0MQ=='), cm('pw-one-XYZ')], [sec('c2VjcmV0Mg=='), cm('pw-two-XYZ')], cfg);
+    const changes = diffManifests(
+      [sec('c2VjcmV0MQ=='), cm('pw-one-XYZ')],
+      [sec('c2VjcmV0Mg=='), cm('pw-two-XYZ')],
+      cfg,
+    );
     const text = JSON.stringify(changes);
-    for (const raw of ['c2VjcmV0MQ==', 'c2VjcmV0Mg==', 'pw-one-XYZ', 'pw-two-XYZ']) expect(text).not.toContain(raw);
+    for (const raw of ['c2VjcmV0MQ==', 'c2VjcmV0Mg==', 'pw-one-XYZ', 'pw-two-XYZ'])
+      expect(text).not.toContain(raw);
     expect(text).toContain(maskSecretValue('pw-one-XYZ').slice(0, -1));
-    expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain(`+  k: ${maskSecretValue('c2VjcmV0Mg==').slice(0, -1)} changed>`);
+    expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain(
+      `+  k: ${maskSecretValue('c2VjcmV0Mg==').slice(0, -1)} changed>`,
+    );
   });
 });
 
@@ -105,7 +161,12 @@ describe('risk flags', () => {
   });
 
   it('PDB lowered and removed objects', () => {
-    const pdb = (spec: object): K8sObject => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ns' }, spec });
+    const pdb = (spec: object): K8sObject => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'p', namespace: 'ns' },
+      spec,
+    });
     expect(codes([pdb({ minAvailable: 2 })], [pdb({ minAvailable: 1 })])).toEqual(['pdb-lowered']);
     expect(codes([pdb({ maxUnavailable: 1 })], [pdb({ maxUnavailable: 2 })])).toEqual(['pdb-lowered']);
     expect(codes([pdb({ minAvailable: 1 })], [pdb({ minAvailable: 2 })])).toEqual([]);
@@ -116,29 +177,64 @@ describe('risk flags', () => {
     const ing = (cidrs?: string): K8sObject => ({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: { name: 'i', namespace: 'ns', annotations: cidrs ? { 'alb.ingress.kubernetes.io/inbound-cidrs': cidrs } : {} },
+      metadata: {
+        name: 'i',
+        namespace: 'ns',
+        annotations: cidrs ? { 'alb.ingress.kubernetes.io/inbound-cidrs': cidrs } : {},
+      },
       spec: {},
     });
     expect(codes([ing('10.0.0.0/16')], [ing('10.0.1.0/24')])).toEqual([]);
     expect(codes([ing('10.0.0.0/16')], [ing('10.0.0.0/8')])).toEqual(['ingress-widened']);
     expect(codes([ing('10.0.0.0/16')], [ing()])).toEqual(['ingress-widened']);
-    const np = (from: object[] | undefined): K8sObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'n', namespace: 'ns' }, spec: { ingress: [{ from }] } });
-    expect(codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np([{ ipBlock: { cidr: '0.0.0.0/0' } }])])).toEqual(['ingress-widened']);
-    expect(codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np(undefined)])).toEqual(['ingress-widened']);
-    const svc = (r: string[]): K8sObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { type: 'LoadBalancer', loadBalancerSourceRanges: r } });
-    expect(codes([svc(['10.0.0.0/8'])], [svc(['10.0.0.0/8', '203.0.113.0/24'])])).toEqual(['ingress-widened']);
+    const np = (from: object[] | undefined): K8sObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'n', namespace: 'ns' },
+      spec: { ingress: [{ from }] },
+    });
+    expect(
+      codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np([{ ipBlock: { cidr: '0.0.0.0/0' } }])]),
+    ).toEqual(['ingress-widened']);
+    expect(codes([np([{ ipBlock: { cidr: '192.168.0.0/24' } }])], [np(undefined)])).toEqual([
+      'ingress-widened',
+    ]);
+    const svc = (r: string[]): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { type: 'LoadBalancer', loadBalancerSourceRanges: r },
+    });
+    expect(codes([svc(['10.0.0.0/8'])], [svc(['10.0.0.0/8', '203.0.113.0/24'])])).toEqual([
+      'ingress-widened',
+    ]);
     expect(cidrWithin('10.1.2.0/24', '10.0.0.0/8')).toBe(true);
     expect(cidrWithin('11.0.0.0/24', '10.0.0.0/8')).toBe(false);
   });
 
   it('storage class or size changed', () => {
-    const pvc = (cls: string, size: string): K8sObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'd', namespace: 'ns' }, spec: { storageClassName: cls, resources: { requests: { storage: size } } } });
-    expect(codes([pvc('gp3', '10Gi')], [pvc('efs-sc', '20Gi')])).toEqual(['storage-changed', 'storage-changed']);
+    const pvc = (cls: string, size: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'd', namespace: 'ns' },
+      spec: { storageClassName: cls, resources: { requests: { storage: size } } },
+    });
+    expect(codes([pvc('gp3', '10Gi')], [pvc('efs-sc', '20Gi')])).toEqual([
+      'storage-changed',
+      'storage-changed',
+    ]);
   });
 
   it('hook and sync-wave changes; a new object with a sync wave is not a risk, a new hook is', () => {
-    const job = (ann: Record<string, string>): K8sObject => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', annotations: ann }, spec: { template: { spec: { containers: [] } } } });
-    expect(codes([job({ 'argocd.argoproj.io/sync-wave': '1' })], [job({ 'argocd.argoproj.io/sync-wave': '5' })])).toEqual(['sync-changed']);
+    const job = (ann: Record<string, string>): K8sObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'j', namespace: 'ns', annotations: ann },
+      spec: { template: { spec: { containers: [] } } },
+    });
+    expect(
+      codes([job({ 'argocd.argoproj.io/sync-wave': '1' })], [job({ 'argocd.argoproj.io/sync-wave': '5' })]),
+    ).toEqual(['sync-changed']);
     expect(codes([], [job({ 'argocd.argoproj.io/sync-wave': '1' })])).toEqual([]);
     expect(codes([], [job({ 'argocd.argoproj.io/hook': 'PreSync' })])).toEqual(['sync-changed']);
   });

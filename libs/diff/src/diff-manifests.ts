@@ -16,7 +16,10 @@ export function maskSecretValue(value: unknown): string {
 }
 
 /** Remove noise and mask sensitive values of one object. The result never contains a sensitive value. */
-export function normalizeObject(obj: K8sObject, options: Pick<DiffOptions, 'ignore' | 'sensitive'>): K8sObject {
+export function normalizeObject(
+  obj: K8sObject,
+  options: Pick<DiffOptions, 'ignore' | 'sensitive'>,
+): K8sObject {
   const masked = maskPaths(obj, options.sensitive, obj.kind, maskSecretValue);
   return removePaths(masked, options.ignore, obj.kind);
 }
@@ -30,20 +33,25 @@ export function toSortedYaml(obj: unknown): string {
  * Mark masked values as `unchanged`/`changed`/`added` relative to the other side, so a reviewer sees
  * that a Secret value changed without seeing it.
  */
-function annotateSecrets(base: K8sObject | undefined, head: K8sObject | undefined): [K8sObject | undefined, K8sObject | undefined] {
+function annotateSecrets(
+  base: K8sObject | undefined,
+  head: K8sObject | undefined,
+): [K8sObject | undefined, K8sObject | undefined] {
   if (!base || !head) return [base, head];
   const baseLeaves = new Map(leaves(base).map(([p, v]) => [JSON.stringify(p), v]));
   const headLeaves = new Map(leaves(head).map(([p, v]) => [JSON.stringify(p), v]));
   const rewrite = (obj: K8sObject, other: Map<string, unknown>, side: 'base' | 'head'): K8sObject => {
     const walk = (v: unknown, path: (string | number)[]): unknown => {
       if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+      if (v && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
       if (typeof v !== 'string') return v;
       const m = SECRET_RE.exec(v);
       if (!m) return v;
       const theirs = other.get(JSON.stringify(path));
       if (theirs === v) return `<secret sha256:${m[1]} unchanged>`;
-      if (side === 'head') return `<secret sha256:${m[1]} ${typeof theirs === 'string' && SECRET_RE.test(theirs) ? 'changed' : 'added'}>`;
+      if (side === 'head')
+        return `<secret sha256:${m[1]} ${typeof theirs === 'string' && SECRET_RE.test(theirs) ? 'changed' : 'added'}>`;
       return v;
     };
     return walk(obj, []) as K8sObject;
@@ -117,7 +125,12 @@ export function renameSimilarity(a: K8sObject, b: K8sObject): number {
 }
 
 function describe(o: K8sObject) {
-  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    namespace: o.metadata?.namespace ?? '',
+    name: o.metadata?.name ?? '',
+  };
 }
 
 function index(objects: readonly K8sObject[]): Map<string, K8sObject> {
@@ -150,7 +163,13 @@ export function diffManifests(
   const head = new Map([...index(headObjects)].map(([k, v]) => [k, normalizeObject(v, o)]));
   const out: ObjectChange[] = [];
 
-  const push = (type: ObjectChange['type'], key: string, b: K8sObject | undefined, h: K8sObject | undefined, extra: Partial<ObjectChange> = {}) => {
+  const push = (
+    type: ObjectChange['type'],
+    key: string,
+    b: K8sObject | undefined,
+    h: K8sObject | undefined,
+    extra: Partial<ObjectChange> = {},
+  ) => {
     const [ab, ah] = annotateSecrets(b, h);
     const by = ab ? toSortedYaml(ab) : '';
     const hy = ah ? toSortedYaml(ah) : '';

@@ -1,4 +1,13 @@
-import { hasChanges, objectSummary, presenceNote, refLabel, riskSummary, selectionLines, SIGN, totals } from './summary';
+import {
+  hasChanges,
+  objectSummary,
+  presenceNote,
+  refLabel,
+  riskSummary,
+  selectionLines,
+  SIGN,
+  totals,
+} from './summary';
 import type { AppPreview, ObjectChange, PreviewReport } from './types';
 
 /** GitHub's limit for one issue or pull-request comment. */
@@ -49,7 +58,13 @@ function summary(report: PreviewReport, title: string, maxObjects: number, maxRe
     lines.push('| Application | Env | + | − | ~ | ⇄ | Risk flags (prod) | Objects |');
     lines.push('|---|---|--:|--:|--:|--:|---|---|');
     for (const a of report.apps) {
-      const risk = a.error ? '❌ render failed' : a.risks.length ? `⚠️ ${riskSummary(a.risks)}` : a.riskAssessed ? 'none' : '—';
+      const risk = a.error
+        ? '❌ render failed'
+        : a.risks.length
+          ? `⚠️ ${riskSummary(a.risks)}`
+          : a.riskAssessed
+            ? 'none'
+            : '—';
       lines.push(
         `| ${code(a.application)}${presenceNote(a)} | ${a.environment} | ${a.counts.added} | ${a.counts.removed} | ` +
           `${a.counts.changed} | ${a.counts.renamed} | ${esc(risk)} | ${esc(objectSummary(a, maxObjects))} |`,
@@ -60,10 +75,16 @@ function summary(report: PreviewReport, title: string, maxObjects: number, maxRe
   const reached = selectionLines(report, maxReasons);
   if (reached.length) lines.push(`**Reached by:** ${reached.map(esc).join('; ')}`, '');
   if (report.notReached.length) {
-    lines.push(`**Not reached** (${report.notReached.length}): ${report.notReached.map(code).join(', ')}`, '');
+    lines.push(
+      `**Not reached** (${report.notReached.length}): ${report.notReached.map(code).join(', ')}`,
+      '',
+    );
   }
   if (report.selection.ignoredFiles.length) {
-    lines.push(`${report.selection.ignoredFiles.length} changed file(s) reach no application (docs/markdown).`, '');
+    lines.push(
+      `${report.selection.ignoredFiles.length} changed file(s) reach no application (docs/markdown).`,
+      '',
+    );
   }
   for (const n of report.notes) lines.push(`> ℹ️ ${esc(n)}`, '');
   return lines.join('\n');
@@ -136,7 +157,9 @@ function addBlock(p: Packer, b: Block): void {
     return;
   }
   const maxLine = Math.max(200, fresh - b.heading.length - 200);
-  const lines = b.lines.map((l) => (l.length > maxLine ? `${l.slice(0, maxLine - 80)} … [line cut: ${l.length} characters]` : l));
+  const lines = b.lines.map((l) =>
+    l.length > maxLine ? `${l.slice(0, maxLine - 80)} … [line cut: ${l.length} characters]` : l,
+  );
   let i = 0;
   let piece = 0;
   while (i < lines.length) {
@@ -195,8 +218,10 @@ export function formatMarkdown(report: PreviewReport, options: MarkdownOptions =
     if (!hasChanges(app) && !app.error) continue;
     const opener = appSummary(app, false);
     let intro = '';
-    if (app.error) intro += `❌ **Render failed:**\n\n${fenceFor(app.error)}text\n${app.error}\n${fenceFor(app.error)}\n\n`;
-    if (app.risks.length) intro += `**Production risks:**\n${app.risks.map((r) => `- ⚠️ ${code(r.key)}: ${esc(r.message)}`).join('\n')}\n\n`;
+    if (app.error)
+      intro += `❌ **Render failed:**\n\n${fenceFor(app.error)}text\n${app.error}\n${fenceFor(app.error)}\n\n`;
+    if (app.risks.length)
+      intro += `**Production risks:**\n${app.risks.map((r) => `- ⚠️ ${code(r.key)}: ${esc(r.message)}`).join('\n')}\n\n`;
     // Opener + intro + at least some room must fit; otherwise start a fresh part.
     if (p.room() < opener.length + Math.min(intro.length, 2000) + CLOSE.length + 500) p.newPart();
     p.cur += opener;
@@ -208,16 +233,19 @@ export function formatMarkdown(report: PreviewReport, options: MarkdownOptions =
     p.reopen = undefined;
     p.cur += CLOSE;
   }
-  if (!report.apps.some((a) => hasChanges(a) || a.error)) p.cur += report.apps.length ? '_No rendered manifest changes._\n' : '';
+  if (!report.apps.some((a) => hasChanges(a) || a.error))
+    p.cur += report.apps.length ? '_No rendered manifest changes._\n' : '';
 
   const bodies = p.finish();
   const n = bodies.length;
   return bodies.map((body, i) => {
     const marker = partMarker(i + 1);
-    const heading = i === 0 ? (n > 1 ? `_Part 1 of ${n}._\n\n` : '') : `## ${title} (part ${i + 1} of ${n})\n\n`;
+    const heading =
+      i === 0 ? (n > 1 ? `_Part 1 of ${n}._\n\n` : '') : `## ${title} (part ${i + 1} of ${n})\n\n`;
     const footer = i < n - 1 ? `\n_Continued in part ${i + 2} of ${n}._\n` : '';
     const text = `${marker}\n${heading}${body.replace(/\n+$/, '\n')}${footer}`;
-    if (text.length > maxChars) throw new Error(`internal: markdown part ${i + 1} has ${text.length} > ${maxChars} characters`);
+    if (text.length > maxChars)
+      throw new Error(`internal: markdown part ${i + 1} has ${text.length} > ${maxChars} characters`);
     return text;
   });
 }

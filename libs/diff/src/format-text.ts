@@ -1,5 +1,14 @@
 import { createColors } from 'picocolors';
-import { hasChanges, objectSummary, presenceNote, refLabel, riskSummary, selectionLines, SIGN, totals } from './summary';
+import {
+  hasChanges,
+  objectSummary,
+  presenceNote,
+  refLabel,
+  riskSummary,
+  selectionLines,
+  SIGN,
+  totals,
+} from './summary';
 import type { PreviewReport } from './types';
 
 export interface TextOptions {
@@ -45,11 +54,16 @@ export function formatText(report: PreviewReport, options: TextOptions = {}): st
 
   for (const app of report.apps) {
     if (!hasChanges(app) && !app.error) continue;
-    out.push(c.bold(c.cyan(`=== ${app.application} (${app.system}, ${app.environment})${presenceNote(app)} ===`)));
+    out.push(
+      c.bold(c.cyan(`=== ${app.application} (${app.system}, ${app.environment})${presenceNote(app)} ===`)),
+    );
     if (app.error) out.push(c.red(`render error: ${app.error}`));
     for (const r of app.risks) out.push(c.red(`⚠ ${r.key}: ${r.message}`));
     for (const ch of app.changes) {
-      const title = ch.type === 'renamed' ? `${ch.previousKey} → ${ch.key} (${Math.round((ch.similarity ?? 0) * 100)}% similar)` : ch.key;
+      const title =
+        ch.type === 'renamed'
+          ? `${ch.previousKey} → ${ch.key} (${Math.round((ch.similarity ?? 0) * 100)}% similar)`
+          : ch.key;
       out.push(c.bold(`${SIGN[ch.type]} ${ch.type} ${title}`));
       for (const line of ch.diff.split('\n')) {
         if (line.startsWith('@@')) out.push(c.cyan(line));

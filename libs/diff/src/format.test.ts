@@ -5,7 +5,12 @@ import { formatMarkdown, partMarker } from './format-markdown';
 import { formatText } from './format-text';
 import type { AppPreview, K8sObject, PreviewReport } from './types';
 
-const cm = (name: string, data: Record<string, string>): K8sObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' }, data });
+const cm = (name: string, data: Record<string, string>): K8sObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns' },
+  data,
+});
 
 function report(apps: { name: string; env?: string; base: K8sObject[]; head: K8sObject[] }[]): PreviewReport {
   const previews: AppPreview[] = apps.map((a) => {
@@ -28,7 +33,14 @@ function report(apps: { name: string; env?: string; base: K8sObject[]; head: K8s
   return {
     base: { ref: 'main', sha: 'a'.repeat(40) },
     head: { ref: 'HEAD', sha: 'b'.repeat(40) },
-    selection: { systems: ['sys'], applications: [], reasons: { sys: ['charts/sys/values.yaml'] }, changedFiles: ['charts/sys/values.yaml'], ignoredFiles: [], nx: 'not-needed' },
+    selection: {
+      systems: ['sys'],
+      applications: [],
+      reasons: { sys: ['charts/sys/values.yaml'] },
+      changedFiles: ['charts/sys/values.yaml'],
+      ignoredFiles: [],
+      nx: 'not-needed',
+    },
     apps: previews,
     notReached: ['other-dev'],
     notes: [],
@@ -43,7 +55,9 @@ const balanced = (p: string) => {
 
 describe('formatMarkdown', () => {
   it('fits a small change in one part with the summary table first', () => {
-    const parts = formatMarkdown(report([{ name: 'sys-dev', base: [cm('a', { k: '1' })], head: [cm('a', { k: '2' })] }]));
+    const parts = formatMarkdown(
+      report([{ name: 'sys-dev', base: [cm('a', { k: '1' })], head: [cm('a', { k: '2' })] }]),
+    );
     expect(parts).toHaveLength(1);
     expect(parts[0].startsWith(`${partMarker(1)}\n## GitOps diff preview`)).toBe(true);
     expect(parts[0].indexOf('| Application |')).toBeLessThan(parts[0].indexOf('<details>'));
@@ -53,8 +67,13 @@ describe('formatMarkdown', () => {
   });
 
   it('splits one object larger than a part over several parts, reopening <details> and the fence', () => {
-    const big = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`key${i}`, `value ${i} `.repeat(5)]));
-    const parts = formatMarkdown(report([{ name: 'sys-prod', env: 'prod', base: [], head: [cm('big', big)] }]), { maxChars: 20_000 });
+    const big = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [`key${i}`, `value ${i} `.repeat(5)]),
+    );
+    const parts = formatMarkdown(
+      report([{ name: 'sys-prod', env: 'prod', base: [], head: [cm('big', big)] }]),
+      { maxChars: 20_000 },
+    );
     expect(parts.length).toBeGreaterThan(5);
     parts.forEach((p, i) => {
       expect(p.length).toBeLessThanOrEqual(20_000);
@@ -68,7 +87,10 @@ describe('formatMarkdown', () => {
   });
 
   it('cuts only a single line longer than a whole part, and says so', () => {
-    const parts = formatMarkdown(report([{ name: 'sys-dev', base: [], head: [cm('huge-line', { blob: 'z'.repeat(50_000) })] }]), { maxChars: 10_000 });
+    const parts = formatMarkdown(
+      report([{ name: 'sys-dev', base: [], head: [cm('huge-line', { blob: 'z'.repeat(50_000) })] }]),
+      { maxChars: 10_000 },
+    );
     parts.forEach((p) => expect(p.length).toBeLessThanOrEqual(10_000));
     expect(parts.join('')).toMatch(/\[line cut: \d+ characters\]/);
   });

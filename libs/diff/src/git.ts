@@ -10,16 +10,27 @@ export class DiffUserError extends Error {
 
 export async function git(cwd: string, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync('git', args as string[], { cwd, encoding: 'utf8', maxBuffer: 256 << 20 });
+    const { stdout } = await execFileAsync('git', args as string[], {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    });
     return stdout;
   } catch (err: any) {
-    const msg = String(err?.stderr || err?.message || err).trim().split('\n')[0];
+    const msg = String(err?.stderr || err?.message || err)
+      .trim()
+      .split('\n')[0];
     throw new Error(`git ${args.join(' ')}: ${msg}`);
   }
 }
 
 export function gitSync(cwd: string, args: readonly string[]): string {
-  return execFileSync('git', args as string[], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 });
+  return execFileSync('git', args as string[], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 256 << 20,
+  });
 }
 
 /** The repository's top folder; throws DiffUserError outside a git repository. */
@@ -37,7 +48,9 @@ export async function resolveCommit(dir: string, ref: string): Promise<string> {
   try {
     return (await git(dir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
   } catch {
-    throw new DiffUserError(`unknown git ref "${ref}" (fetch it first, e.g. git fetch origin ${ref.replace(/^origin\//, '')})`);
+    throw new DiffUserError(
+      `unknown git ref "${ref}" (fetch it first, e.g. git fetch origin ${ref.replace(/^origin\//, '')})`,
+    );
   }
 }
 
@@ -61,13 +74,23 @@ export async function defaultBase(dir: string): Promise<{ ref: string; sha: stri
     }
     return { ref, sha };
   }
-  throw new DiffUserError('no main branch found (tried origin/main, main, origin/master, master): pass --base <ref>');
+  throw new DiffUserError(
+    'no main branch found (tried origin/main, main, origin/master, master): pass --base <ref>',
+  );
 }
 
 /** Files changed between two commits, or between a commit and the working tree (tracked changes plus untracked files). */
 export async function changedFiles(dir: string, base: string, head: string | undefined): Promise<string[]> {
   const files = new Set<string>();
-  const diff = await git(dir, ['diff', '--name-only', '--no-renames', '-z', base, ...(head ? [head] : []), '--']);
+  const diff = await git(dir, [
+    'diff',
+    '--name-only',
+    '--no-renames',
+    '-z',
+    base,
+    ...(head ? [head] : []),
+    '--',
+  ]);
   for (const f of diff.split('\0')) if (f) files.add(f);
   if (!head) {
     const untracked = await git(dir, ['ls-files', '--others', '--exclude-standard', '-z']);
@@ -77,11 +100,21 @@ export async function changedFiles(dir: string, base: string, head: string | und
 }
 
 /** Export `paths` (those that exist) of a commit into `dest` with `git archive | tar -x`: no worktree, no index change. */
-export async function exportTree(dir: string, sha: string, paths: readonly string[], dest: string): Promise<void> {
-  const present = (await git(dir, ['ls-tree', '--name-only', sha, '--', ...paths])).split('\n').filter(Boolean);
+export async function exportTree(
+  dir: string,
+  sha: string,
+  paths: readonly string[],
+  dest: string,
+): Promise<void> {
+  const present = (await git(dir, ['ls-tree', '--name-only', sha, '--', ...paths]))
+    .split('\n')
+    .filter(Boolean);
   if (!present.length) return;
   await new Promise<void>((resolve, reject) => {
-    const archive = spawn('git', ['archive', '--format=tar', sha, '--', ...present], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const archive = spawn('git', ['archive', '--format=tar', sha, '--', ...present], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
     archive.stderr.on('data', (d) => (err += d));
@@ -91,7 +124,9 @@ export async function exportTree(dir: string, sha: string, paths: readonly strin
     let failed = false;
     const finish = (code: number | null) => {
       if (code !== 0) failed = true;
-      if (++done === 2) (failed ? reject(new Error(`git archive ${sha} | tar -x failed: ${err.trim()}`)) : resolve());
+      if (++done < 2) return;
+      if (failed) reject(new Error(`git archive ${sha} | tar -x failed: ${err.trim()}`));
+      else resolve();
     };
     archive.on('error', reject);
     tar.on('error', reject);

@@ -4,7 +4,16 @@
  * `runPreview` (preview.ts).
  */
 export * from './types';
-export { diffManifests, countChanges, normalizeObject, maskSecretValue, toSortedYaml, unifiedDiff, changedPaths, renameSimilarity } from './diff-manifests';
+export {
+  diffManifests,
+  countChanges,
+  normalizeObject,
+  maskSecretValue,
+  toSortedYaml,
+  unifiedDiff,
+  changedPaths,
+  renameSimilarity,
+} from './diff-manifests';
 export { assessRisks, cidrWithin, widenedCidrs, podSpecOf, SYNC_ANNOTATIONS, CIDR_ANNOTATIONS } from './risk';
 export {
   DEFAULT_IGNORE,
@@ -18,7 +27,18 @@ export {
   type DiffOptions,
   type ResolvedConfig,
 } from './config';
-export { compileRule, compileRules, parsePath, matchesPath, formatPath, removePaths, maskPaths, PathSyntaxError, type PathRule, type PathRuleInput } from './paths';
+export {
+  compileRule,
+  compileRules,
+  parsePath,
+  matchesPath,
+  formatPath,
+  removePaths,
+  maskPaths,
+  PathSyntaxError,
+  type PathRule,
+  type PathRuleInput,
+} from './paths';
 export { formatMarkdown, partMarker, GITHUB_COMMENT_LIMIT, type MarkdownOptions } from './format-markdown';
 export { formatJson } from './format-json';
 export { formatText, type TextOptions } from './format-text';

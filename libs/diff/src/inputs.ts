@@ -12,7 +12,9 @@ export interface RenderInputs {
 
 /** Whether any changed file can affect a render with these inputs. */
 export function inputsChanged(inputs: RenderInputs, changedFiles: readonly string[]): boolean {
-  return changedFiles.some((f) => inputs.dirs.some((d) => d === '.' || f.startsWith(`${d}/`)) && !inputs.ignoreFile?.(f));
+  return changedFiles.some(
+    (f) => inputs.dirs.some((d) => d === '.' || f.startsWith(`${d}/`)) && !inputs.ignoreFile?.(f),
+  );
 }
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -38,14 +40,18 @@ function strings(v: unknown, out: string[] = []): string[] {
  */
 export function renderInputs(treeDir: string, s: ArgoRenderSource): RenderInputs | undefined {
   if (s.form === 'helm') {
-    if ((s.valueFiles ?? []).some((f) => f.startsWith('/') || normalize(f).startsWith('..'))) return undefined;
+    if ((s.valueFiles ?? []).some((f) => f.startsWith('/') || normalize(f).startsWith('..')))
+      return undefined;
     const chartYaml = join(treeDir, s.path, 'Chart.yaml');
     if (existsSync(chartYaml) && /file:\/\//.test(readFileSync(chartYaml, 'utf8'))) return undefined;
     const chart = normalize(s.path);
     const used = new Set(['values.yaml', ...(s.valueFiles ?? []).map((f) => normalize(f))]);
     return {
       dirs: [chart],
-      ignoreFile: (f) => dirname(f) === chart && /^values.*\.ya?ml$/.test(f.slice(chart.length + 1)) && !used.has(f.slice(chart.length + 1)),
+      ignoreFile: (f) =>
+        dirname(f) === chart &&
+        /^values.*\.ya?ml$/.test(f.slice(chart.length + 1)) &&
+        !used.has(f.slice(chart.length + 1)),
     };
   }
   const dirs = new Set<string>();

@@ -32,7 +32,9 @@ export function nxAnalyzesSources(repoDir: string): boolean {
     if (cfg) return cfg.analyzeSourceFiles !== false;
     const pkg = JSON.parse(readFileSync(join(repoDir, 'package.json'), 'utf8'));
     const deps = { ...pkg.dependencies, ...pkg.devDependencies };
-    return ['@nx/workspace', '@nx/js', '@nx/node', '@nx/next', '@nx/react', '@nx/angular', '@nx/web'].some((d) => d in deps);
+    return ['@nx/workspace', '@nx/js', '@nx/node', '@nx/next', '@nx/react', '@nx/angular', '@nx/web'].some(
+      (d) => d in deps,
+    );
   } catch {
     return false;
   }
@@ -42,29 +44,54 @@ export function nxAnalyzesSources(repoDir: string): boolean {
  * `nx show projects --affected --files=<files> --json` in `repoDir` (offline: no daemon, no cloud).
  * Returns an Error (never throws) when Nx is missing, fails, or cannot see library imports.
  */
-export function nxAffectedProjects(repoDir: string, files: readonly string[], timeoutMs = 60_000): string[] | Error {
+export function nxAffectedProjects(
+  repoDir: string,
+  files: readonly string[],
+  timeoutMs = 60_000,
+): string[] | Error {
   if (!existsSync(join(repoDir, 'nx.json'))) return new Error('no nx.json in the repository');
   const script = nxScript(repoDir);
   if (!script) return new Error('the nx package is not installed');
   if (files.some((f) => f.startsWith('libs/')) && !nxAnalyzesSources(repoDir)) {
-    return new Error('Nx does not analyse TypeScript imports here: set pluginsConfig["@nx/js"].analyzeSourceFiles to true in nx.json');
+    return new Error(
+      'Nx does not analyse TypeScript imports here: set pluginsConfig["@nx/js"].analyzeSourceFiles to true in nx.json',
+    );
   }
   try {
-    const out = execFileSync(process.execPath, [script, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'], {
-      cwd: repoDir,
-      encoding: 'utf8',
-      timeout: timeoutMs,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: 'true', CI: process.env.CI ?? 'false' },
-      maxBuffer: 64 << 20,
-    });
-    const line = out.trim().split('\n').reverse().find((l) => l.trim().startsWith('['));
+    const out = execFileSync(
+      process.execPath,
+      [script, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'],
+      {
+        cwd: repoDir,
+        encoding: 'utf8',
+        timeout: timeoutMs,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          NX_SKIP_NX_CACHE: 'true',
+          CI: process.env.CI ?? 'false',
+        },
+        maxBuffer: 64 << 20,
+      },
+    );
+    const line = out
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.trim().startsWith('['));
     if (!line) return new Error(`unexpected nx output: ${out.trim().slice(0, 200)}`);
     const parsed = JSON.parse(line);
     if (!Array.isArray(parsed)) return new Error('unexpected nx output');
     return parsed.map(String);
   } catch (err: any) {
-    const lines = String(err?.stderr || err?.message || err).trim().split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = String(err?.stderr || err?.message || err)
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const msg = lines.find((l) => /error/i.test(l)) ?? lines[0] ?? 'nx failed';
     return new Error(`nx show projects --affected failed: ${msg}`);
   }

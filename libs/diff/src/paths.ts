@@ -76,12 +76,15 @@ export function compileRule(input: PathRuleInput): PathRule {
       expr = m[2];
     } else expr = input;
   } else {
-    if (!input || typeof input.path !== 'string') throw new PathSyntaxError(`rule ${JSON.stringify(input)}: expected { path, kind? }`);
+    if (!input || typeof input.path !== 'string')
+      throw new PathSyntaxError(`rule ${JSON.stringify(input)}: expected { path, kind? }`);
     kind = input.kind;
     expr = input.path;
   }
   const segments: Segment[] = parsePath(expr.trim()).map((s) =>
-    s === '**' ? { any: true as const } : { re: new RegExp(`^${s.split('*').map(escapeRe).join('.*')}$`), literal: s },
+    s === '**'
+      ? { any: true as const }
+      : { re: new RegExp(`^${s.split('*').map(escapeRe).join('.*')}$`), literal: s },
   );
   const source = typeof input === 'string' ? input : kind ? `${kind}:${input.path}` : input.path;
   return { source, kind, segments };
@@ -126,7 +129,8 @@ export function formatPath(path: Path): string {
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A deep copy of `value` without the fields matched by `rules` (rules with a kind apply to that kind only). */
 export function removePaths<T>(value: T, rules: readonly PathRule[], kind: string | undefined): T {
@@ -155,22 +159,33 @@ export function removePaths<T>(value: T, rules: readonly PathRule[], kind: strin
 }
 
 /** A deep copy of `value` where every scalar at or below a path matched by `rules` is replaced by `mask(value)`. */
-export function maskPaths<T>(value: T, rules: readonly PathRule[], kind: string | undefined, mask: (v: unknown) => string): T {
+export function maskPaths<T>(
+  value: T,
+  rules: readonly PathRule[],
+  kind: string | undefined,
+  mask: (v: unknown) => string,
+): T {
   const active = rules.filter((r) => appliesTo(r, kind));
   if (!active.length) return value;
   const walk = (v: unknown, path: (string | number)[], masked: boolean): unknown => {
     const here = masked || (path.length > 0 && active.some((r) => matchesPath(r, path)));
     if (Array.isArray(v)) return v.map((item, i) => walk(item, [...path, i], here));
-    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...path, k], here)]));
+    if (isObject(v))
+      return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, [...path, k], here)]));
     return here && v !== null && v !== undefined ? mask(v) : v;
   };
   return walk(value, [], false) as T;
 }
 
 /** Every leaf of a JSON value as `[path, value]` (empty objects and arrays are leaves too). */
-export function leaves(value: unknown, path: (string | number)[] = [], out: [Path, unknown][] = []): [Path, unknown][] {
+export function leaves(
+  value: unknown,
+  path: (string | number)[] = [],
+  out: [Path, unknown][] = [],
+): [Path, unknown][] {
   if (Array.isArray(value) && value.length) value.forEach((v, i) => leaves(v, [...path, i], out));
-  else if (isObject(value) && Object.keys(value).length) for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
+  else if (isObject(value) && Object.keys(value).length)
+    for (const [k, v] of Object.entries(value)) leaves(v, [...path, k], out);
   else out.push([path, value]);
   return out;
 }

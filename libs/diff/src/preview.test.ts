@@ -11,7 +11,8 @@ const app = (r: PreviewReport, name: string): AppPreview => {
   if (!a) throw new Error(`${name} not previewed: ${r.apps.map((x) => x.application).join(', ')}`);
   return a;
 };
-const allFormats = (r: PreviewReport) => [...formatMarkdown(r), formatJson(r), formatText(r, { color: true }), formatText(r)].join('\n');
+const allFormats = (r: PreviewReport) =>
+  [...formatMarkdown(r), formatJson(r), formatText(r, { color: true }), formatText(r)].join('\n');
 
 describe('runPreview on throw-away repositories', () => {
   let repo: FixtureRepo;
@@ -31,7 +32,10 @@ describe('runPreview on throw-away repositories', () => {
 
   it('an image tag change in one environment: only that application changes, with a production risk flag', async () => {
     const head = onBranch('image', () =>
-      repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' })], { replicas: 2, image: 'registry.example.com/alpha:v1.1.0' }),
+      repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' })], {
+        replicas: 2,
+        image: 'registry.example.com/alpha:v1.1.0',
+      }),
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(r.selection.systems).toEqual(['alpha']);
@@ -48,13 +52,17 @@ describe('runPreview on throw-away repositories', () => {
     expect(prod.risks.map((f) => f.code)).toEqual(['image-changed']);
     expect(exitCodeOf(r)).toBe(2);
     const [md] = formatMarkdown(r);
-    expect(md).toContain('| `alpha-prod` | prod | 0 | 0 | 1 | 0 | ⚠️ image changed | ~ Deployment alpha-web |');
+    expect(md).toContain(
+      '| `alpha-prod` | prod | 0 | 0 | 1 | 0 | ⚠️ image changed | ~ Deployment alpha-web |',
+    );
     expect(md).toContain('| `alpha-dev` | dev | 0 | 0 | 0 | 0 | — | no change |');
     expect(md).toContain('```diff');
   });
 
   it('a chart version bump alone is noise (helm.sh/chart label, checksum annotation): empty preview', async () => {
-    const head = onBranch('noise', () => repo.write('charts/alpha/Chart.yaml', 'apiVersion: v2\nname: alpha\nversion: 0.2.0\n'));
+    const head = onBranch('noise', () =>
+      repo.write('charts/alpha/Chart.yaml', 'apiVersion: v2\nname: alpha\nversion: 0.2.0\n'),
+    );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(r.apps.length).toBe(2);
     expect(r.apps.every((a) => a.changes.length === 0)).toBe(true);
@@ -63,14 +71,22 @@ describe('runPreview on throw-away repositories', () => {
 
   it('a new resource is added (kustomize overlay)', async () => {
     const head = onBranch('added', () =>
-      repo.setObjects('beta', 'dev', [configMap('beta-settings', 'beta', { mode: 'dev' }), configMap('beta-extra', 'beta', { feature: 'on' })]),
+      repo.setObjects('beta', 'dev', [
+        configMap('beta-settings', 'beta', { mode: 'dev' }),
+        configMap('beta-extra', 'beta', { feature: 'on' }),
+      ]),
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(r.selection.systems).toEqual(['beta']);
     const dev = app(r, 'beta-dev');
     expect(dev.counts).toEqual({ added: 1, removed: 0, changed: 0, renamed: 0 });
     expect(dev.changes[0]).toMatchObject({ type: 'added', key: '/ConfigMap beta/beta-extra' });
-    expect(dev.changes[0].diff.split('\n').slice(1).every((l) => l.startsWith('+'))).toBe(true);
+    expect(
+      dev.changes[0].diff
+        .split('\n')
+        .slice(1)
+        .every((l) => l.startsWith('+')),
+    ).toBe(true);
     expect(dev.risks).toEqual([]); // dev: no risk flags
     expect(dev.riskAssessed).toBe(false);
   });
@@ -85,11 +101,18 @@ describe('runPreview on throw-away repositories', () => {
   });
 
   it('a renamed resource is one rename, not an add and a remove', async () => {
-    const head = onBranch('renamed', () => repo.setObjects('beta', 'dev', [configMap('beta-config', 'beta', { mode: 'dev' })]));
+    const head = onBranch('renamed', () =>
+      repo.setObjects('beta', 'dev', [configMap('beta-config', 'beta', { mode: 'dev' })]),
+    );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const dev = app(r, 'beta-dev');
     expect(dev.counts).toEqual({ added: 0, removed: 0, changed: 0, renamed: 1 });
-    expect(dev.changes[0]).toMatchObject({ type: 'renamed', key: '/ConfigMap beta/beta-config', previousKey: '/ConfigMap beta/beta-settings', previousName: 'beta-settings' });
+    expect(dev.changes[0]).toMatchObject({
+      type: 'renamed',
+      key: '/ConfigMap beta/beta-config',
+      previousKey: '/ConfigMap beta/beta-settings',
+      previousName: 'beta-settings',
+    });
     expect(dev.changes[0].similarity).toBeGreaterThanOrEqual(0.8);
     expect(formatMarkdown(r)[0]).toContain('⇄ ConfigMap beta-settings→beta-config');
   });
@@ -106,9 +129,15 @@ describe('runPreview on throw-away repositories', () => {
       data: { token: Buffer.from(v).toString('base64') },
     });
     repo.git('checkout', '-q', '-B', 'secret-base', base);
-    repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), secret(OLD)], { replicas: 2, image: 'registry.example.com/alpha:v1.0.0' });
+    repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), secret(OLD)], {
+      replicas: 2,
+      image: 'registry.example.com/alpha:v1.0.0',
+    });
     const secretBase = repo.commit('secret base');
-    repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), secret(NEW)], { replicas: 2, image: 'registry.example.com/alpha:v1.0.0' });
+    repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), secret(NEW)], {
+      replicas: 2,
+      image: 'registry.example.com/alpha:v1.0.0',
+    });
     const head = repo.commit('rotate secret');
     const r = await runPreview({ repoDir: repo.dir, base: secretBase, head });
     const prod = app(r, 'alpha-prod');
@@ -119,7 +148,13 @@ describe('runPreview on throw-away repositories', () => {
     expect(diff).toMatch(/^ {3}user: <secret sha256:[0-9a-f]{8} unchanged>$/m);
     expect(prod.changes[0].changedPaths).toEqual(['data.token', 'stringData.password']);
     const everything = allFormats(r);
-    for (const raw of [OLD, NEW, 'app-user-distinctive-77', Buffer.from(OLD).toString('base64'), Buffer.from(NEW).toString('base64')]) {
+    for (const raw of [
+      OLD,
+      NEW,
+      'app-user-distinctive-77',
+      Buffer.from(OLD).toString('base64'),
+      Buffer.from(NEW).toString('base64'),
+    ]) {
       expect(everything).not.toContain(raw);
       expect(everything).not.toContain(raw.slice(0, 20));
     }
@@ -127,7 +162,10 @@ describe('runPreview on throw-away repositories', () => {
 
   it('an Application that exists only on the head side is all-added', async () => {
     const head = onBranch('new-env', () => {
-      repo.write('charts/alpha/values-staging.yaml', 'objects: []\ndeployment: { replicas: 1, image: registry.example.com/alpha:v1.0.0 }\n');
+      repo.write(
+        'charts/alpha/values-staging.yaml',
+        'objects: []\ndeployment: { replicas: 1, image: registry.example.com/alpha:v1.0.0 }\n',
+      );
       repo.write(
         'overlays/argocd/staging/applications.yaml',
         [
@@ -144,12 +182,17 @@ describe('runPreview on throw-away repositories', () => {
     const staging = app(r, 'alpha-staging');
     expect(staging.presence).toBe('added');
     expect(staging.counts).toEqual({ added: 1, removed: 0, changed: 0, renamed: 0 });
-    expect(r.selection.reasons.alpha).toEqual(['charts/alpha/values-staging.yaml', 'overlays/argocd/staging/applications.yaml']);
+    expect(r.selection.reasons.alpha).toEqual([
+      'charts/alpha/values-staging.yaml',
+      'overlays/argocd/staging/applications.yaml',
+    ]);
   });
 
   it('the default head is the working tree: uncommitted changes are previewed', async () => {
     repo.git('checkout', '-q', '-B', 'worktree', base);
-    repo.setObjects('beta', 'prod', [configMap('beta-settings', 'beta', { mode: 'prod', extra: 'uncommitted' })]);
+    repo.setObjects('beta', 'prod', [
+      configMap('beta-settings', 'beta', { mode: 'prod', extra: 'uncommitted' }),
+    ]);
     try {
       const r = await runPreview({ repoDir: repo.dir, base });
       expect(r.head.ref).toBe('working tree');
@@ -160,7 +203,9 @@ describe('runPreview on throw-away repositories', () => {
   });
 
   it('a render error is reported per application with exit code 1', async () => {
-    const head = onBranch('broken', () => repo.write('charts/alpha/templates/broken.yaml', '{{ .Values.nope.missing }}\n'));
+    const head = onBranch('broken', () =>
+      repo.write('charts/alpha/templates/broken.yaml', '{{ .Values.nope.missing }}\n'),
+    );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(app(r, 'alpha-prod').error).toMatch(/^head: helm template/);
     expect(app(r, 'alpha-prod').error).not.toContain(repo.dir);
@@ -175,7 +220,12 @@ describe('runPreview on throw-away repositories', () => {
     });
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(r.apps).toEqual([]);
-    expect(r.selection).toMatchObject({ systems: [], applications: [], ignoredFiles: ['README.md', 'docs/guide.md'], nx: 'not-needed' });
+    expect(r.selection).toMatchObject({
+      systems: [],
+      applications: [],
+      ignoredFiles: ['README.md', 'docs/guide.md'],
+      nx: 'not-needed',
+    });
     expect(exitCodeOf(r)).toBe(0);
     const parts = formatMarkdown(r);
     expect(parts).toHaveLength(1);
@@ -184,9 +234,16 @@ describe('runPreview on throw-away repositories', () => {
 
   it('a huge change is split into parts under 65,536 characters, summary complete in part 1, nothing lost', async () => {
     const many = Array.from({ length: 160 }, (_, i) =>
-      configMap(`bulk-${String(i).padStart(3, '0')}`, 'alpha', { payload: `line ${i}\n`.repeat(60) + 'x'.repeat(400) }),
+      configMap(`bulk-${String(i).padStart(3, '0')}`, 'alpha', {
+        payload: `line ${i}\n`.repeat(60) + 'x'.repeat(400),
+      }),
     );
-    const head = onBranch('huge', () => repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), ...many], { replicas: 1, image: 'registry.example.com/alpha:v2.0.0' }));
+    const head = onBranch('huge', () =>
+      repo.setObjects('alpha', 'prod', [configMap('alpha-settings', 'alpha', { mode: 'prod' }), ...many], {
+        replicas: 1,
+        image: 'registry.example.com/alpha:v2.0.0',
+      }),
+    );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const prod = app(r, 'alpha-prod');
     expect(prod.counts.added).toBe(160);
@@ -201,7 +258,9 @@ describe('runPreview on throw-away repositories', () => {
       expect((p.match(/<details>/g) ?? []).length).toBe((p.match(/<\/details>/g) ?? []).length);
     }
     expect(parts[0]).toContain(`_Part 1 of ${parts.length}._`);
-    expect(parts[0]).toMatch(/^\| `alpha-prod` \| prod \| 160 \| 0 \| 1 \| 0 \| ⚠️ (replicas lowered, image changed|image changed, replicas lowered) \|/m);
+    expect(parts[0]).toMatch(
+      /^\| `alpha-prod` \| prod \| 160 \| 0 \| 1 \| 0 \| ⚠️ (replicas lowered, image changed|image changed, replicas lowered) \|/m,
+    );
     expect(parts[0]).toContain('| `alpha-dev` | dev |');
     const joined = parts.join('\n');
     for (const c of prod.changes) expect(joined).toContain(c.key);
@@ -225,7 +284,7 @@ describe('selection through the Nx project graph', () => {
     const r = await runPreview({ repoDir: repo.dir, base, head });
     expect(r.selection.nx).toBe('used');
     expect(r.selection.systems).toEqual(['alpha', 'beta']);
-    expect(r.selection.reasons.alpha).toEqual(['libs/shared/src/index.ts (Nx affected)']);
+    expect(r.selection.reasons.alpha).toEqual(['Nx affected by libs/shared']);
     expect(r.apps.map((a) => a.application)).toEqual(['alpha-dev', 'alpha-prod', 'beta-dev', 'beta-prod']);
     expect(r.notes.filter((n) => n.includes('Nx could not'))).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   ARGOCD_OUTPUT_DIR,
   discoverArgoSources,
+  getToolchain,
   parseManifests,
   renderArgoSourceAsync,
   type ArgoRenderSource,
@@ -12,7 +13,15 @@ import {
 } from '@gitops/toolchain';
 import { loadConfig, type ResolvedConfig } from './config';
 import { countChanges, diffManifests } from './diff-manifests';
-import { changedFiles, defaultBase, DiffUserError, exportTree, mergeBase, repoRoot, resolveCommit } from './git';
+import {
+  changedFiles,
+  defaultBase,
+  DiffUserError,
+  exportTree,
+  mergeBase,
+  repoRoot,
+  resolveCommit,
+} from './git';
 import { nxAffectedProjects } from './nx';
 import { selectChanged } from './select';
 import { inputsChanged, renderInputs } from './inputs';
@@ -63,11 +72,18 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Prom
 type Side = { text: string } | { error: string } | undefined;
 
 const cleanError = (err: any, dir: string, label: string) => {
-  const msg = String(err?.message ?? err).split(dir).join(`<${label}>`);
+  const msg = String(err?.message ?? err)
+    .split(dir)
+    .join(`<${label}>`);
   return `${label}: ${msg.length > 2000 ? `${msg.slice(0, 2000)} … [${msg.length} characters]` : msg}`;
 };
 
-async function renderSide(dir: string, label: string, source: ArgoRenderSource | undefined, toolchain?: ToolchainId): Promise<Side> {
+async function renderSide(
+  dir: string,
+  label: string,
+  source: ArgoRenderSource | undefined,
+  toolchain?: ToolchainId,
+): Promise<Side> {
   if (!source) return undefined;
   try {
     return { text: await renderArgoSourceAsync(dir, source, toolchain) };
@@ -83,7 +99,11 @@ const countObjects = (text: string) => (text.match(/^kind:/gm) ?? []).length;
 const renderSpec = (s: ArgoRenderSource) => JSON.stringify({ ...s, definedIn: undefined });
 
 function sortApps(a: { system: string; environment: string; application: string }, b: typeof a): number {
-  return a.system.localeCompare(b.system) || a.environment.localeCompare(b.environment) || a.application.localeCompare(b.application);
+  return (
+    a.system.localeCompare(b.system) ||
+    a.environment.localeCompare(b.environment) ||
+    a.application.localeCompare(b.application)
+  );
 }
 
 /**
@@ -105,11 +125,16 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
   const notes: string[] = [];
 
   // Refs.
-  const headSha = options.head ? await resolveCommit(repo, options.head) : await resolveCommit(repo, 'HEAD').catch(() => undefined);
+  const headSha = options.head
+    ? await resolveCommit(repo, options.head)
+    : await resolveCommit(repo, 'HEAD').catch(() => undefined);
   if (!headSha) throw new DiffUserError('the repository has no commit yet');
-  const baseRef = options.base ? { ref: options.base, sha: await resolveCommit(repo, options.base) } : await defaultBase(repo);
+  const baseRef = options.base
+    ? { ref: options.base, sha: await resolveCommit(repo, options.base) }
+    : await defaultBase(repo);
   const mb = (await mergeBase(repo, baseRef.sha, headSha)) ?? baseRef.sha;
-  if (mb !== baseRef.sha) notes.push(`Compared against the merge base ${mb.slice(0, 7)} of ${baseRef.ref} and the head.`);
+  if (mb !== baseRef.sha)
+    notes.push(`Compared against the merge base ${mb.slice(0, 7)} of ${baseRef.ref} and the head.`);
 
   lap('refs');
   const tmp = mkdtempSync(join(tmpdir(), 'gitops-diff-'));
@@ -118,17 +143,22 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     const headDir = options.head ? join(tmp, 'head') : repo;
     mkdirSync(baseDir);
     if (options.head) mkdirSync(headDir);
-    const [files] = await Promise.all([
+    const pending = Promise.all([
       changedFiles(repo, mb, options.head ? headSha : undefined),
       exportTree(repo, mb, RENDER_PATHS, baseDir),
       options.head ? exportTree(repo, headSha, RENDER_PATHS, headDir) : Promise.resolve(),
     ]);
+    // Verify the helm/kustomize binaries (sha256, synchronous) while git exports the trees.
+    getToolchain(options.toolchain);
+    const [files] = await pending;
 
     lap('export');
     const headSources = new Map(discoverArgoSources(headDir).map((s) => [s.application, s]));
     // The Application files are identical on both sides when none of them changed: read them once.
     const argocdChanged = files.some((f) => f.startsWith(`${ARGOCD_OUTPUT_DIR}/`));
-    const baseSources = argocdChanged ? new Map(discoverArgoSources(baseDir).map((s) => [s.application, s])) : headSources;
+    const baseSources = argocdChanged
+      ? new Map(discoverArgoSources(baseDir).map((s) => [s.application, s]))
+      : headSources;
     const allApps = [...new Set([...baseSources.keys(), ...headSources.keys()])];
     const sourceOf = (app: string) => (headSources.get(app) ?? baseSources.get(app))!;
     const systems = [...new Set(allApps.map((a) => sourceOf(a).system))].sort();
@@ -138,13 +168,23 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       ['environment', options.environments, environments],
     ] as const) {
       const unknown = (given ?? []).filter((g) => !known.includes(g));
-      if (unknown.length) throw new DiffUserError(`unknown ${flag} ${unknown.join(', ')} (known: ${known.join(', ') || 'none'})`);
+      if (unknown.length)
+        throw new DiffUserError(
+          `unknown ${flag} ${unknown.join(', ')} (known: ${known.join(', ') || 'none'})`,
+        );
     }
 
     lap('discover');
     let selection: Selection;
     if (options.all) {
-      selection = { systems, applications: [], reasons: Object.fromEntries(systems.map((s) => [s, ['--all']])), changedFiles: files, ignoredFiles: [], nx: 'forced' };
+      selection = {
+        systems,
+        applications: [],
+        reasons: Object.fromEntries(systems.map((s) => [s, ['--all']])),
+        changedFiles: files,
+        ignoredFiles: [],
+        nx: 'forced',
+      };
     } else {
       const nx = options.nxAffected ?? nxAffectedProjects;
       const sel = selectChanged({
@@ -161,7 +201,10 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     }
 
     const wanted = allApps
-      .filter((a) => options.all || selection.systems.includes(sourceOf(a).system) || selection.applications.includes(a))
+      .filter(
+        (a) =>
+          options.all || selection.systems.includes(sourceOf(a).system) || selection.applications.includes(a),
+      )
       .filter((a) => !options.systems?.length || options.systems.includes(sourceOf(a).system))
       .filter((a) => !options.environments?.length || options.environments.includes(sourceOf(a).environment));
     const notReached = allApps.filter((a) => !wanted.includes(a)).sort();
@@ -187,7 +230,9 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         { app: a, side: 'base' as const, dir: baseDir, source: baseSources.get(a) },
         { app: a, side: 'head' as const, dir: headDir, source: headSources.get(a) },
       ]);
-    const results = await pool(jobs, options.concurrency ?? 8, (j) => renderSide(j.dir, j.side, j.source, options.toolchain));
+    const results = await pool(jobs, options.concurrency ?? 8, (j) =>
+      renderSide(j.dir, j.side, j.source, options.toolchain),
+    );
     const rendered = new Map<string, Side>(jobs.map((j, i) => [`${j.side} ${j.app}`, results[i]]));
 
     lap('render');
@@ -223,7 +268,8 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         form: src.form,
         path: src.path,
         namespace: src.namespace,
-        presence: baseSources.has(a) && headSources.has(a) ? 'both' : headSources.has(a) ? 'added' : 'removed',
+        presence:
+          baseSources.has(a) && headSources.has(a) ? 'both' : headSources.has(a) ? 'added' : 'removed',
         ...(errors.length ? { error: errors.join('\n') } : {}),
         changes,
         counts: countChanges(changes),
@@ -235,8 +281,14 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     });
     apps.sort(sortApps);
     lap('diff');
-    if (!allApps.length) notes.push('No Argo CD Application with gitops.platform/system and environment labels under overlays/argocd/ on either side.');
-    if (config.source) notes.push(`Config: ${config.source.startsWith(repo) ? config.source.slice(repo.length + 1) : config.source}.`);
+    if (!allApps.length)
+      notes.push(
+        'No Argo CD Application with gitops.platform/system and environment labels under overlays/argocd/ on either side.',
+      );
+    if (config.source)
+      notes.push(
+        `Config: ${config.source.startsWith(repo) ? config.source.slice(repo.length + 1) : config.source}.`,
+      );
 
     return {
       base: { ref: options.base ?? `merge-base with ${baseRef.ref}`, sha: mb },

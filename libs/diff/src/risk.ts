@@ -44,7 +44,8 @@ export function podSpecOf(o: K8sObject | undefined): Record<string, any> | undef
 function containers(spec: Record<string, any> | undefined): Map<string, Container> {
   const m = new Map<string, Container>();
   for (const field of ['initContainers', 'containers']) {
-    for (const c of (spec?.[field] ?? []) as Container[]) if (c && typeof c === 'object') m.set(`${c.name ?? '?'}`, c);
+    for (const c of (spec?.[field] ?? []) as Container[])
+      if (c && typeof c === 'object') m.set(`${c.name ?? '?'}`, c);
   }
   return m;
 }
@@ -114,22 +115,44 @@ const qty = (v: unknown): number | undefined => {
   if (typeof v !== 'string') return undefined;
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|K|M|G|T|P|%)?$/.exec(v.trim());
   if (!m) return undefined;
-  const mult: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, '%': 1 };
+  const mult: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    '%': 1,
+  };
   return Number(m[1]) * (m[2] ? mult[m[2]] : 1);
 };
 
 const REPLICATED = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
 
-function securityWeakening(where: string, b: Record<string, any> | undefined, h: Record<string, any> | undefined): string[] {
+function securityWeakening(
+  where: string,
+  b: Record<string, any> | undefined,
+  h: Record<string, any> | undefined,
+): string[] {
   const out: string[] = [];
   const bs = b ?? {};
   const hs = h ?? {};
   if (bs.runAsNonRoot === true && hs.runAsNonRoot !== true) out.push(`${where}.runAsNonRoot no longer true`);
   if (bs.privileged !== true && hs.privileged === true) out.push(`${where}.privileged now true`);
-  if (bs.allowPrivilegeEscalation === false && hs.allowPrivilegeEscalation !== false) out.push(`${where}.allowPrivilegeEscalation no longer false`);
-  if (bs.readOnlyRootFilesystem === true && hs.readOnlyRootFilesystem !== true) out.push(`${where}.readOnlyRootFilesystem no longer true`);
+  if (bs.allowPrivilegeEscalation === false && hs.allowPrivilegeEscalation !== false)
+    out.push(`${where}.allowPrivilegeEscalation no longer false`);
+  if (bs.readOnlyRootFilesystem === true && hs.readOnlyRootFilesystem !== true)
+    out.push(`${where}.readOnlyRootFilesystem no longer true`);
   if (bs.runAsUser !== 0 && hs.runAsUser === 0) out.push(`${where}.runAsUser now 0 (root)`);
-  if (bs.seccompProfile?.type && (!hs.seccompProfile?.type || hs.seccompProfile.type === 'Unconfined') && bs.seccompProfile.type !== 'Unconfined') {
+  if (
+    bs.seccompProfile?.type &&
+    (!hs.seccompProfile?.type || hs.seccompProfile.type === 'Unconfined') &&
+    bs.seccompProfile.type !== 'Unconfined'
+  ) {
     out.push(`${where}.seccompProfile ${hs.seccompProfile?.type ? 'Unconfined' : 'removed'}`);
   }
   const bAdd: string[] = bs.capabilities?.add ?? [];
@@ -171,21 +194,22 @@ export function assessRisks(
     if (!base) {
       // A new object's sync wave is ordinary; a new hook runs something on every sync: flag that.
       if (/hook$/.test(a)) flag('sync-changed', `new ${a}=${hAnn[a]}`);
-    }
-    else flag('sync-changed', `${a}: ${bAnn[a] ?? '(none)'} → ${hAnn[a] ?? '(none)'}`);
+    } else flag('sync-changed', `${a}: ${bAnn[a] ?? '(none)'} → ${hAnn[a] ?? '(none)'}`);
   }
 
   // Ingress allow-lists.
   const bLists = allowLists(base);
   for (const [where, hc] of allowLists(head)) {
     if (!base) {
-      if (hc?.some((c) => c === '0.0.0.0/0' || c === '::/0')) flag('ingress-widened', `${where} allows ${hc.join(', ')}`);
+      if (hc?.some((c) => c === '0.0.0.0/0' || c === '::/0'))
+        flag('ingress-widened', `${where} allows ${hc.join(', ')}`);
       continue;
     }
     if (!bLists.has(where)) continue;
     const bc = bLists.get(where);
     if (bc === undefined) continue; // was already open
-    if (hc === undefined) flag('ingress-widened', `${where}: allow-list removed (was ${bc.join(', ') || 'empty'})`);
+    if (hc === undefined)
+      flag('ingress-widened', `${where}: allow-list removed (was ${bc.join(', ') || 'empty'})`);
     else {
       const wider = widenedCidrs(bc, hc);
       if (wider.length) flag('ingress-widened', `${where}: now also allows ${wider.join(', ')}`);
@@ -198,23 +222,27 @@ export function assessRisks(
   if (REPLICATED.has(head.kind)) {
     const br = base.spec?.replicas ?? 1;
     const hr = head.spec?.replicas ?? 1;
-    if (typeof br === 'number' && typeof hr === 'number' && hr < br) flag('replicas-lowered', `replicas ${br} → ${hr}`);
+    if (typeof br === 'number' && typeof hr === 'number' && hr < br)
+      flag('replicas-lowered', `replicas ${br} → ${hr}`);
   }
   if (head.kind === 'HorizontalPodAutoscaler') {
     for (const f of ['minReplicas', 'maxReplicas']) {
       const b = base.spec?.[f] ?? (f === 'minReplicas' ? 1 : undefined);
       const h = head.spec?.[f] ?? (f === 'minReplicas' ? 1 : undefined);
-      if (typeof b === 'number' && typeof h === 'number' && h < b) flag('replicas-lowered', `${f} ${b} → ${h}`);
+      if (typeof b === 'number' && typeof h === 'number' && h < b)
+        flag('replicas-lowered', `${f} ${b} → ${h}`);
     }
   }
   if (head.kind === 'PodDisruptionBudget') {
     const b = base.spec ?? {};
     const h = head.spec ?? {};
-    if ('minAvailable' in b && !('minAvailable' in h)) flag('pdb-lowered', `minAvailable ${b.minAvailable} removed`);
+    if ('minAvailable' in b && !('minAvailable' in h))
+      flag('pdb-lowered', `minAvailable ${b.minAvailable} removed`);
     else if ('minAvailable' in b) {
       const bv = qty(b.minAvailable);
       const hv = qty(h.minAvailable);
-      if (bv !== undefined && hv !== undefined && hv < bv) flag('pdb-lowered', `minAvailable ${b.minAvailable} → ${h.minAvailable}`);
+      if (bv !== undefined && hv !== undefined && hv < bv)
+        flag('pdb-lowered', `minAvailable ${b.minAvailable} → ${h.minAvailable}`);
     }
     if ('maxUnavailable' in h) {
       const bv = 'maxUnavailable' in b ? qty(b.maxUnavailable) : undefined;
@@ -239,12 +267,17 @@ export function assessRisks(
         for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
           if (old[p] && !c[p]) flag('probe-removed', `container ${name}: ${p} removed`);
         }
-        for (const m of securityWeakening(`container ${name} securityContext`, old.securityContext, c.securityContext)) {
+        for (const m of securityWeakening(
+          `container ${name} securityContext`,
+          old.securityContext,
+          c.securityContext,
+        )) {
           flag('security-weakened', m);
         }
       }
     }
-    for (const m of securityWeakening('pod securityContext', bp?.securityContext, hp?.securityContext)) flag('security-weakened', m);
+    for (const m of securityWeakening('pod securityContext', bp?.securityContext, hp?.securityContext))
+      flag('security-weakened', m);
     for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) {
       if (bp?.[f] !== true && hp?.[f] === true) flag('security-weakened', `pod ${f} now true`);
     }
@@ -256,10 +289,14 @@ export function assessRisks(
   // Storage.
   const storage = (o: K8sObject): Map<string, { cls?: string; size?: string }> => {
     const m = new Map<string, { cls?: string; size?: string }>();
-    if (o.kind === 'PersistentVolumeClaim') m.set('', { cls: o.spec?.storageClassName, size: o.spec?.resources?.requests?.storage });
+    if (o.kind === 'PersistentVolumeClaim')
+      m.set('', { cls: o.spec?.storageClassName, size: o.spec?.resources?.requests?.storage });
     if (o.kind === 'StatefulSet') {
       for (const t of o.spec?.volumeClaimTemplates ?? []) {
-        m.set(`volumeClaimTemplate ${t?.metadata?.name ?? '?'}: `, { cls: t?.spec?.storageClassName, size: t?.spec?.resources?.requests?.storage });
+        m.set(`volumeClaimTemplate ${t?.metadata?.name ?? '?'}: `, {
+          cls: t?.spec?.storageClassName,
+          size: t?.spec?.resources?.requests?.storage,
+        });
       }
     }
     return m;
@@ -268,9 +305,12 @@ export function assessRisks(
   for (const [where, h] of storage(head)) {
     const b = bs.get(where);
     if (!b) continue;
-    if (b.cls !== h.cls) flag('storage-changed', `${where}storageClassName ${b.cls ?? '(default)'} → ${h.cls ?? '(default)'}`);
-    if (b.size !== h.size) flag('storage-changed', `${where}size ${b.size ?? '(none)'} → ${h.size ?? '(none)'}`);
+    if (b.cls !== h.cls)
+      flag('storage-changed', `${where}storageClassName ${b.cls ?? '(default)'} → ${h.cls ?? '(default)'}`);
+    if (b.size !== h.size)
+      flag('storage-changed', `${where}size ${b.size ?? '(none)'} → ${h.size ?? '(none)'}`);
   }
-  if (head.kind === 'StorageClass' && JSON.stringify(base) !== JSON.stringify(head)) flag('storage-changed', 'StorageClass changed');
+  if (head.kind === 'StorageClass' && JSON.stringify(base) !== JSON.stringify(head))
+    flag('storage-changed', 'StorageClass changed');
   return flags;
 }

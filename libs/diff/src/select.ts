@@ -9,7 +9,11 @@ export type FileReach =
 
 /** Documentation: reaches nothing. */
 export function isDocFile(file: string): boolean {
-  return file.startsWith('docs/') || /\.(md|mdx|markdown|txt|rst|adoc)$/i.test(file) || /(^|\/)(LICENSE|NOTICE|CODEOWNERS)$/.test(file);
+  return (
+    file.startsWith('docs/') ||
+    /\.(md|mdx|markdown|txt|rst|adoc)$/i.test(file) ||
+    /(^|\/)(LICENSE|NOTICE|CODEOWNERS)$/.test(file)
+  );
 }
 
 /**
@@ -21,8 +25,14 @@ export function isDocFile(file: string): boolean {
 export function classifyFile(file: string, systems: ReadonlySet<string>): FileReach {
   if (isDocFile(file)) return { kind: 'ignored' };
   const [top, second, third] = file.split('/');
-  if (top === 'overlays' && second === 'argocd' && third !== undefined) return { kind: 'argocd', environment: third };
-  if ((top === 'charts' || top === 'overlays' || top === 'apps') && second && systems.has(second) && third !== undefined) {
+  if (top === 'overlays' && second === 'argocd' && third !== undefined)
+    return { kind: 'argocd', environment: third };
+  if (
+    (top === 'charts' || top === 'overlays' || top === 'apps') &&
+    second &&
+    systems.has(second) &&
+    third !== undefined
+  ) {
     return { kind: 'system', system: second };
   }
   return { kind: 'nx' };
@@ -45,7 +55,8 @@ export function selectChanged(inputs: SelectInputs): { selection: Selection; not
   const selectedApps = new Set<string>();
   const reasons: Record<string, string[]> = {};
   const notes: string[] = [];
-  const reason = (name: string, why: string) => (reasons[name] ??= []).includes(why) || reasons[name].push(why);
+  const reason = (name: string, why: string) =>
+    (reasons[name] ??= []).includes(why) || reasons[name].push(why);
   const ignored: string[] = [];
   const forNx: string[] = [];
 
@@ -76,10 +87,21 @@ export function selectChanged(inputs: SelectInputs): { selection: Selection; not
     } else {
       nx = 'used';
       const hits = affected.filter((p) => systems.has(p));
-      const via = forNx.length === 1 ? forNx[0] : `${forNx[0]} and ${forNx.length - 1} more file(s)`;
+      // Name the changed folders (two levels, e.g. libs/render) rather than one arbitrary file.
+      const folders = [
+        ...new Set(
+          forNx.map((f) =>
+            f
+              .split('/')
+              .slice(0, f.includes('/') ? 2 : 1)
+              .join('/'),
+          ),
+        ),
+      ].sort();
+      const via = `${folders.slice(0, 3).join(', ')}${folders.length > 3 ? ` (+${folders.length - 3} more)` : ''}`;
       for (const s of hits) {
         selectedSystems.add(s);
-        reason(s, `${via} (Nx affected)`);
+        reason(s, `Nx affected by ${via}`);
       }
     }
   }

@@ -1,6 +1,18 @@
-import { RISK_LABELS, type AppPreview, type ObjectChange, type PreviewReport, type RiskCode, type RiskFlag } from './types';
+import {
+  RISK_LABELS,
+  type AppPreview,
+  type ObjectChange,
+  type PreviewReport,
+  type RiskCode,
+  type RiskFlag,
+} from './types';
 
-export const SIGN: Readonly<Record<ObjectChange['type'], string>> = { added: '+', removed: '−', changed: '~', renamed: '⇄' };
+export const SIGN: Readonly<Record<ObjectChange['type'], string>> = {
+  added: '+',
+  removed: '−',
+  changed: '~',
+  renamed: '⇄',
+};
 
 export function shortSha(sha: string | undefined): string {
   return sha ? sha.slice(0, 7) : '';
@@ -23,7 +35,9 @@ export function hasChanges(app: AppPreview): boolean {
 export function riskSummary(risks: readonly RiskFlag[]): string {
   const counts = new Map<RiskCode, number>();
   for (const r of risks) counts.set(r.code, (counts.get(r.code) ?? 0) + 1);
-  return [...counts].map(([code, n]) => (n > 1 ? `${RISK_LABELS[code]} ×${n}` : RISK_LABELS[code])).join(', ');
+  return [...counts]
+    .map(([code, n]) => (n > 1 ? `${RISK_LABELS[code]} ×${n}` : RISK_LABELS[code]))
+    .join(', ');
 }
 
 /** Up to `max` changed objects as `~ Deployment backend`, then `+N more`. */
@@ -51,7 +65,11 @@ export function totals(report: PreviewReport) {
 }
 
 export function presenceNote(app: AppPreview): string {
-  return app.presence === 'added' ? ' (new application)' : app.presence === 'removed' ? ' (application removed)' : '';
+  return app.presence === 'added'
+    ? ' (new application)'
+    : app.presence === 'removed'
+      ? ' (application removed)'
+      : '';
 }
 
 /** Selection reasons as `mini-xdr ← charts/mini-xdr/values-prod.yaml, …`. */

@@ -21,13 +21,16 @@ describe('.github/workflows/diff-preview.yml', () => {
 
   it('runs exactly the documented command and updates comments by the formatter’s marker', () => {
     const cmd = steps.find((s) => /npm run diff/.test(s.run ?? '')).run.trim();
-    expect(cmd).toBe('npm run diff -- --base origin/${{ github.base_ref }} --format markdown --output diff-preview.md');
+    expect(cmd).toBe(
+      'npm run diff -- --base origin/${{ github.base_ref }} --format markdown --output diff-preview.md',
+    );
     expect(readFileSync(join(WORKSPACE_ROOT, 'docs/diff-preview.md'), 'utf8')).toContain(cmd);
     const script: string = steps.find((s) => String(s.uses).startsWith('actions/github-script@')).with.script;
     expect(partMarker(3)).toMatch(new RegExp(/<!-- gitops-diff-preview part (\d+) -->/.source));
     expect(script).toContain('<!-- gitops-diff-preview part (\\d+) -->');
     expect(script).toContain('diff-preview.md.${n}');
-    for (const api of ['createComment', 'updateComment', 'deleteComment', 'listComments']) expect(script).toContain(api);
+    for (const api of ['createComment', 'updateComment', 'deleteComment', 'listComments'])
+      expect(script).toContain(api);
     // The script is valid JavaScript (as an async function body, the way github-script runs it).
     const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
     expect(() => new AsyncFunction('require', 'github', 'context', 'core', script)).not.toThrow();

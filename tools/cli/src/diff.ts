@@ -19,7 +19,13 @@ import {
   runPreview,
 } from '@gitops/diff';
 
-const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 /** Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing stale `<file>.N` of earlier runs. */
 function writeParts(file: string, parts: readonly string[]): void {
@@ -36,15 +42,33 @@ function writeParts(file: string, parts: readonly string[]): void {
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('diff')
-    .description('Preview rendered-manifest changes (helm template / kustomize build exactly as Argo CD) between two git refs')
+    .description(
+      'Preview rendered-manifest changes (helm template / kustomize build exactly as Argo CD) between two git refs',
+    )
     .option('--base <ref>', 'base git ref (default: merge base of HEAD and origin/main, else main)')
-    .option('--head <ref>', 'head git ref (default: the working tree, including uncommitted and untracked files)')
-    .addOption(new Option('--format <format>', 'output format (default: text on a TTY, else markdown)').choices(['markdown', 'json', 'text']))
-    .option('--output <file>', 'write to <file> instead of stdout; markdown parts go to <file>, <file>.2, <file>.3, …')
+    .option(
+      '--head <ref>',
+      'head git ref (default: the working tree, including uncommitted and untracked files)',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format (default: text on a TTY, else markdown)').choices([
+        'markdown',
+        'json',
+        'text',
+      ]),
+    )
+    .option(
+      '--output <file>',
+      'write to <file> instead of stdout; markdown parts go to <file>, <file>.2, <file>.3, …',
+    )
     .option('--exit-code', 'exit 0 when nothing changes, 2 when something changes, 1 on error')
     .option('--system <names>', 'only these systems (comma-separated or repeated)', list)
     .option('--env <names>', 'only these environments (comma-separated or repeated)', list)
     .option('--all', 'preview every application, not only those the change reaches')
+    .option(
+      '--render-all',
+      'render every previewed application, even those no changed file can reach (slower)',
+    )
     .option('--config <file>', 'diff config file (default: .gitops-diff.yaml when present)')
     .option('--max-chars <n>', 'markdown: maximum characters per part', String(GITHUB_COMMENT_LIMIT))
     .option('--color', 'force colours in text output')
@@ -54,7 +78,9 @@ async function main(argv: string[]): Promise<number> {
     .allowExcessArguments(false)
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `diff: ${s.slice(7)}` : s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `diff: ${s.slice(7)}` : s),
+    });
 
   try {
     program.parse(argv, { from: 'user' });
@@ -64,8 +90,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts();
   const maxChars = Number(o.maxChars);
-  if (!Number.isInteger(maxChars) || maxChars < 2000) throw new DiffUserError(`--max-chars must be an integer ≥ 2000 (got ${o.maxChars})`);
-  const format: 'markdown' | 'json' | 'text' = o.format ?? (process.stdout.isTTY && !o.output ? 'text' : 'markdown');
+  if (!Number.isInteger(maxChars) || maxChars < 2000)
+    throw new DiffUserError(`--max-chars must be an integer ≥ 2000 (got ${o.maxChars})`);
+  const format: 'markdown' | 'json' | 'text' =
+    o.format ?? (process.stdout.isTTY && !o.output ? 'text' : 'markdown');
 
   const report = await runPreview({
     repoDir: resolve(o.repo),
@@ -75,24 +103,41 @@ async function main(argv: string[]): Promise<number> {
     environments: o.env,
     all: !!o.all,
     configFile: o.config,
+    skipUnchanged: !o.renderAll,
   });
 
-  const color = format === 'text' && !o.output && (o.color ?? (!!process.stdout.isTTY && !process.env.NO_COLOR));
+  const color =
+    format === 'text' && !o.output && (o.color ?? (!!process.stdout.isTTY && !process.env.NO_COLOR));
   if (format === 'markdown') {
     const parts = formatMarkdown(report, { maxChars });
     if (o.output) {
       writeParts(resolve(o.output), parts);
-      process.stderr.write(`diff: wrote ${parts.length} part(s): ${parts.map((_, i) => (i ? `${o.output}.${i + 1}` : o.output)).join(', ')}\n`);
+      process.stderr.write(
+        `diff: wrote ${parts.length} part(s): ${parts.map((_, i) => (i ? `${o.output}.${i + 1}` : o.output)).join(', ')}\n`,
+      );
     } else process.stdout.write(parts.join('\n\n---\n\n'));
   } else {
-    const text = format === 'json' ? formatJson(report) : formatText(report, { color: o.color === true ? true : color });
+    const text =
+      format === 'json' ? formatJson(report) : formatText(report, { color: o.color === true ? true : color });
     if (o.output) writeFileSync(resolve(o.output), text);
     else process.stdout.write(text);
   }
-  if (o.timing) process.stderr.write(`diff: ${report.apps.length} application(s) previewed in ${report.durationMs} ms (${Object.entries(report.timings ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);
+  if (o.timing)
+    process.stderr.write(
+      `diff: ${report.apps.length} application(s) previewed in ${report.durationMs} ms (${Object.entries(
+        report.timings ?? {},
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})\n`,
+    );
   const code = exitCodeOf(report);
   if (code === 1) {
-    process.stderr.write(`diff: render failed for ${report.apps.filter((a) => a.error).map((a) => a.application).join(', ')}\n`);
+    process.stderr.write(
+      `diff: render failed for ${report.apps
+        .filter((a) => a.error)
+        .map((a) => a.application)
+        .join(', ')}\n`,
+    );
     return 1;
   }
   return o.exitCode ? code : 0;
@@ -101,7 +146,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    const userError = err instanceof DiffUserError || err instanceof DiffConfigError || err instanceof PathSyntaxError || err?.name === 'ToolchainError';
+    const userError =
+      err instanceof DiffUserError ||
+      err instanceof DiffConfigError ||
+      err instanceof PathSyntaxError ||
+      err?.name === 'ToolchainError';
     process.stderr.write(`diff: ${userError ? err.message : `unexpected error: ${err?.stack ?? err}`}\n`);
     process.exit(1);
   },

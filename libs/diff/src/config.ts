@@ -20,7 +20,12 @@ export const DEFAULT_IGNORE: readonly string[] = [
 ];
 
 /** Values that must never be shown: masked with a short hash. */
-export const DEFAULT_SENSITIVE: readonly string[] = ['Secret:data.*', 'Secret:stringData.*'];
+export const DEFAULT_SENSITIVE: readonly string[] = [
+  'Secret:data.*',
+  'Secret:stringData.*',
+  // kubectl's copy of the whole object, values included (ignored by default, masked even when not).
+  'Secret:metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]',
+];
 
 /** The diff configuration as written in `.gitops-diff.yaml` (every field optional). */
 export interface DiffConfigFile {

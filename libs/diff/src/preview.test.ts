@@ -43,6 +43,11 @@ describe('runPreview on throw-away repositories', () => {
     expect(r.apps.map((a) => a.application)).toEqual(['alpha-dev', 'alpha-prod']);
     expect(r.notReached).toEqual(['beta-dev', 'beta-prod']);
     expect(app(r, 'alpha-dev').changes).toEqual([]);
+    // values-prod.yaml cannot change the dev render: not rendered at all. Rendering it anyway agrees.
+    expect(app(r, 'alpha-dev').inputsUnchanged).toBe(true);
+    const full = await runPreview({ repoDir: repo.dir, base, head, skipUnchanged: false });
+    expect(app(full, 'alpha-dev')).toMatchObject({ changes: [], objects: { base: 2, head: 2 } });
+    expect(app(full, 'alpha-dev').inputsUnchanged).toBeUndefined();
     const prod = app(r, 'alpha-prod');
     expect(prod.counts).toEqual({ added: 0, removed: 0, changed: 1, renamed: 0 });
     expect(prod.changes[0].key).toBe('apps/Deployment alpha/alpha-web');
@@ -89,6 +94,7 @@ describe('runPreview on throw-away repositories', () => {
     ).toBe(true);
     expect(dev.risks).toEqual([]); // dev: no risk flags
     expect(dev.riskAssessed).toBe(false);
+    expect(app(r, 'beta-prod').inputsUnchanged).toBe(true); // its overlay folder did not change
   });
 
   it('a removed resource is removed and flagged in production', async () => {

@@ -78,6 +78,9 @@ const cleanError = (err: any, dir: string, label: string) => {
   return `${label}: ${msg.length > 2000 ? `${msg.slice(0, 2000)} … [${msg.length} characters]` : msg}`;
 };
 
+/** A YAML parse error without its code frame (which could quote a secret line of the rendered output). */
+const parseError = (err: any, label: string) => `${label}: ${String(err?.message ?? err).split('\n')[0]}`;
+
 async function renderSide(
   dir: string,
   label: string,
@@ -251,12 +254,12 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         try {
           bo = parseManifests(bt, `${a} (base)`);
         } catch (err) {
-          errors.push(cleanError(err, baseDir, 'base'));
+          errors.push(parseError(err, 'base'));
         }
         try {
           ho = parseManifests(ht, `${a} (head)`);
         } catch (err) {
-          errors.push(cleanError(err, headDir, 'head'));
+          errors.push(parseError(err, 'head'));
         }
         if (!errors.length) changes = diffManifests(bo, ho, { ...config.diff, assessRisk: assess });
       }

@@ -36,6 +36,7 @@ export function build(chart: Chart, v: Values): void {
   const constraints = { allowedRegistries: v.platform.allowedRegistries, nodeArch: v.platform.nodeArch };
 
   new GuardedNamespace(chart, 'Namespace', {
+    guardrailsName: 'aegis-tickets',
     name: ns,
     labels,
     albReadinessGate: v.platform.ingressController === 'alb',

@@ -30,6 +30,13 @@ export interface LimitRangeProps {
 
 export interface GuardedNamespaceProps {
   readonly name: string;
+  /**
+   * Base name of the ResourceQuota (`<base>-quota`) and LimitRange (`<base>-limits`). Keep it the same
+   * in every environment (e.g. the system name) so the objects keep their identity when the namespace
+   * name differs per environment.
+   * @default the namespace name
+   */
+  readonly guardrailsName?: string;
   readonly labels?: Record<string, string>;
   /** Label the namespace for ALB pod readiness gates (needed by target-type ip). @default false */
   readonly albReadinessGate?: boolean;
@@ -85,7 +92,7 @@ export class GuardedNamespace extends Construct {
       ...common,
       apiVersion: 'v1',
       kind: 'ResourceQuota',
-      name: `${props.name}-quota`,
+      name: `${props.guardrailsName ?? props.name}-quota`,
       body: { spec: { hard } },
     });
     const lr = props.limitRange;
@@ -100,7 +107,7 @@ export class GuardedNamespace extends Construct {
       ...common,
       apiVersion: 'v1',
       kind: 'LimitRange',
-      name: `${props.name}-limits`,
+      name: `${props.guardrailsName ?? props.name}-limits`,
       body: {
         spec: {
           limits: [

@@ -56,17 +56,15 @@ const INPUTS = {
   /** tools/cli/src/render.ts → @gitops/render, @gitops/toolchain; verify.ts → @gitops/validation. */
   render: inputsOf({ cli: ['render.ts', 'verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation'] }),
   /**
-   * tools/cli/src/validate.ts → @gitops/validation; the system's Argo CD Applications come from the argocd
-   * app's code and the system's own definition, its manifests from its render (the only dependency output
-   * hashed: not overlays/argocd, whose other Applications belong to other systems and are verified by
-   * argocd:render, a dependency that must succeed first).
+   * tools/nx-plugin/src/validate-system.ts → the validate CLI of @gitops/validation, on a private view holding
+   * the system's render outputs (its one dependency: the only outputs hashed) and its own Argo CD objects,
+   * rendered in memory by the argocd app's code from the system's definition (@gitops/render's registry).
    */
-  validate: (/** @type {string} */ system) =>
-    inputsOf({
-      cli: ['validate.ts'],
-      libs: ['validation', 'toolchain', 'environments', 'argocd'],
-      extra: [{ dependentTasksOutputFiles: `{charts,overlays}/${system}/**/*`, transitive: false }],
-    }),
+  validate: inputsOf({
+    cli: [],
+    libs: ['validation', 'toolchain', 'environments', 'render', 'argocd'],
+    extra: ['{workspaceRoot}/tools/nx-plugin/src/validate-system.ts', { dependentTasksOutputFiles: '**/*', transitive: false }],
+  }),
   /**
    * tools/cli/src/diff.ts → @gitops/diff; the preview reads the config file and compares the committed
    * outputs (a hand edit of charts/<system> is a change Argo CD would deploy). Never cached.
@@ -112,12 +110,12 @@ function systemTargets(name, o) {
       },
     },
     [o.validate]: {
-      command: `tsx tools/cli/src/validate.ts -system ${name} -summary`,
+      command: `tsx tools/nx-plugin/src/validate-system.ts ${name} -summary`,
       options: { cwd: '{workspaceRoot}' },
       cache: true,
-      // Validation is Argo CD's view: the system's Applications live in overlays/argocd (argocd:render).
-      dependsOn: [o.render, { target: o.render, projects: ['argocd'] }],
-      inputs: INPUTS.validate(name),
+      // Argo CD's view of this system alone; overlays/argocd is argocd:render's (see validate-system.ts).
+      dependsOn: [o.render],
+      inputs: INPUTS.validate,
       outputs: [],
       metadata: { description: `Validate ${name} as Argo CD renders it (helm template / kustomize build, strict schemas, policies)` },
     },

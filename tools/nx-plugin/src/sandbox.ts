@@ -4,8 +4,8 @@
  * node_modules symlinked to the real one and `../shared` linked so the shared schemas resolve as in
  * the real checkout. Nx runs in it offline: no daemon, no cloud, local cache only.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -23,14 +23,18 @@ export interface Sandbox {
   /** The workspace root of the copy. */
   readonly ws: string;
   git(...args: string[]): string;
-  /** Run the nx CLI in the copy (no daemon, no cloud, no TUI). */
-  nx(args: readonly string[], env?: NodeJS.ProcessEnv): NxResult;
+  /** Run the nx CLI in the copy (no daemon, no cloud, no TUI). Asynchronous: never blocks the event loop. */
+  nx(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<NxResult>;
   write(path: string, content: string): void;
   append(path: string, content: string): void;
   read(path: string): string;
   commit(message: string): void;
   /** `nx show projects --affected` between HEAD~1 and HEAD (optionally for targets), sorted. */
-  affected(targets?: readonly string[]): string[];
+  affected(targets?: readonly string[]): Promise<string[]>;
+  /** The project graph (`nx graph --file`): project → the projects it depends on. */
+  graph(): Promise<Record<string, string[]>>;
+  /** The systems of the copy: every apps/<name>/src/system.ts. */
+  systems(): string[];
   cleanup(): void;
 }
 
@@ -54,6 +58,30 @@ export function nxEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   delete env.VITEST_WORKER_ID;
   delete env.NODE_ENV;
   return env;
+}
+
+/** Run `node <args>` without blocking the event loop; collects stdout/stderr and the time taken. */
+export function runNode(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<NxResult> {
+  const t = Date.now();
+  return new Promise((res) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', (err) => res({ code: 1, stdout, stderr: `${stderr}${err.message}`, ms: Date.now() - t }));
+    child.on('close', (code) => res({ code: code ?? 1, stdout, stderr, ms: Date.now() - t }));
+  });
+}
+
+/** Projects that depend on `project`, directly or not (from a graph of project → dependencies). */
+export function dependentsOf(graph: Record<string, string[]>, project: string): string[] {
+  const out = new Set<string>();
+  const visit = (p: string) => {
+    for (const [n, deps] of Object.entries(graph)) if (deps.includes(p) && !out.has(n)) (out.add(n), visit(n));
+  };
+  visit(project);
+  return [...out].sort();
 }
 
 function workspaceFiles(): string[] {
@@ -97,9 +125,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     ws,
     git,
     nx(args, env) {
-      const t = Date.now();
-      const r = spawnSync(process.execPath, [nxBin, ...args], { cwd: ws, encoding: 'utf8', env: nxEnv(env), maxBuffer: 64 << 20 });
-      return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t };
+      return runNode([nxBin, ...args], ws, nxEnv(env));
     },
     write(path, content) {
       mkdirSync(dirname(join(ws, path)), { recursive: true });
@@ -115,13 +141,27 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       git('add', '-A');
       git('commit', '-q', '--allow-empty', '-m', message);
     },
-    affected(targets) {
+    async affected(targets) {
       const args = ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json', ...(targets?.length ? ['-t', ...targets] : [])];
-      const r = sb.nx(args);
+      const r = await sb.nx(args);
       if (r.code !== 0) throw new Error(`nx ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
       const line = r.stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('['));
       if (!line) throw new Error(`unexpected nx output:\n${r.stdout}`);
       return (JSON.parse(line) as string[]).sort();
+    },
+    async graph() {
+      const file = join(root, `graph-${Date.now()}.json`);
+      const r = await sb.nx(['graph', `--file=${file}`]);
+      if (r.code !== 0) throw new Error(`nx graph failed:\n${r.stderr}`);
+      const g = JSON.parse(readFileSync(file, 'utf8')).graph;
+      return Object.fromEntries(
+        Object.keys(g.nodes).map((n) => [n, [...new Set<string>((g.dependencies[n] ?? []).map((d: { target: string }) => d.target))].filter((t) => t in g.nodes).sort()]),
+      );
+    },
+    systems() {
+      return readdirSync(join(ws, 'apps'))
+        .filter((n) => existsSync(join(ws, 'apps', n, 'src', 'system.ts')))
+        .sort();
     },
     cleanup() {
       rmSync(root, { recursive: true, force: true });

@@ -31,6 +31,7 @@ export const defaults: Values = {
     autoscaling: { enabled: false, minReplicas: 1, maxReplicas: 1, cpuUtilization: 70 },
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1500m', memory: '3Gi' } },
     maxStartupSeconds: 150,
+    probes: { readinessInitialDelaySeconds: 90, livenessInitialDelaySeconds: 120 },
     tmpSize: '1Gi',
     storage: {
       models: { size: '5Gi', accessMode: 'ReadWriteMany' },

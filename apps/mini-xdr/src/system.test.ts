@@ -33,6 +33,9 @@ describe('mini-xdr backend (seed 000)', () => {
       expect(c.livenessProbe.httpGet.path).toBe('/health');
       expect(c.startupProbe.httpGet.path).toBe('/health');
       expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(150);
+      // Seed 000's table: readiness initial delay 30 s → 90 s, liveness 60 s → 120 s.
+      expect(c.readinessProbe.initialDelaySeconds).toBe(90);
+      expect(c.livenessProbe.initialDelaySeconds).toBe(120);
       expect(find(objs[env], 'Service', 'mini-xdr-backend').spec.ports[0]).toMatchObject({
         port: 8000,
         targetPort: 'http',

@@ -123,6 +123,9 @@ export function build(chart: Chart, v: Values): void {
     imageConstraints: constraints,
     port: BACKEND_PORT,
     health: { path: '/health' },
+    // Seed 000's stabilised figures: readiness after 90 s, liveness after 120 s, start-up allowed 150 s.
+    readiness: { path: '/health', initialDelaySeconds: v.backend.probes.readinessInitialDelaySeconds },
+    liveness: { path: '/health', initialDelaySeconds: v.backend.probes.livenessInitialDelaySeconds },
     maxStartupSeconds: v.backend.maxStartupSeconds,
     replicas: v.backend.replicas,
     autoscaling: v.backend.autoscaling.enabled

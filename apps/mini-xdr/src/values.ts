@@ -42,6 +42,13 @@ export const valuesSchema = baseValuesSchema
           .min(1)
           .max(600)
           .describe('Longest start-up: TensorFlow + AI agents load in ~90 s (seed 000: 150 s)'),
+        probes: z
+          .object({
+            readinessInitialDelaySeconds: z.number().int().min(0).max(600).describe('Readiness initial delay (seed 000: 90 s, time for model loading)'),
+            livenessInitialDelaySeconds: z.number().int().min(0).max(600).describe('Liveness initial delay (seed 000: 120 s, prevents premature kills)'),
+          })
+          .strict()
+          .describe('Probe delays fixed by the October 2025 stabilisation'),
         tmpSize: quantitySchema.describe('Size limit of the /tmp emptyDir (matplotlib cache, temp files)'),
         storage: z
           .object({

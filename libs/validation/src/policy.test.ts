@@ -220,6 +220,10 @@ const BAD: Record<string, { ctx?: PolicyContext; mutate: (o: K8sObject[]) => voi
     mutate: (o) => (find(o, 'Namespace').metadata.labels = {}),
     expect: 'not labelled elbv2.k8s.aws/pod-readiness-gate-inject',
   },
+  'alb-managed-security-groups': {
+    mutate: (o) => (find(o, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/security-groups'] = 'sg-0123456789abcdef0'),
+    expect: 'hand-attached security groups drift',
+  },
   'argocd-hooks-waves': {
     mutate: (o) => (find(o, 'Deployment').metadata.annotations['argocd.argoproj.io/sync-wave'] = 'first'),
     expect: 'is not an integer',

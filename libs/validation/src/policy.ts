@@ -870,6 +870,29 @@ const targetTypeIp: PolicyRule = {
   },
 };
 
+const albManagedSecurityGroups: PolicyRule = {
+  id: 'alb-managed-security-groups',
+  title: 'ALB security groups are derived from the Ingress, not attached by hand',
+  description:
+    'An Ingress does not set alb.ingress.kubernetes.io/security-groups: hand-attached security groups drift from the Ingress (seed 001: "Ingress annotations ≠ ALB security group rules"). The controller derives the frontend security group from alb.ingress.kubernetes.io/inbound-cidrs, which Argo CD keeps in sync with git.',
+  check(ix) {
+    const out: Finding[] = [];
+    for (const ing of ix.byKind('Ingress')) {
+      const a: Record<string, string> = ing.metadata?.annotations ?? {};
+      if (a['alb.ingress.kubernetes.io/security-groups'] !== undefined) {
+        out.push(
+          f(
+            ing,
+            '/metadata/annotations/alb.ingress.kubernetes.io~1security-groups',
+            'hand-attached security groups drift from the Ingress: remove alb.ingress.kubernetes.io/security-groups and restrict sources with alb.ingress.kubernetes.io/inbound-cidrs',
+          ),
+        );
+      }
+    }
+    return out;
+  },
+};
+
 const HOOKS = new Set(['PreSync', 'Sync', 'PostSync', 'SyncFail', 'PostDelete', 'Skip']);
 const DELETE_POLICIES = new Set(['HookSucceeded', 'HookFailed', 'BeforeHookCreation']);
 
@@ -949,6 +972,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   noSecret,
   prodIngress,
   targetTypeIp,
+  albManagedSecurityGroups,
   argoHooks,
 ];
 

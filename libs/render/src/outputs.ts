@@ -36,13 +36,16 @@ function asOutputError(err: unknown, what: string): unknown {
 }
 
 /**
- * Fault injection for the robustness tests: `GITOPS_RENDER_FAULT=<kind>-during-<point>` with kind
- * `kill` (SIGKILL), `sigterm`, `throw` (an unexpected exception) or `enospc` (a full disk).
+ * Fault injection for the robustness tests: `GITOPS_RENDER_FAULT=<kind>-during-<point>[@<n>]` with kind
+ * `kill` (SIGKILL), `sigterm`, `throw` (an unexpected exception) or `enospc` (a full disk); during the
+ * swap it strikes at the n-th root (default 1), after the old root was moved aside.
  */
+let swapFaultCount = 0;
 function injectFault(point: 'stage' | 'swap'): void {
-  const f = process.env.GITOPS_RENDER_FAULT;
-  if (!f?.endsWith(`-during-${point}`)) return;
-  const kind = f.slice(0, -`-during-${point}`.length);
+  const m = /^(kill|sigterm|throw|enospc)-during-(stage|swap)(?:@(\d+))?$/.exec(process.env.GITOPS_RENDER_FAULT ?? '');
+  if (!m || m[2] !== point) return;
+  if (point === 'swap' && ++swapFaultCount !== Number(m[3] ?? 1)) return;
+  const kind = m[1];
   if (kind === 'kill') process.kill(process.pid, 'SIGKILL');
   if (kind === 'sigterm') process.kill(process.pid, 'SIGTERM');
   if (kind === 'throw') throw new Error(`injected fault during ${point}`);

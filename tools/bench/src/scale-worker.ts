@@ -1,0 +1,57 @@
+/**
+ * One scale measurement, in its own process (so its peak RSS is its own): N synthetic systems (the render
+ * library's fixture system under N names) × 3 environments rendered in-process to charts and overlays
+ * (`renderWorkspace`: values, synthesis, chart and overlay emitters, template inference), then every rendered
+ * environment validated strictly against its Kubernetes version and checked by the policies.
+ * Prints one JSON line. Not measured here: the helm/kustomize parity run of `npm run render` (one binary pair
+ * per system × environment; see docs/bench.md).
+ *
+ *   tsx tools/bench/src/scale-worker.ts <systems>
+ */
+import { renderWorkspace, type LoadedSystem } from '@gitops/render';
+import { fixtureSystem } from '../../../libs/render/src/testing/fixture-system';
+import { createValidator, policyContextFor, runPolicies, type Validator } from '@gitops/validation';
+
+function main(): void {
+  const n = Number(process.argv[2]);
+  if (!Number.isInteger(n) || n < 1) throw new Error('usage: scale-worker.ts <systems>');
+  const t0 = performance.now();
+  const systems: LoadedSystem[] = Array.from({ length: n }, (_, i) => ({ definition: fixtureSystem({ name: `gen-${String(i).padStart(3, '0')}` }), root: `apps/gen-${i}` }));
+  const rendered = renderWorkspace(systems);
+  const t1 = performance.now();
+  const validators = new Map<string, Validator>();
+  let resources = 0;
+  let invalid = 0;
+  let violations = 0;
+  for (const r of rendered.systems) {
+    for (const sample of r.samples) {
+      if (sample.label === 'defaults') continue;
+      const version = (sample.values as any).cluster.kubernetesVersion as string;
+      let v = validators.get(version);
+      if (!v) validators.set(version, (v = createValidator({ kubernetesVersion: version, strict: true })));
+      const results = v.validateObjects(sample.objects, `${r.system.name}/${sample.label}`);
+      resources += results.length;
+      invalid += results.filter((x) => x.status === 'statusInvalid' || x.status === 'statusError').length;
+      violations += runPolicies(sample.objects, policyContextFor(sample.label), { source: `${r.system.name}/${sample.label}` }).length;
+    }
+  }
+  const t2 = performance.now();
+  const bytes = [...rendered.files.values()].reduce((a, c) => a + c.length, 0);
+  process.stdout.write(
+    `${JSON.stringify({
+      systems: n,
+      environments: 3,
+      files: rendered.files.size,
+      bytes,
+      resources,
+      invalid,
+      policyViolations: violations,
+      renderMs: Math.round(t1 - t0),
+      validateMs: Math.round(t2 - t1),
+      totalMs: Math.round(t2 - t0),
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    })}\n`,
+  );
+}
+
+main();

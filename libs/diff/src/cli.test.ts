@@ -85,6 +85,10 @@ describe('npm run diff (CLI)', () => {
         /^diff: unknown system nope \(known: alpha, beta\)$/,
       ],
       [['--format', 'yaml'], /^diff: option '--format <format>' argument 'yaml' is invalid/],
+      [
+        ['--repo', repo.dir, '--output', join(out, 'missing', 'x.md')],
+        /^diff: --output: folder .*missing does not exist$/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = run(args);

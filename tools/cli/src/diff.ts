@@ -4,7 +4,7 @@
  * Preview what a change does to the rendered manifests (helm template / kustomize build exactly as Argo CD),
  * for the applications the change reaches. See docs/diff-preview.md.
  */
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -92,6 +92,11 @@ async function main(argv: string[]): Promise<number> {
   const maxChars = Number(o.maxChars);
   if (!Number.isInteger(maxChars) || maxChars < 2000)
     throw new DiffUserError(`--max-chars must be an integer ≥ 2000 (got ${o.maxChars})`);
+  if (o.output) {
+    const dir = dirname(resolve(o.output));
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new DiffUserError(`--output: folder ${dir} does not exist`);
+  }
   const format: 'markdown' | 'json' | 'text' =
     o.format ?? (process.stdout.isTTY && !o.output ? 'text' : 'markdown');
 
@@ -119,8 +124,9 @@ async function main(argv: string[]): Promise<number> {
   } else {
     const text =
       format === 'json' ? formatJson(report) : formatText(report, { color: o.color === true ? true : color });
-    if (o.output) writeFileSync(resolve(o.output), text);
-    else process.stdout.write(text);
+    if (o.output) {
+      writeFileSync(resolve(o.output), text);
+    } else process.stdout.write(text);
   }
   if (o.timing)
     process.stderr.write(
@@ -146,7 +152,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
+    // File system errors (e.g. --output where it cannot be written) are the user's to fix: one line too.
+    const fsError = typeof err?.code === 'string' && typeof err?.path === 'string';
     const userError =
+      fsError ||
       err instanceof DiffUserError ||
       err instanceof DiffConfigError ||
       err instanceof PathSyntaxError ||

@@ -4,16 +4,16 @@
  * the environment changes, added resources, and deletions. Pure: returns file contents.
  */
 import jsonpatch from 'fast-json-patch';
-import { stringify } from 'yaml';
 import type { K8sObject } from '@gitops/toolchain';
 import { GENERATED_HEADER, objectFileName, templateIdentity } from './emit-chart';
 import type { SystemDefinition } from './system';
 import type { Sample } from './values-index';
+import { toYaml } from './yaml-text';
 
 const KUSTOMIZE_API = 'kustomize.config.k8s.io/v1beta1';
 
 function yamlText(value: unknown, header?: string): string {
-  return `${header ? `${header}\n` : ''}${stringify(value, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  return `${header ? `${header}\n` : ''}${toYaml(value)}`;
 }
 
 /** Where pod specs live in workload kinds. */

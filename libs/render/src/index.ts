@@ -12,3 +12,4 @@ export * from './emit-overlay';
 export * from './pipeline';
 export * from './parity';
 export * from './outputs';
+export * from './yaml-text';

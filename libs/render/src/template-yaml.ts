@@ -2,9 +2,9 @@
  * Write an inferred template tree as a Helm template file: block YAML for structure, inline JSON
  * (valid YAML flow) for everything computed, `{{- if }}` lines around conditional keys.
  */
-import { stringify } from 'yaml';
 import type { Condition, MapEntry, TemplateNode } from './template-inference';
 import { isPlainObject, valuesRef } from './values-index';
+import { toYaml } from './yaml-text';
 
 /** Literal text must not contain template actions: `{{` is written as an action printing it. */
 export function escapeActions(text: string): string {
@@ -13,7 +13,7 @@ export function escapeActions(text: string): string {
 
 function scalar(v: unknown): string {
   if (typeof v === 'string' && /[\n\r]/.test(v)) return escapeActions(JSON.stringify(v));
-  return escapeActions(stringify(v, { lineWidth: 0 }).trimEnd());
+  return escapeActions(toYaml(v).trimEnd());
 }
 
 function key(k: string): string {

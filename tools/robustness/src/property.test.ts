@@ -18,6 +18,7 @@ import { ENVIRONMENT_NAMES, type EnvironmentName } from '@gitops/environments';
 import {
   checkParity,
   ConfigError,
+  isAmbiguousScalar,
   mergeValues,
   parityTargets,
   renderSystem,
@@ -53,14 +54,8 @@ const privateCidr = fc
     const masked = (ip & (~0 << (32 - p))) >>> 0;
     return `${masked >>> 24}.${(masked >>> 16) & 255}.${(masked >>> 8) & 255}.${masked & 255}/${p}`;
   });
-const cidrList = (c: fc.Arbitrary<string>) => fc.uniqueArray(c, { minLength: 1, maxLength: 3 }).filter((l) => !l.includes('0.0.0.0/0'));
-/**
- * True for a string that YAML 1.1 (Go's yaml.v2, which helm and kustomize use for values files and
- * kustomizations) reads as a number or boolean although YAML 1.2 writes it unquoted: `0_1`, `on`, `0b1`.
- */
-function yaml11Ambiguous(s: string): boolean {
-  return typeof parse(`x: ${s}`, { version: '1.1' })?.x !== 'string' && typeof parse(`x: ${s}`)?.x === 'string';
-}
+const cidrList = (c: fc.Arbitrary<string>) =>
+  fc.uniqueArray(c, { minLength: 1, maxLength: 3 }).filter((l) => !l.includes('0.0.0.0/0'));
 
 /** A pinned image tag: semver-like, numeric-looking, or any tag the schema allows (never `latest`). */
 const tag = fc
@@ -69,19 +64,44 @@ const tag = fc
     fc.tuple(fc.nat(9), fc.nat(20)).map(([a, b]) => `${a}.${b}`),
     fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,15}$/),
   )
-  .filter((t) => t !== 'latest')
-  // Known bug (see the KNOWN BUG test below): such tags are emitted unquoted and break helm/kustomize.
-  .filter((t) => !yaml11Ambiguous(t));
+  .filter((t) => t !== 'latest');
 
 // ---------- invalid values ----------
 
 const badCidr = fc.oneof(
-  fc.constantFrom('10.0.0.0/33', '10.0.0.1/16', '256.1.1.0/24', '10.0.0/8', 'office', '', '10.0.0.0', '::1/128', ' 10.0.0.0/8'),
-  fc.tuple(octet, octet, octet, fc.integer({ min: 1, max: 255 }), fc.integer({ min: 8, max: 24 })).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`),
+  fc.constantFrom(
+    '10.0.0.0/33',
+    '10.0.0.1/16',
+    '256.1.1.0/24',
+    '10.0.0/8',
+    'office',
+    '',
+    '10.0.0.0',
+    '::1/128',
+    ' 10.0.0.0/8',
+  ),
+  fc
+    .tuple(octet, octet, octet, fc.integer({ min: 1, max: 255 }), fc.integer({ min: 8, max: 24 }))
+    .map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`),
 );
-const badReplicas = fc.oneof(fc.integer({ min: -1000, max: -1 }), fc.double({ min: 0.01, max: 50, noInteger: true, noNaN: true }), fc.constantFrom('3', true, NaN, Infinity, -Infinity, ''));
-const badTag = fc.oneof(fc.constantFrom('latest', '', '-v1', 'v1 beta', 'v1:2', '.hidden'), fc.string({ minLength: 129, maxLength: 140 }));
-const badRepository = fc.constantFrom('Registry.Example.com/App', 'registry.example.com/app:v1', 'a//b', '', 'registry example/app', '/app', 'app/');
+const badReplicas = fc.oneof(
+  fc.integer({ min: -1000, max: -1 }),
+  fc.double({ min: 0.01, max: 50, noInteger: true, noNaN: true }),
+  fc.constantFrom('3', true, NaN, Infinity, -Infinity, ''),
+);
+const badTag = fc.oneof(
+  fc.constantFrom('latest', '', '-v1', 'v1 beta', 'v1:2', '.hidden'),
+  fc.string({ minLength: 129, maxLength: 140 }),
+);
+const badRepository = fc.constantFrom(
+  'Registry.Example.com/App',
+  'registry.example.com/app:v1',
+  'a//b',
+  '',
+  'registry example/app',
+  '/app',
+  'app/',
+);
 
 /** The ConfigError of `fn`; any other exception (or none) fails the property. */
 function rejectsWithConfigError(fn: () => unknown, mentions: readonly string[]): void {
@@ -91,12 +111,25 @@ function rejectsWithConfigError(fn: () => unknown, mentions: readonly string[]):
   } catch (e) {
     err = e;
   }
-  if (!(err instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${err === undefined ? 'nothing' : String((err as Error)?.stack ?? err)}`);
-  for (const m of mentions) if (!err.message.includes(m)) throw new Error(`message does not mention ${JSON.stringify(m)}:\n${err.message}`);
+  if (!(err instanceof ConfigError))
+    throw new Error(
+      `expected a ConfigError, got ${err === undefined ? 'nothing' : String((err as Error)?.stack ?? err)}`,
+    );
+  for (const m of mentions)
+    if (!err.message.includes(m))
+      throw new Error(`message does not mention ${JSON.stringify(m)}:\n${err.message}`);
 }
 
-function withEnv<V extends object>(def: SystemDefinition<any>, env: EnvironmentName, change: object): SystemDefinition<any> {
-  return { ...def, build: def.build, environments: { ...def.environments, [env]: mergeValues(def.environments[env] as V, change) } };
+function withEnv<V extends object>(
+  def: SystemDefinition<any>,
+  env: EnvironmentName,
+  change: object,
+): SystemDefinition<any> {
+  return {
+    ...def,
+    build: def.build,
+    environments: { ...def.environments, [env]: mergeValues(def.environments[env] as V, change) },
+  };
 }
 
 // ---------- valid renders: parity + schemas ----------
@@ -129,8 +162,12 @@ async function renderAndVerify(def: SystemDefinition<any>, run: number): Promise
     targets.forEach((t, i) => {
       for (const res of results[i]) {
         for (const p of res.problems) problems.push(`${t.environment} ${res.form}: parity: ${p}`);
-        for (const v of validatorFor(t.kubeVersion).validateObjects(res.objects, `${t.environment} ${res.form}`)) {
-          if (v.status === 'statusInvalid' || v.status === 'statusError') problems.push(`${v.filename}: ${v.kind} ${v.name}: ${v.msg}`);
+        for (const v of validatorFor(t.kubeVersion).validateObjects(
+          res.objects,
+          `${t.environment} ${res.form}`,
+        )) {
+          if (v.status === 'statusInvalid' || v.status === 'statusError')
+            problems.push(`${v.filename}: ${v.kind} ${v.name}: ${v.msg}`);
         }
       }
     });
@@ -150,9 +187,15 @@ describe('every generated valid config renders to outputs that validate (parity 
       {
         image: fc.record({ tag }, { requiredKeys: [] }),
         replicas: fc.integer({ min: 1, max: 6 }),
-        autoscaling: fc.record({ enabled: fc.boolean(), maxReplicas: fc.integer({ min: 2, max: 10 }) }, { requiredKeys: [] }),
+        autoscaling: fc.record(
+          { enabled: fc.boolean(), maxReplicas: fc.integer({ min: 2, max: 10 }) },
+          { requiredKeys: [] },
+        ),
         pdb: fc.record({ enabled: fc.boolean() }),
-        ingress: fc.record({ cidrs: cidrList(cidr), tls: fc.record({ enabled: fc.boolean() }) }, { requiredKeys: [] }),
+        ingress: fc.record(
+          { cidrs: cidrList(cidr), tls: fc.record({ enabled: fc.boolean() }) },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: [] },
     );
@@ -180,12 +223,22 @@ describe('every generated valid config renders to outputs that validate (parity 
     const mx: SystemDefinition<any> = (await import(`${REPO_ROOT}/apps/mini-xdr/src/system.ts`)).default;
     const common = {
       backend: fc.record({ image: fc.record({ tag }) }, { requiredKeys: [] }),
-      frontend: fc.record({ image: fc.record({ tag }), replicas: fc.integer({ min: 1, max: 4 }) }, { requiredKeys: [] }),
+      frontend: fc.record(
+        { image: fc.record({ tag }), replicas: fc.integer({ min: 1, max: 4 }) },
+        { requiredKeys: [] },
+      ),
       migration: fc.record({ enabled: fc.boolean() }),
     };
-    const cloud = fc.record({ ...common, ingress: fc.record({ allowedCidrs: cidrList(cidr) }) }, { requiredKeys: [] });
+    const cloud = fc.record(
+      { ...common, ingress: fc.record({ allowedCidrs: cidrList(cidr) }) },
+      { requiredKeys: [] },
+    );
     const onprem = fc.record(
-      { ...common, ingress: fc.record({ allowedCidrs: cidrList(privateCidr) }), network: fc.record({ databaseCidr: privateCidr }) },
+      {
+        ...common,
+        ingress: fc.record({ allowedCidrs: cidrList(privateCidr) }),
+        network: fc.record({ databaseCidr: privateCidr }),
+      },
       { requiredKeys: [] },
     );
     let run = 100;
@@ -202,16 +255,20 @@ describe('every generated valid config renders to outputs that validate (parity 
   });
 });
 
-describe('KNOWN BUG: image tags that YAML 1.1 reads as numbers or booleans', () => {
-  // Found by the property above: the emitters write YAML 1.2, where `0_1` and `on` are plain strings, but
-  // helm and kustomize read values files and kustomizations as YAML 1.1 (a number, a boolean). Fix: stringify
-  // with { version: '1.1' } in libs/render (emit-overlay.ts, emit-chart.ts, template-yaml.ts), then turn this
-  // `it.fails` into `it`.
-  for (const t of ['0_1', 'on']) {
-    it.fails(`tag "${t}" renders to outputs that pass parity`, async () => {
+describe('image tags that YAML 1.1 reads as numbers or booleans', () => {
+  // Found by the property above: YAML 1.2 writes `0_1` and `on` as plain strings, but Helm reads them as
+  // YAML 1.1 (a number, a boolean). The emitters quote every string any consumer could read otherwise
+  // (libs/render/src/yaml-text.ts).
+  for (const t of ['0_1', 'on', '0x1F', '1e3', 'yes']) {
+    it(`tag "${t}" renders to outputs that pass parity`, async () => {
       const base = fixtureSystem();
-      const def = fixtureSystem({ environments: { ...base.environments, prod: mergeValues(base.environments.prod, { image: { tag: t } }) } });
-      expect(yaml11Ambiguous(t)).toBe(true);
+      const def = fixtureSystem({
+        environments: {
+          ...base.environments,
+          prod: mergeValues(base.environments.prod, { image: { tag: t } }),
+        },
+      });
+      expect(isAmbiguousScalar(t)).toBe(true);
       expect(await renderAndVerify(def, 900)).toEqual([]);
     });
   }
@@ -224,13 +281,21 @@ describe('every generated invalid config is rejected with a ConfigError naming f
     const base = fixtureSystem();
     const mutation = fc.oneof(
       badCidr.map((c) => ({ change: { ingress: { cidrs: ['10.0.0.0/8', c] } }, field: 'ingress.cidrs.1' })),
-      badReplicas.map((n) => ({ change: { replicas: n, autoscaling: { enabled: false } }, field: 'replicas' })),
+      badReplicas.map((n) => ({
+        change: { replicas: n, autoscaling: { enabled: false } },
+        field: 'replicas',
+      })),
       badTag.map((t) => ({ change: { image: { tag: t } }, field: 'image.tag' })),
-      fc.integer({ min: -5, max: 0 }).map((n) => ({ change: { autoscaling: { maxReplicas: n } }, field: 'autoscaling.maxReplicas' })),
+      fc
+        .integer({ min: -5, max: 0 })
+        .map((n) => ({ change: { autoscaling: { maxReplicas: n } }, field: 'autoscaling.maxReplicas' })),
     );
     fc.assert(
       fc.property(env, mutation, (e, m) => {
-        rejectsWithConfigError(() => resolveValues(withEnv(base, e, m.change), e), ['apps/fixture/src/environments.ts', `"${e}"`, m.field]);
+        rejectsWithConfigError(
+          () => resolveValues(withEnv(base, e, m.change), e),
+          ['apps/fixture/src/environments.ts', `"${e}"`, m.field],
+        );
       }),
       { numRuns: INVALID_RUNS },
     );
@@ -242,13 +307,22 @@ describe('every generated invalid config is rejected with a ConfigError naming f
     const mutation = fc.oneof(
       badCidr.map((c) => ({ change: { network: { vpcCidr: c } }, field: 'network.vpcCidr' })),
       badCidr.map((c) => ({ change: { ingress: { allowedCidrs: [c] } }, field: 'ingress.allowedCidrs.0' })),
-      fc.tuple(component, badReplicas).map(([c, n]) => ({ change: { [c]: { replicas: n } }, field: `${c}.replicas` })),
-      fc.tuple(component, badTag).map(([c, t]) => ({ change: { [c]: { image: { tag: t } } }, field: `${c}.image.tag` })),
-      fc.tuple(component, badRepository).map(([c, r]) => ({ change: { [c]: { image: { repository: r } } }, field: `${c}.image.repository` })),
+      fc
+        .tuple(component, badReplicas)
+        .map(([c, n]) => ({ change: { [c]: { replicas: n } }, field: `${c}.replicas` })),
+      fc
+        .tuple(component, badTag)
+        .map(([c, t]) => ({ change: { [c]: { image: { tag: t } } }, field: `${c}.image.tag` })),
+      fc
+        .tuple(component, badRepository)
+        .map(([c, r]) => ({ change: { [c]: { image: { repository: r } } }, field: `${c}.image.repository` })),
     );
     fc.assert(
       fc.property(env, mutation, (e, m) => {
-        rejectsWithConfigError(() => resolveValues(withEnv(mx, e, m.change), e), ['apps/mini-xdr/src/environments.ts', `"${e}"`, m.field]);
+        rejectsWithConfigError(
+          () => resolveValues(withEnv(mx, e, m.change), e),
+          ['apps/mini-xdr/src/environments.ts', `"${e}"`, m.field],
+        );
       }),
       { numRuns: INVALID_RUNS },
     );
@@ -259,17 +333,22 @@ describe('every generated invalid config is rejected with a ConfigError naming f
     const paths: string[][] = [];
     const walk = (v: unknown, p: string[]) => {
       paths.push(p);
-      if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, c] of Object.entries(v)) walk(c, [...p, k]);
+      if (v && typeof v === 'object' && !Array.isArray(v))
+        for (const [k, c] of Object.entries(v)) walk(c, [...p, k]);
     };
     walk(resolveValues(mx, 'prod'), []);
     const leafPaths = paths.filter((p) => p.length > 0);
-    const at = (p: string[], v: unknown): object => p.reduceRight<unknown>((acc, k) => ({ [k]: acc }), v) as object;
+    const at = (p: string[], v: unknown): object =>
+      p.reduceRight<unknown>((acc, k) => ({ [k]: acc }), v) as object;
     fc.assert(
       fc.property(env, fc.constantFrom(...leafPaths), fc.jsonValue(), (e, p, v) => {
         try {
           resolveValues(withEnv(mx, e, at(p, v)), e);
         } catch (err) {
-          if (!(err instanceof ConfigError)) throw new Error(`${p.join('.')} = ${JSON.stringify(v)} in ${e}: ${String((err as Error)?.stack ?? err)}`);
+          if (!(err instanceof ConfigError))
+            throw new Error(
+              `${p.join('.')} = ${JSON.stringify(v)} in ${e}: ${String((err as Error)?.stack ?? err)}`,
+            );
         }
       }),
       { numRuns: INVALID_RUNS },

@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parse } from 'yaml';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '@gitops/environments';
 import {
   checkParity,

@@ -30,8 +30,16 @@ export function isUserError(err: unknown): err is Error {
  */
 export function compileErrorOf(err: unknown): string | undefined {
   const e = err as { message?: unknown; errors?: unknown } | undefined;
-  if (!(err instanceof Error) || typeof e?.message !== 'string' || !/^(Transform|Build) failed with \d+ error/.test(e.message)) return undefined;
-  const lines = e.message.split('\n').slice(1).filter((l) => /ERROR:/.test(l));
+  if (
+    !(err instanceof Error) ||
+    typeof e?.message !== 'string' ||
+    !/^(Transform|Build) failed with \d+ error/.test(e.message)
+  )
+    return undefined;
+  const lines = e.message
+    .split('\n')
+    .slice(1)
+    .filter((l) => /ERROR:/.test(l));
   const cwd = `${process.cwd()}/`;
   return `a TypeScript file does not compile:\n${lines.map((l) => `  ${l.split(cwd).join('')}`).join('\n')}`;
 }

@@ -38,7 +38,10 @@ function configErrorOf(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError, nothing was thrown');
 }
 
-function variant(def: SystemDefinition<any>, change: { defaults?: object; environments?: Record<string, unknown> }): SystemDefinition<any> {
+function variant(
+  def: SystemDefinition<any>,
+  change: { defaults?: object; environments?: Record<string, unknown> },
+): SystemDefinition<any> {
   return {
     ...def,
     build: def.build,
@@ -50,28 +53,102 @@ function variant(def: SystemDefinition<any>, change: { defaults?: object; enviro
 describe('invalid values are rejected by resolveValues with a ConfigError naming file, environment and field', () => {
   const F = 'apps/zz-kust/src/environments.ts';
   const cases: [string, Parameters<typeof variant>[1], string, (string | RegExp)[]][] = [
-    ['invalid CIDR (prefix > 32)', { defaults: { allowedCidrs: ['10.0.0.0/33'] } }, 'defaults', ['allowedCidrs.0', 'expected an IPv4 CIDR block', '"10.0.0.0/33"']],
-    ['CIDR with host bits set', { environments: { prod: { allowedCidrs: ['10.0.0.1/16'] } } }, 'prod', ['"prod"', 'allowedCidrs.0', 'host bits zero']],
-    ['CIDR that is not an address', { environments: { dev: { allowedCidrs: ['office-network'] } } }, 'dev', ['allowedCidrs.0', 'IPv4 CIDR']],
-    ['negative replica count', { environments: { prod: { replicas: -1 } } }, 'prod', ['replicas', 'must not be negative', '(got -1)']],
-    ['non-integer replica count', { environments: { dev: { replicas: 1.5 } } }, 'dev', ['replicas', 'whole number', '(got 1.5)']],
-    ['replica count as a string', { environments: { dev: { replicas: '3' } } }, 'dev', ['replicas', 'expected a number of replicas']],
-    ['`latest` image tag', { environments: { prod: { image: { tag: 'latest' } } } }, 'prod', ['image.tag', '"latest" is not allowed']],
-    ['empty image tag', { defaults: { image: { tag: '' } } }, 'defaults', ['image.tag', 'expected an image tag']],
-    ['malformed image repository', { environments: { 'mini-corp': { image: { repository: 'Registry.Internal/Team App' } } } }, 'mini-corp', ['image.repository', 'expected an image repository']],
-    ['tag inside the repository', { defaults: { image: { repository: 'registry.example.com/app:v1' } } }, 'defaults', ['image.repository']],
+    [
+      'invalid CIDR (prefix > 32)',
+      { defaults: { allowedCidrs: ['10.0.0.0/33'] } },
+      'defaults',
+      ['allowedCidrs.0', 'expected an IPv4 CIDR block', '"10.0.0.0/33"'],
+    ],
+    [
+      'CIDR with host bits set',
+      { environments: { prod: { allowedCidrs: ['10.0.0.1/16'] } } },
+      'prod',
+      ['"prod"', 'allowedCidrs.0', 'host bits zero'],
+    ],
+    [
+      'CIDR that is not an address',
+      { environments: { dev: { allowedCidrs: ['office-network'] } } },
+      'dev',
+      ['allowedCidrs.0', 'IPv4 CIDR'],
+    ],
+    [
+      'negative replica count',
+      { environments: { prod: { replicas: -1 } } },
+      'prod',
+      ['replicas', 'must not be negative', '(got -1)'],
+    ],
+    [
+      'non-integer replica count',
+      { environments: { dev: { replicas: 1.5 } } },
+      'dev',
+      ['replicas', 'whole number', '(got 1.5)'],
+    ],
+    [
+      'replica count as a string',
+      { environments: { dev: { replicas: '3' } } },
+      'dev',
+      ['replicas', 'expected a number of replicas'],
+    ],
+    [
+      '`latest` image tag',
+      { environments: { prod: { image: { tag: 'latest' } } } },
+      'prod',
+      ['image.tag', '"latest" is not allowed'],
+    ],
+    [
+      'empty image tag',
+      { defaults: { image: { tag: '' } } },
+      'defaults',
+      ['image.tag', 'expected an image tag'],
+    ],
+    [
+      'malformed image repository',
+      { environments: { 'mini-corp': { image: { repository: 'Registry.Internal/Team App' } } } },
+      'mini-corp',
+      ['image.repository', 'expected an image repository'],
+    ],
+    [
+      'tag inside the repository',
+      { defaults: { image: { repository: 'registry.example.com/app:v1' } } },
+      'defaults',
+      ['image.repository'],
+    ],
     ['unknown architecture', { defaults: { image: { platform: 'x86' } } }, 'defaults', ['image.platform']],
-    ['unsupported Kubernetes version', { environments: { prod: { cluster: { kubernetesVersion: '1.20.0' } } } }, 'prod', ['cluster.kubernetesVersion', '1.28.x to 1.31.x']],
-    ['namespace that is not a DNS label', { defaults: { namespace: 'Zz_Kust' } }, 'defaults', ['namespace', 'DNS-1123']],
-    ['unknown field (typo)', { environments: { dev: { replica: 2 } } }, 'dev', [/replica/, /[Uu]nrecognized key/]],
-    ['unknown environment name', { environments: { staging: {} } }, 'dev', ['unknown environment "staging"', 'dev, prod, mini-corp']],
+    [
+      'unsupported Kubernetes version',
+      { environments: { prod: { cluster: { kubernetesVersion: '1.20.0' } } } },
+      'prod',
+      ['cluster.kubernetesVersion', '1.28.x to 1.31.x'],
+    ],
+    [
+      'namespace that is not a DNS label',
+      { defaults: { namespace: 'Zz_Kust' } },
+      'defaults',
+      ['namespace', 'DNS-1123'],
+    ],
+    [
+      'unknown field (typo)',
+      { environments: { dev: { replica: 2 } } },
+      'dev',
+      [/replica/, /[Uu]nrecognized key/],
+    ],
+    [
+      'unknown environment name',
+      { environments: { staging: {} } },
+      'dev',
+      ['unknown environment "staging"', 'dev, prod, mini-corp'],
+    ],
   ];
   for (const [title, change, env, mentions] of cases) {
     it(title, () => {
       const err = configErrorOf(() => resolveValues(variant(zz, change), env as any));
       expect(err.message).toContain(F);
-      if (!title.startsWith('unknown environment')) expect(err.message).toContain(`invalid values for environment "${env}"`);
-      for (const m of mentions) typeof m === 'string' ? expect(err.message).toContain(m) : expect(err.message).toMatch(m);
+      if (!title.startsWith('unknown environment'))
+        expect(err.message).toContain(`invalid values for environment "${env}"`);
+      for (const m of mentions) {
+        if (typeof m === 'string') expect(err.message).toContain(m);
+        else expect(err.message).toMatch(m);
+      }
       expect(err.stack?.split('\n')[0]).toContain(F); // the first line alone says where
     });
   }
@@ -88,7 +165,12 @@ describe('invalid values are rejected by resolveValues with a ConfigError naming
       ...zz,
       build(chart, v) {
         zz.build(chart, v);
-        new ApiObject(chart, 'again', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'zz-kust-settings' }, data: {} });
+        new ApiObject(chart, 'again', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'zz-kust-settings' },
+          data: {},
+        });
       },
     };
     const err = configErrorOf(() => synthesize(twice, resolveValues(zz, 'prod')));
@@ -103,25 +185,52 @@ describe('real systems: their own refinements name the field and the reason', ()
     mx = (await import(`${REPO_ROOT}/apps/mini-xdr/src/system.ts`)).default;
   });
   it('mini-xdr: a registry the environment does not allow', () => {
-    const err = configErrorOf(() => resolveValues(variant(mx, { environments: { prod: mergeValues(mx.environments.prod, { frontend: { image: { repository: 'docker.io/library/nginx' } } }) } }), 'prod'));
-    expect(err.message).toMatch(/apps\/mini-xdr\/src\/environments\.ts: invalid values for environment "prod"/);
+    const err = configErrorOf(() =>
+      resolveValues(
+        variant(mx, {
+          environments: {
+            prod: mergeValues(mx.environments.prod, {
+              frontend: { image: { repository: 'docker.io/library/nginx' } },
+            }),
+          },
+        }),
+        'prod',
+      ),
+    );
+    expect(err.message).toMatch(
+      /apps\/mini-xdr\/src\/environments\.ts: invalid values for environment "prod"/,
+    );
     expect(err.message).toContain('frontend.image.repository');
   });
   it('mini-xdr: `latest` in prod', () => {
-    const err = configErrorOf(() => resolveValues(variant(mx, { environments: { prod: mergeValues(mx.environments.prod, { backend: { image: { tag: 'latest' } } }) } }), 'prod'));
+    const err = configErrorOf(() =>
+      resolveValues(
+        variant(mx, {
+          environments: {
+            prod: mergeValues(mx.environments.prod, { backend: { image: { tag: 'latest' } } }),
+          },
+        }),
+        'prod',
+      ),
+    );
     expect(err.message).toContain('backend.image.tag');
     expect(err.message).toContain('"latest" is not allowed');
   });
   it('mini-xdr: a public CIDR in the isolated mini-corp environment', () => {
     const env = mergeValues(mx.environments['mini-corp'], { ingress: { allowedCidrs: ['8.8.8.0/24'] } });
-    const err = configErrorOf(() => resolveValues(variant(mx, { environments: { 'mini-corp': env } }), 'mini-corp'));
+    const err = configErrorOf(() =>
+      resolveValues(variant(mx, { environments: { 'mini-corp': env } }), 'mini-corp'),
+    );
     expect(err.message).toContain('ingress.allowedCidrs.0');
     expect(err.message).toContain('RFC 1918');
   });
 });
 
 /** A render of one broken copy of the fixture system, as a child process. */
-async function renderBroken(name: string, edit: (file: (f: string) => string) => void): Promise<Awaited<ReturnType<ScratchWorkspace['run']>>> {
+async function renderBroken(
+  name: string,
+  edit: (file: (f: string) => string) => void,
+): Promise<Awaited<ReturnType<ScratchWorkspace['run']>>> {
   installFixtureSystem(ws, name);
   edit((f) => `apps/${name}/src/${f}`);
   try {
@@ -131,61 +240,129 @@ async function renderBroken(name: string, edit: (file: (f: string) => string) =>
   }
 }
 
-describe.concurrent('render CLI (child process): exit 1, one message, no stack trace, outputs untouched', () => {
-  const ENV = 'environments.ts';
-  const cases: [string, string, (f: (x: string) => string) => void, (string | RegExp)[]][] = [
-    ['invalid CIDR', 'zz-case-cidr', (f) => ws.edit(f(ENV), "allowedCidrs: ['10.0.0.0/16']", "allowedCidrs: ['10.0.0.0/33']"), ['apps/zz-case-cidr/src/environments.ts', '"defaults"', 'allowedCidrs.0', 'IPv4 CIDR']],
-    ['negative replicas', 'zz-case-neg', (f) => ws.edit(f(ENV), 'replicas: 2,', 'replicas: -1,'), ['"prod"', 'replicas', 'must not be negative']],
-    ['non-integer replicas', 'zz-case-frac', (f) => ws.edit(f(ENV), 'replicas: 1,', 'replicas: 0.5,'), ['"defaults"', 'replicas', 'whole number']],
-    ['unknown environment', 'zz-case-env', (f) => ws.edit(f(ENV), '  dev: {},', '  dev: {},\n  staging: {},'), ['unknown environment "staging"']],
-    ['malformed image reference', 'zz-case-img', (f) => ws.edit(f(ENV), "'registry.mini-corp.internal/zz/zz-kust'", "'Registry.Mini-Corp/ZZ Kust'"), ['"mini-corp"', 'image.repository']],
-    ['`latest` tag', 'zz-case-latest', (f) => ws.edit(f(ENV), "tag: 'v1.0.0'", "tag: 'latest'"), ['image.tag', '"latest" is not allowed']],
-    ['duplicate resource names', 'zz-case-dup', (f) => ws.edit(f('system.ts'), '  build(chart, v) {\n', "  build(chart, v) {\n    new ApiObject(chart, 'dup', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${SYSTEM_NAME}-settings` }, data: {} });\n"), ['apps/zz-case-dup/src/system.ts', 'two objects named v1/ConfigMap zz-kust/zz-case-dup-settings']],
-    ['system name differs from its folder', 'zz-case-name', (f) => ws.edit(f('system.ts'), 'name: SYSTEM_NAME,', "name: 'zz-other',"), ['apps/zz-case-name/src/system.ts', 'must equal its folder name']],
-    ['system file without a default export', 'zz-case-export', (f) => ws.edit(f('system.ts'), 'export default defineSystem', 'export const notDefault = defineSystem'), ['apps/zz-case-export/src/system.ts', 'defineSystem']],
-    ['system file that does not compile', 'zz-case-syntax', (f) => ws.write(f('system.ts'), `${ws.read(f('system.ts'))}\nexport const = ;\n`), ['apps/zz-case-syntax/src/system.ts:', 'does not compile']],
-  ];
-  for (const [title, name, edit, mentions] of cases) {
-    it(title, async () => {
-      const r = await renderBroken(name, edit);
-      expectUserError(r, mentions);
+describe.concurrent(
+  'render CLI (child process): exit 1, one message, no stack trace, outputs untouched',
+  () => {
+    const ENV = 'environments.ts';
+    const cases: [string, string, (f: (x: string) => string) => void, (string | RegExp)[]][] = [
+      [
+        'invalid CIDR',
+        'zz-case-cidr',
+        (f) => ws.edit(f(ENV), "allowedCidrs: ['10.0.0.0/16']", "allowedCidrs: ['10.0.0.0/33']"),
+        ['apps/zz-case-cidr/src/environments.ts', '"defaults"', 'allowedCidrs.0', 'IPv4 CIDR'],
+      ],
+      [
+        'negative replicas',
+        'zz-case-neg',
+        (f) => ws.edit(f(ENV), 'replicas: 2,', 'replicas: -1,'),
+        ['"prod"', 'replicas', 'must not be negative'],
+      ],
+      [
+        'non-integer replicas',
+        'zz-case-frac',
+        (f) => ws.edit(f(ENV), 'replicas: 1,', 'replicas: 0.5,'),
+        ['"defaults"', 'replicas', 'whole number'],
+      ],
+      [
+        'unknown environment',
+        'zz-case-env',
+        (f) => ws.edit(f(ENV), '  dev: {},', '  dev: {},\n  staging: {},'),
+        ['unknown environment "staging"'],
+      ],
+      [
+        'malformed image reference',
+        'zz-case-img',
+        (f) => ws.edit(f(ENV), "'registry.mini-corp.internal/zz/zz-kust'", "'Registry.Mini-Corp/ZZ Kust'"),
+        ['"mini-corp"', 'image.repository'],
+      ],
+      [
+        '`latest` tag',
+        'zz-case-latest',
+        (f) => ws.edit(f(ENV), "tag: 'v1.0.0'", "tag: 'latest'"),
+        ['image.tag', '"latest" is not allowed'],
+      ],
+      [
+        'duplicate resource names',
+        'zz-case-dup',
+        (f) =>
+          ws.edit(
+            f('system.ts'),
+            '  build(chart, v) {\n',
+            "  build(chart, v) {\n    new ApiObject(chart, 'dup', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${SYSTEM_NAME}-settings` }, data: {} });\n",
+          ),
+        ['apps/zz-case-dup/src/system.ts', 'two objects named v1/ConfigMap zz-kust/zz-case-dup-settings'],
+      ],
+      [
+        'system name differs from its folder',
+        'zz-case-name',
+        (f) => ws.edit(f('system.ts'), 'name: SYSTEM_NAME,', "name: 'zz-other',"),
+        ['apps/zz-case-name/src/system.ts', 'must equal its folder name'],
+      ],
+      [
+        'system file without a default export',
+        'zz-case-export',
+        (f) =>
+          ws.edit(f('system.ts'), 'export default defineSystem', 'export const notDefault = defineSystem'),
+        ['apps/zz-case-export/src/system.ts', 'defineSystem'],
+      ],
+      [
+        'system file that does not compile',
+        'zz-case-syntax',
+        (f) => ws.write(f('system.ts'), `${ws.read(f('system.ts'))}\nexport const = ;\n`),
+        ['apps/zz-case-syntax/src/system.ts:', 'does not compile'],
+      ],
+    ];
+    for (const [title, name, edit, mentions] of cases) {
+      it(title, async () => {
+        const r = await renderBroken(name, edit);
+        expectUserError(r, mentions);
+        expectOutputsUntouched(ws);
+      });
+    }
+
+    it('unknown flag', async () => {
+      expectUserError(await ws.run('render', ['--bogus']), ["unknown option '--bogus'", '--help']);
       expectOutputsUntouched(ws);
     });
-  }
+    it('unknown system name', async () => {
+      expectUserError(await ws.run('render', ['--system', 'nope']), ['unknown system "nope"', 'zz-kust']);
+    });
 
-  it('unknown flag', async () => {
-    expectUserError(await ws.run('render', ['--bogus']), ["unknown option '--bogus'", '--help']);
-    expectOutputsUntouched(ws);
-  });
-  it('unknown system name', async () => {
-    expectUserError(await ws.run('render', ['--system', 'nope']), ['unknown system "nope"', 'zz-kust']);
-  });
+    it('diff: unknown flag', async () => {
+      expectUserError(await ws.run('diff', ['--bogus']), ["unknown option '--bogus'"]);
+    });
+    it('diff: unknown git ref', async () => {
+      expectUserError(await ws.run('diff', ['--base', 'no-such-ref']), ['unknown git ref "no-such-ref"']);
+    });
+    it('diff: unknown environment name', async () => {
+      expectUserError(await ws.run('diff', ['--base', 'HEAD', '--env', 'staging']), [
+        'unknown environment staging',
+        'dev',
+      ]);
+    });
 
-  it('diff: unknown flag', async () => {
-    expectUserError(await ws.run('diff', ['--bogus']), ["unknown option '--bogus'"]);
-  });
-  it('diff: unknown git ref', async () => {
-    expectUserError(await ws.run('diff', ['--base', 'no-such-ref']), ['unknown git ref "no-such-ref"']);
-  });
-  it('diff: unknown environment name', async () => {
-    expectUserError(await ws.run('diff', ['--base', 'HEAD', '--env', 'staging']), ['unknown environment staging', 'dev']);
-  });
-
-  it('validate: unknown flag', async () => {
-    expectUserError(await ws.run('validate', ['-bogus']), ['flag provided but not defined: -bogus']);
-  });
-  it('validate: missing schema directory', async () => {
-    expectUserError(await ws.run('validate', ['-schema-location', '/nonexistent/schemas', 'overlays/zz-kust/base']), ['/nonexistent/schemas', 'does not exist']);
-  });
-  it('schemas: unknown flag', async () => {
-    expectUserError(await ws.run('schemas', ['--bogus']), ['flag provided but not defined: -bogus']);
-  });
-});
+    it('validate: unknown flag', async () => {
+      expectUserError(await ws.run('validate', ['-bogus']), ['flag provided but not defined: -bogus']);
+    });
+    it('validate: missing schema directory', async () => {
+      expectUserError(
+        await ws.run('validate', ['-schema-location', '/nonexistent/schemas', 'overlays/zz-kust/base']),
+        ['/nonexistent/schemas', 'does not exist'],
+      );
+    });
+    it('schemas: unknown flag', async () => {
+      expectUserError(await ws.run('schemas', ['--bogus']), ['flag provided but not defined: -bogus']);
+    });
+  },
+);
 
 describe('a real system with a broken value (child process)', () => {
   it('mini-xdr environments.ts with a malformed CIDR: render fails naming the file and field, outputs untouched', async () => {
     const f = 'apps/mini-xdr/src/environments.ts';
-    ws.write(f, `${ws.read(f)}\n(environments as any).prod = { ...(environments as any).prod, network: { vpcCidr: '10.0.0.0/8/8' } };\n`);
+    ws.write(
+      f,
+      `${ws.read(f)}\n(environments as any).prod = { ...(environments as any).prod, network: { vpcCidr: '10.0.0.0/8/8' } };\n`,
+    );
     try {
       const r = await ws.run('render', ['--system', 'mini-xdr']);
       expectUserError(r, [f, '"prod"', 'network.vpcCidr', 'IPv4 CIDR', '"10.0.0.0/8/8"']);
@@ -263,7 +440,10 @@ describe('hand-edited outputs and files: validate / render --check name the file
     try {
       const k = 'overlays/zz-kust/prod/kustomization.yaml';
       ws.write(k, ws.read(k).replace('patches:\n', 'patches:\n  - path: nothing.yaml\n'));
-      ws.write('overlays/zz-kust/prod/nothing.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: does-not-exist\ndata:\n  a: b\n');
+      ws.write(
+        'overlays/zz-kust/prod/nothing.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: does-not-exist\ndata:\n  a: b\n',
+      );
       const { code, out } = validate(['-system', 'zz-kust', '-environment', 'prod']);
       expect(code).toBe(1);
       expect(out).toContain('overlays/zz-kust/prod');
@@ -276,7 +456,15 @@ describe('hand-edited outputs and files: validate / render --check name the file
   it('an overlay patch whose target selector matches nothing (kustomize ignores it) and a stale file: render --check names both', async () => {
     try {
       const k = 'overlays/zz-kust/prod/kustomization.yaml';
-      ws.write(k, ws.read(k).replace('patches:\n', "patches:\n  - target: {kind: ConfigMap, name: does-not-exist}\n    patch: '[{\"op\": \"replace\", \"path\": \"/data/a\", \"value\": \"b\"}]'\n"));
+      ws.write(
+        k,
+        ws
+          .read(k)
+          .replace(
+            'patches:\n',
+            'patches:\n  - target: {kind: ConfigMap, name: does-not-exist}\n    patch: \'[{"op": "replace", "path": "/data/a", "value": "b"}]\'\n',
+          ),
+      );
       ws.write('overlays/zz-kust/dev/leftover.yaml', 'a: b\n');
       const r = await ws.run('render', ['--check', '--skip-verify']);
       expect(r.code).toBe(1);
@@ -329,7 +517,10 @@ describe('hand-edited outputs and files: validate / render --check name the file
 
   it('schemas: missing source directory', () => {
     let out = '';
-    const code = runSchemasCli(['-source', '/nonexistent/schema-src'], { stdout: (s) => void (out += s), stderr: (s) => void (out += s) });
+    const code = runSchemasCli(['-source', '/nonexistent/schema-src'], {
+      stdout: (s) => void (out += s),
+      stderr: (s) => void (out += s),
+    });
     expect(code).toBe(1);
     expect(out).toContain('/nonexistent/schema-src does not exist');
   });

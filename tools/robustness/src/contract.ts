@@ -9,7 +9,8 @@ import type { RunResult } from './scratch';
 import type { ScratchWorkspace } from './scratch';
 
 const STACK_LINE = /^\s{4}at .+/m;
-const BUG_MARKERS = /internal error|unexpected error|TypeError|ReferenceError|SyntaxError: Unexpected|RangeError|\bnode:internal\b/;
+const BUG_MARKERS =
+  /internal error|unexpected error|TypeError|ReferenceError|SyntaxError: Unexpected|RangeError|\bnode:internal\b/;
 
 /** Assert the contract; `mentions` are substrings (or patterns) the message must contain. */
 export function expectUserError(r: RunResult, mentions: readonly (string | RegExp)[] = []): void {
@@ -33,5 +34,8 @@ export function expectUserError(r: RunResult, mentions: readonly (string | RegEx
 /** The committed outputs of a scratch workspace are exactly as they were. */
 export function expectOutputsUntouched(ws: ScratchWorkspace): void {
   expect(ws.status('charts', 'overlays'), 'charts/ and overlays/ changed').toBe('');
-  expect(() => readFileSync(join(ws.dir, '.render-journal.json')), 'a render journal was left behind').toThrow();
+  expect(
+    () => readFileSync(join(ws.dir, '.render-journal.json')),
+    'a render journal was left behind',
+  ).toThrow();
 }

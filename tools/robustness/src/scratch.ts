@@ -4,7 +4,16 @@
  * test can assert that a failed render left `charts/` and `overlays/` exactly as committed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -50,7 +59,8 @@ const GIT_ENV = {
 /** The environment of a child CLI: this process's, minus any fault injection or output redirection. */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
-  for (const k of Object.keys(env)) if (k.startsWith('GITOPS_RENDER_FAULT') || k.startsWith('VITEST')) delete env[k];
+  for (const k of Object.keys(env))
+    if (k.startsWith('GITOPS_RENDER_FAULT') || k.startsWith('VITEST')) delete env[k];
   return { ...env, ...extra };
 }
 
@@ -66,7 +76,10 @@ export class ScratchWorkspace {
       const from = join(REPO_ROOT, p);
       if (!existsSync(from)) continue;
       mkdirSync(dirname(join(dir, p)), { recursive: true });
-      cpSync(from, join(dir, p), { recursive: true, filter: (src) => !/\/(node_modules|tmp|\.nx)(\/|$)/.test(src.slice(REPO_ROOT.length)) });
+      cpSync(from, join(dir, p), {
+        recursive: true,
+        filter: (src) => !/\/(node_modules|tmp|\.nx)(\/|$)/.test(src.slice(REPO_ROOT.length)),
+      });
     }
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
     for (const [p, c] of Object.entries(o.files ?? {})) ws.write(p, c);
@@ -97,7 +110,11 @@ export class ScratchWorkspace {
   }
 
   git(...args: string[]): string {
-    const r = spawnSync('git', args, { cwd: this.dir, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } });
+    const r = spawnSync('git', args, {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...GIT_ENV },
+    });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${this.dir}: ${r.stderr}`);
     return r.stdout;
   }
@@ -109,7 +126,13 @@ export class ScratchWorkspace {
 
   /** `git status --porcelain` of the given paths ('' when untouched). */
   status(...paths: string[]): string {
-    return this.git('status', '--porcelain', '--untracked-files=all', '--', ...(paths.length ? paths : ['.'])).trim();
+    return this.git(
+      'status',
+      '--porcelain',
+      '--untracked-files=all',
+      '--',
+      ...(paths.length ? paths : ['.']),
+    ).trim();
   }
 
   /** Back to the last commit: tracked files restored, untracked (non-ignored) files removed. */
@@ -121,8 +144,17 @@ export class ScratchWorkspace {
   }
 
   /** Run a CLI of tools/cli (`render`, `validate`, `diff`, `schemas`) in this workspace. */
-  run(cli: string, args: readonly string[] = [], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-    return runProcess(join(this.dir, 'node_modules/.bin/tsx'), [join('tools/cli/src', `${cli}.ts`), ...args], this.dir, o);
+  run(
+    cli: string,
+    args: readonly string[] = [],
+    o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
+    return runProcess(
+      join(this.dir, 'node_modules/.bin/tsx'),
+      [join('tools/cli/src', `${cli}.ts`), ...args],
+      this.dir,
+      o,
+    );
   }
 
   dispose(): void {
@@ -153,8 +185,17 @@ export function runProcess(
 }
 
 /** Run a CLI of tools/cli in this repository (read-only commands only). */
-export function runRepoCli(cli: string, args: readonly string[] = [], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-  return runProcess(join(REPO_ROOT, 'node_modules/.bin/tsx'), [join('tools/cli/src', `${cli}.ts`), ...args], REPO_ROOT, o);
+export function runRepoCli(
+  cli: string,
+  args: readonly string[] = [],
+  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return runProcess(
+    join(REPO_ROOT, 'node_modules/.bin/tsx'),
+    [join('tools/cli/src', `${cli}.ts`), ...args],
+    REPO_ROOT,
+    o,
+  );
 }
 
 /** Install the tiny `zz-kust` fixture system (tools/robustness/src/fixtures/zz-kust) as `apps/<name>`. */
@@ -162,7 +203,8 @@ export function installFixtureSystem(ws: ScratchWorkspace, name = 'zz-kust'): vo
   const from = join(__dirname, 'fixtures/zz-kust');
   for (const f of ['system.ts', 'environments.ts']) {
     let text = readFileSync(join(from, f), 'utf8');
-    if (f === 'system.ts') text = text.replace("export const SYSTEM_NAME = 'zz-kust';", `export const SYSTEM_NAME = '${name}';`);
+    if (f === 'system.ts')
+      text = text.replace("export const SYSTEM_NAME = 'zz-kust';", `export const SYSTEM_NAME = '${name}';`);
     ws.write(`apps/${name}/src/${f}`, text);
   }
 }

@@ -40,10 +40,13 @@ export interface SecretFinding {
   readonly excerpt: string;
 }
 
-const CREDENTIAL_NAME = /(pass(word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)$/i;
-const CREDENTIAL_FIELD = /^(password|passwd|pwd|token|api[_-]?key|apikey|client[_-]?secret|secret[_-]?access[_-]?key|access[_-]?token|auth[_-]?token|private[_-]?key|bearer)$/i;
+const CREDENTIAL_NAME =
+  /(pass(word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)$/i;
+const CREDENTIAL_FIELD =
+  /^(password|passwd|pwd|token|api[_-]?key|apikey|client[_-]?secret|secret[_-]?access[_-]?key|access[_-]?token|auth[_-]?token|private[_-]?key|bearer)$/i;
 /** A value that refers to a secret instead of holding one. */
-const REFERENCE = /^\s*$|\{\{|\$\{|\$\(|__HELM_ACTION__|^<[^>]*>$|^(true|false|null|none|changeme-in-store|redacted|\*+)$/i;
+const REFERENCE =
+  /^\s*$|\{\{|\$\{|\$\(|__HELM_ACTION__|^<[^>]*>$|^(true|false|null|none|changeme-in-store|redacted|\*+)$/i;
 
 function redact(s: string): string {
   return s.length <= 8 ? '***' : `${s.slice(0, 4)}…(${s.length} chars)`;
@@ -71,16 +74,38 @@ interface TextRule {
 const TEXT_RULES: readonly TextRule[] = [
   { rule: 'private-key', re: /-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY( BLOCK)?-----/g },
   { rule: 'aws-access-key', re: /\b((AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})\b/g, group: 1 },
-  { rule: 'aws-secret-key', re: /aws[_-]?secret[_-]?(access[_-]?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b/gi, group: 2 },
-  { rule: 'url-credentials', re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]+:([^\s@/'"`]+)@[^\s/'"`]+/gi, group: 1 },
-  { rule: 'inline-credential', re: /(?:^|[\s?&;,"'(-])(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key)=([^\s&;,"')]{3,})/gi, group: 1 },
-  { rule: 'known-token', re: /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/g, group: 1 },
+  {
+    rule: 'aws-secret-key',
+    re: /aws[_-]?secret[_-]?(access[_-]?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})\b/gi,
+    group: 2,
+  },
+  {
+    rule: 'url-credentials',
+    re: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]+:([^\s@/'"`]+)@[^\s/'"`]+/gi,
+    group: 1,
+  },
+  {
+    rule: 'inline-credential',
+    re: /(?:^|[\s?&;,"'(-])(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key)=([^\s&;,"')]{3,})/gi,
+    group: 1,
+  },
+  {
+    rule: 'known-token',
+    re: /\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})/g,
+    group: 1,
+  },
 ];
 
 /** Lines of YAML-ish text where a top-level `kind: Secret` (optionally behind a diff marker) appears. */
 const PLAIN_SECRET_LINE = /^[+\- ]?kind:\s*["']?Secret["']?\s*$/gm;
 
-function scanStructure(value: unknown, source: string, text: string, out: SecretFinding[], path: string[] = []): void {
+function scanStructure(
+  value: unknown,
+  source: string,
+  text: string,
+  out: SecretFinding[],
+  path: string[] = [],
+): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => scanStructure(v, source, text, out, [...path, String(i)]));
     return;
@@ -96,11 +121,17 @@ function scanStructure(value: unknown, source: string, text: string, out: Secret
     find('plain-secret', `${name}`, `v1/Secret ${name} at ${path.join('.') || '(document)'}`);
   }
   // env: [{ name: DB_PASSWORD, value: literal }]
-  if (typeof o.name === 'string' && typeof o.value === 'string' && CREDENTIAL_NAME.test(o.name) && !REFERENCE.test(o.value)) {
+  if (
+    typeof o.name === 'string' &&
+    typeof o.value === 'string' &&
+    CREDENTIAL_NAME.test(o.name) &&
+    !REFERENCE.test(o.value)
+  ) {
     find('env-credential', o.value, `${o.name}=${redact(o.value)}`);
   }
   for (const [k, v] of Object.entries(o)) {
-    if (typeof v === 'string' && CREDENTIAL_FIELD.test(k) && !REFERENCE.test(v)) find('field-credential', v, `${[...path, k].join('.')}: ${redact(v)}`);
+    if (typeof v === 'string' && CREDENTIAL_FIELD.test(k) && !REFERENCE.test(v))
+      find('field-credential', v, `${[...path, k].join('.')}: ${redact(v)}`);
     scanStructure(v, source, text, out, [...path, k]);
   }
 }
@@ -127,35 +158,49 @@ export function scanText(text: string, source: string): SecretFinding[] {
     for (const m of text.matchAll(re)) {
       const secret = m[group] ?? m[0];
       if (REFERENCE.test(secret)) continue;
-      out.push({ source, line: lineOf(text, m.index!), rule, excerpt: m[0].replace(secret, redact(secret)).trim() });
+      out.push({
+        source,
+        line: lineOf(text, m.index!),
+        rule,
+        excerpt: m[0].replace(secret, redact(secret)).trim(),
+      });
     }
   }
-  for (const m of text.matchAll(PLAIN_SECRET_LINE)) out.push({ source, line: lineOf(text, m.index!), rule: 'plain-secret', excerpt: m[0].trim() });
+  for (const m of text.matchAll(PLAIN_SECRET_LINE))
+    out.push({ source, line: lineOf(text, m.index!), rule: 'plain-secret', excerpt: m[0].trim() });
   // Structure, when the text parses (YAML streams, JSON reports): env values, credential fields, Secret objects.
   let docs: unknown[] = [];
   try {
     const trimmed = text.trimStart();
     // Helm actions become plain scalars so templates parse as the YAML they render to.
     const yamlText = text.replace(/\{\{-?[\s\S]*?-?\}\}/g, '__HELM_ACTION__');
-    docs = /^[{[]/.test(trimmed) && !trimmed.startsWith('{{')
-      ? [JSON.parse(text)]
-      : parseAllDocuments(yamlText, { logLevel: 'silent' }).map((d) => d.toJS({ maxAliasCount: 100 }));
+    docs =
+      /^[{[]/.test(trimmed) && !trimmed.startsWith('{{')
+        ? [JSON.parse(text)]
+        : parseAllDocuments(yamlText, { logLevel: 'silent' }).map((d) => d.toJS({ maxAliasCount: 100 }));
   } catch {
     docs = [];
   }
   const structural: SecretFinding[] = [];
   for (const d of docs) scanStructure(d, source, text, structural);
   // A Secret found both by line and by structure is one finding.
-  for (const f of structural) if (!(f.rule === 'plain-secret' && out.some((o) => o.rule === 'plain-secret'))) out.push(f);
+  for (const f of structural)
+    if (!(f.rule === 'plain-secret' && out.some((o) => o.rule === 'plain-secret'))) out.push(f);
   scanEntropy(text, source, out);
   return out.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
 }
 
 /** Scan every file under the given folders of `root` (relative paths in the findings). */
-export function scanTree(root: string, folders: readonly string[]): { files: number; findings: SecretFinding[] } {
+export function scanTree(
+  root: string,
+  folders: readonly string[],
+): { files: number; findings: SecretFinding[] } {
   const findings: SecretFinding[] = [];
   let files = 0;
-  for (const f of globSync(folders.map((d) => `${d}/**/*`), { cwd: root, dot: true }).sort()) {
+  for (const f of globSync(
+    folders.map((d) => `${d}/**/*`),
+    { cwd: root, dot: true },
+  ).sort()) {
     const full = join(root, f);
     if (!statSync(full).isFile()) continue;
     files++;

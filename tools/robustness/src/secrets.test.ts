@@ -17,39 +17,106 @@ describe('the scanner catches planted secrets', () => {
   const AWS_SECRET = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYEXAMPLEKEY'].join('/');
   const PEM = ['-----BEGIN', 'RSA PRIVATE KEY-----'].join(' ');
   const planted: [string, SecretRule, string][] = [
-    ['a plain Secret object', 'plain-secret', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  url: x\n'],
-    ['a plain Secret in a JSON report', 'plain-secret', JSON.stringify({ objects: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { a: 'eA==' } }] })],
-    ['a plain Secret in a diff', 'plain-secret', '```diff\n+apiVersion: v1\n+kind: Secret\n+metadata:\n+  name: db\n```\n'],
+    [
+      'a plain Secret object',
+      'plain-secret',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  url: x\n',
+    ],
+    [
+      'a plain Secret in a JSON report',
+      'plain-secret',
+      JSON.stringify({
+        objects: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, data: { a: 'eA==' } }],
+      }),
+    ],
+    [
+      'a plain Secret in a diff',
+      'plain-secret',
+      '```diff\n+apiVersion: v1\n+kind: Secret\n+metadata:\n+  name: db\n```\n',
+    ],
     ['an AWS access key id', 'aws-access-key', `env:\n  - name: AWS_ACCESS_KEY_ID\n    value: ${AKIA}\n`],
     ['an AWS secret access key', 'aws-secret-key', `aws_secret_access_key = ${AWS_SECRET}\n`],
     ['a private key', 'private-key', `data:\n  key.pem: |\n    ${PEM}\n    MIIEow...\n`],
-    ['a password in an env value', 'env-credential', 'containers:\n  - env:\n      - name: DB_PASSWORD\n        value: hunter2-prod\n'],
-    ['an API token in an env value', 'env-credential', 'env:\n  - name: SLACK_API_TOKEN\n    value: abc123def456\n'],
+    [
+      'a password in an env value',
+      'env-credential',
+      'containers:\n  - env:\n      - name: DB_PASSWORD\n        value: hunter2-prod\n',
+    ],
+    [
+      'an API token in an env value',
+      'env-credential',
+      'env:\n  - name: SLACK_API_TOKEN\n    value: abc123def456\n',
+    ],
     ['a password field', 'field-credential', 'auth:\n  username: admin\n  password: Sup3rS3cret\n'],
-    ['a password in a command line', 'inline-credential', 'args: ["--db", "host=db password=hunter2 sslmode=require"]\n'],
-    ['a token in a query string', 'inline-credential', 'url: https://hooks.example.com/notify?channel=ops&token=abcd1234efgh\n'],
-    ['credentials in a database URL', 'url-credentials', 'data:\n  DATABASE_URL: postgres://admin:hunter2@db.internal:5432/app\n'],
-    ['a GitHub token', 'known-token', `token: ${['ghp', '1234567890abcdefghijABCDEFGHIJ123456'].join('_')}\n`],
-    ['a JWT', 'known-token', `auth: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${'dozjgNryP4J3jVmNHl0w5N'}\n`],
-    ['a random base64 token', 'high-entropy', 'annotations:\n  webhook: Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBBQkNE\n'],
+    [
+      'a password in a command line',
+      'inline-credential',
+      'args: ["--db", "host=db password=hunter2 sslmode=require"]\n',
+    ],
+    [
+      'a token in a query string',
+      'inline-credential',
+      'url: https://hooks.example.com/notify?channel=ops&token=abcd1234efgh\n',
+    ],
+    [
+      'credentials in a database URL',
+      'url-credentials',
+      'data:\n  DATABASE_URL: postgres://admin:hunter2@db.internal:5432/app\n',
+    ],
+    [
+      'a GitHub token',
+      'known-token',
+      `token: ${['ghp', '1234567890abcdefghijABCDEFGHIJ123456'].join('_')}\n`,
+    ],
+    [
+      'a JWT',
+      'known-token',
+      `auth: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${'dozjgNryP4J3jVmNHl0w5N'}\n`,
+    ],
+    [
+      'a random base64 token',
+      'high-entropy',
+      'annotations:\n  webhook: Zm9vYmFyQmF6UXV4MTIzNDU2Nzg5MGFiY2RlZjEyMzQ1Njc4OTBBQkNE\n',
+    ],
   ];
   for (const [title, rule, text] of planted) {
     it(title, () => {
       const findings = scanText(text, 'planted.yaml');
-      expect(findings.map((f) => f.rule), formatFindings(findings)).toContain(rule);
+      expect(
+        findings.map((f) => f.rule),
+        formatFindings(findings),
+      ).toContain(rule);
       // The excerpt never repeats a long secret in full.
       for (const f of findings) expect(f.excerpt).not.toContain('hunter2-prod');
     });
   }
 
   const references: [string, string][] = [
-    ['secretKeyRef', 'env:\n  - name: DATABASE_URL\n    valueFrom:\n      secretKeyRef: {name: db, key: url}\n'],
-    ['an ExternalSecret', 'apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  target: {name: db}\n  data:\n    - secretKey: DATABASE_URL\n      remoteRef: {key: mini-xdr/database, property: url}\n'],
-    ['a variable reference', 'env:\n  - name: DB_PASSWORD\n    value: $(FROM_FILE)\n  - name: URL\n    value: postgres://app:$(DB_PASSWORD)@db:5432/app\n'],
+    [
+      'secretKeyRef',
+      'env:\n  - name: DATABASE_URL\n    valueFrom:\n      secretKeyRef: {name: db, key: url}\n',
+    ],
+    [
+      'an ExternalSecret',
+      'apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nspec:\n  target: {name: db}\n  data:\n    - secretKey: DATABASE_URL\n      remoteRef: {key: mini-xdr/database, property: url}\n',
+    ],
+    [
+      'a variable reference',
+      'env:\n  - name: DB_PASSWORD\n    value: $(FROM_FILE)\n  - name: URL\n    value: postgres://app:$(DB_PASSWORD)@db:5432/app\n',
+    ],
     ['a Helm action', 'env:\n  - name: API_TOKEN\n    value: {{ .Values.token | quote }}\n'],
-    ['an image digest', 'image: registry.example.com/app@sha256:0b5e6f2a3c4d4e8f9a1b2c3d4e5f6a7b0b5e6f2a3c4d4e8f9a1b2c3d4e5f6a7b\n'],
-    ['an EKS endpoint and an ACM ARN', 'server: https://4F1C2A9E7B3D5C8E0A6B2D4F1E3C5A7B.gr7.us-east-1.eks.amazonaws.com\ncert: arn:aws:acm:us-east-1:116912495274:certificate/0b5e6f2a-3c4d-4e8f-9a1b-2c3d4e5f6a7b\n'],
-    ['an AppProject that denies Secrets', 'spec:\n  namespaceResourceBlacklist:\n    - group: ""\n      kind: Secret\n'],
+    [
+      'an image digest',
+      'image: registry.example.com/app@sha256:0b5e6f2a3c4d4e8f9a1b2c3d4e5f6a7b0b5e6f2a3c4d4e8f9a1b2c3d4e5f6a7b\n',
+    ],
+    [
+      'an EKS endpoint and an ACM ARN',
+      'server: https://4F1C2A9E7B3D5C8E0A6B2D4F1E3C5A7B.gr7.us-east-1.eks.amazonaws.com\ncert: arn:aws:acm:us-east-1:116912495274:certificate/0b5e6f2a-3c4d-4e8f-9a1b-2c3d4e5f6a7b\n',
+    ],
+    [
+      'an AppProject that denies Secrets',
+      'spec:\n  namespaceResourceBlacklist:\n    - group: ""\n      kind: Secret\n',
+    ],
     ['a TLS secret name', 'tls:\n  - secretName: xdr-tls\n    hosts: [xdr.example.com]\n'],
   ];
   for (const [title, text] of references) {
@@ -75,18 +142,35 @@ describe('tool outputs on a copy of this repository: validation reports and diff
   beforeAll(() => {
     // Commit 1: sources only; commit 2: the rendered outputs. A diff between them shows every object in full.
     ws = ScratchWorkspace.create('secrets', {
-      include: ['libs', 'tools/cli', 'apps', 'package.json', 'tsconfig.base.json', 'tsconfig.json', 'nx.json', '.gitignore'],
+      include: [
+        'libs',
+        'tools/cli',
+        'apps',
+        'package.json',
+        'tsconfig.base.json',
+        'tsconfig.json',
+        'nx.json',
+        '.gitignore',
+      ],
     });
     sourcesSha = ws.git('rev-parse', 'HEAD').trim();
-    for (const d of ['charts', 'overlays']) if (existsSync(join(REPO_ROOT, d))) cpSync(join(REPO_ROOT, d), ws.path(d), { recursive: true });
+    for (const d of ['charts', 'overlays'])
+      if (existsSync(join(REPO_ROOT, d))) cpSync(join(REPO_ROOT, d), ws.path(d), { recursive: true });
     ws.commitAll('outputs');
   });
   afterAll(() => ws?.dispose());
 
   it('npm run validate (json, verbose, and text): no secret material', () => {
-    for (const args of [['-output', 'json', '-verbose', '-summary'], ['-verbose', '-summary']]) {
+    for (const args of [
+      ['-output', 'json', '-verbose', '-summary'],
+      ['-verbose', '-summary'],
+    ]) {
       let out = '';
-      runValidateCli(['-repo', ws.dir, ...args], { stdout: (s) => void (out += s), stderr: (s) => void (out += s), cwd: ws.dir });
+      runValidateCli(['-repo', ws.dir, ...args], {
+        stdout: (s) => void (out += s),
+        stderr: (s) => void (out += s),
+        cwd: ws.dir,
+      });
       expect(out.length).toBeGreaterThan(1000);
       const findings = scanText(out, `validate ${args.join(' ')}`);
       expect(findings, formatFindings(findings)).toEqual([]);
@@ -96,7 +180,11 @@ describe('tool outputs on a copy of this repository: validation reports and diff
   it('npm run diff (json, markdown, text) of every object: no secret material', async () => {
     const report = await runPreview({ repoDir: ws.dir, base: sourcesSha, head: 'HEAD', all: true });
     expect(report.apps.length).toBeGreaterThan(0);
-    const outputs = { json: formatJson(report), markdown: formatMarkdown(report, { maxChars: 1_000_000 }).join('\n'), text: formatText(report, { color: false }) };
+    const outputs = {
+      json: formatJson(report),
+      markdown: formatMarkdown(report, { maxChars: 1_000_000 }).join('\n'),
+      text: formatText(report, { color: false }),
+    };
     expect(outputs.json).toContain('"kind"');
     for (const [format, text] of Object.entries(outputs)) {
       const findings = scanText(text, `diff --format ${format}`);
@@ -106,13 +194,20 @@ describe('tool outputs on a copy of this repository: validation reports and diff
 
   it('a credential planted in a system value is caught in the rendered outputs and in the diff', async () => {
     installFixtureSystem(ws);
-    ws.edit('apps/zz-kust/src/environments.ts', "greeting: 'hello',", `greeting: 'postgres://admin:${'Hunter2' + 'Prod'}@db.internal:5432/app',`);
+    ws.edit(
+      'apps/zz-kust/src/environments.ts',
+      "greeting: 'hello',",
+      `greeting: 'postgres://admin:${'Hunter2' + 'Prod'}@db.internal:5432/app',`,
+    );
     const r = await ws.run('render', ['--skip-verify', '-q']);
     expect(r.code, r.stderr).toBe(0);
     const { findings } = scanTree(ws.dir, ['charts/zz-kust', 'overlays/zz-kust']);
     expect(findings.map((f) => f.rule)).toContain('url-credentials');
     const report = await runPreview({ repoDir: ws.dir, base: 'HEAD', all: true, systems: ['zz-kust'] });
     const diffFindings = scanText(formatMarkdown(report, { maxChars: 1_000_000 }).join('\n'), 'diff');
-    expect(diffFindings.map((f) => f.rule), formatMarkdown(report, { maxChars: 1_000_000 }).join('\n').slice(0, 3000)).toContain('url-credentials');
+    expect(
+      diffFindings.map((f) => f.rule),
+      formatMarkdown(report, { maxChars: 1_000_000 }).join('\n').slice(0, 3000),
+    ).toContain('url-credentials');
   });
 });

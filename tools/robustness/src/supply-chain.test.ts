@@ -7,7 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,7 +90,16 @@ describe('pinned sha256 sums of the helm and kubectl binaries', () => {
     let ws: ScratchWorkspace;
     beforeAll(() => {
       ws = ScratchWorkspace.create('supply-chain', {
-        include: ['libs', 'tools/cli', 'apps/argocd', 'package.json', 'tsconfig.base.json', 'tsconfig.json', 'nx.json', '.gitignore'],
+        include: [
+          'libs',
+          'tools/cli',
+          'apps/argocd',
+          'package.json',
+          'tsconfig.base.json',
+          'tsconfig.json',
+          'nx.json',
+          '.gitignore',
+        ],
       });
       installFixtureSystem(ws);
       ws.commitAll('fixture');
@@ -96,7 +115,9 @@ describe('pinned sha256 sums of the helm and kubectl binaries', () => {
 
     it('validate (workspace mode renders with helm and kustomize): exit 1, names the binary', async () => {
       // Read-only on this repository: every source fails to render before anything is validated.
-      const r = await ws.run('validate', ['-repo', REPO_ROOT, '-system', 'mini-xdr', '-environment', 'dev'], { env: { GITOPS_TOOLCHAIN_DIR: tampered } });
+      const r = await ws.run('validate', ['-repo', REPO_ROOT, '-system', 'mini-xdr', '-environment', 'dev'], {
+        env: { GITOPS_TOOLCHAIN_DIR: tampered },
+      });
       expectUserError(r, ['helm/helm: sha256', 'does not match the pinned']);
     });
   });
@@ -107,23 +128,37 @@ describe('pinned dependencies', () => {
   const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8'));
 
   it('package.json pins exact versions (no ranges)', () => {
-    const ranged = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([, v]) => !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(String(v)));
+    const ranged = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
+      ([, v]) => !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(String(v)),
+    );
     expect(ranged).toEqual([]);
   });
 
   it('package-lock.json records an sha512 integrity for every registry package', () => {
     expect(lock.lockfileVersion).toBeGreaterThanOrEqual(2);
     const missing = Object.entries<any>(lock.packages)
-      .filter(([path, p]) => path.startsWith('node_modules/') && !p.link && p.resolved?.startsWith('http') && !/^sha512-/.test(p.integrity ?? ''))
+      .filter(
+        ([path, p]) =>
+          path.startsWith('node_modules/') &&
+          !p.link &&
+          p.resolved?.startsWith('http') &&
+          !/^sha512-/.test(p.integrity ?? ''),
+      )
       .map(([path]) => path);
     expect(missing).toEqual([]);
-    for (const s of Object.values(TOOLCHAINS)) expect(lock.packages[`node_modules/${s.npmPackage}`]?.integrity, s.npmPackage).toMatch(/^sha512-/);
+    for (const s of Object.values(TOOLCHAINS))
+      expect(lock.packages[`node_modules/${s.npmPackage}`]?.integrity, s.npmPackage).toMatch(/^sha512-/);
   });
 
   it('CI installs with `npm ci` (never `npm install`)', () => {
     const files = [join(REPO_ROOT, '.ci/run')];
     const wf = join(REPO_ROOT, '.github/workflows');
-    if (existsSync(wf)) files.push(...readdirSync(wf).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(wf, f)));
+    if (existsSync(wf))
+      files.push(
+        ...readdirSync(wf)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .map((f) => join(wf, f)),
+      );
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
       if (!/\bnpm\b/.test(text)) continue;
@@ -135,7 +170,11 @@ describe('pinned dependencies', () => {
 
 describe('npm audit --omit=dev', () => {
   it('has no high or critical finding, or each is justified in docs/troubleshooting.md', (ctx) => {
-    const r = spawnSync('npm', ['audit', '--omit=dev', '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('npm', ['audit', '--omit=dev', '--json'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     let report: any;
     try {
       report = JSON.parse(r.stdout);
@@ -145,12 +184,19 @@ describe('npm audit --omit=dev', () => {
     // The audit endpoint is not reachable everywhere (offline, or a registry mirror without the bulk advisory API).
     const unreachable = !report || (report.error && !report.vulnerabilities) || report.statusCode >= 400;
     if (unreachable) {
-      ctx.skip(`npm audit unavailable here: ${String(report?.message ?? r.stderr ?? r.error).split('\n')[0]}`);
+      ctx.skip(
+        `npm audit unavailable here: ${String(report?.message ?? r.stderr ?? r.error).split('\n')[0]}`,
+      );
       return;
     }
     const justified = readFileSync(join(REPO_ROOT, 'docs/troubleshooting.md'), 'utf8');
-    const serious = Object.entries<any>(report.vulnerabilities ?? {}).filter(([, v]) => v.severity === 'high' || v.severity === 'critical');
-    const unjustified = serious.filter(([name]) => !new RegExp(`audit-justified: ${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`).test(justified));
+    const serious = Object.entries<any>(report.vulnerabilities ?? {}).filter(
+      ([, v]) => v.severity === 'high' || v.severity === 'critical',
+    );
+    const unjustified = serious.filter(
+      ([name]) =>
+        !new RegExp(`audit-justified: ${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\b`).test(justified),
+    );
     expect(unjustified.map(([name, v]) => `${name} (${v.severity})`)).toEqual([]);
   });
 });

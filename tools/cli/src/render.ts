@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip-verify', 'write without the parity/validation/policy checks (not for CI)')
     .option('--toolchain <id>', `helm/kustomize toolchain for verification (${Object.keys(TOOLCHAINS).join(', ')})`, 'v35')
     .option('-q, --quiet', 'print only problems')
+    .option('--timing', 'print how long each phase took')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   try {
@@ -55,22 +56,29 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const o = program.opts<{ check?: boolean; system?: string[]; skipVerify?: boolean; toolchain: string; quiet?: boolean }>();
+  const o = program.opts<{ check?: boolean; system?: string[]; skipVerify?: boolean; toolchain: string; quiet?: boolean; timing?: boolean }>();
   if (!(o.toolchain in TOOLCHAINS)) throw new UsageError(`--toolchain must be one of ${Object.keys(TOOLCHAINS).join(', ')}`);
   const toolchain = o.toolchain as ToolchainId;
   const log = (s: string) => !o.quiet && process.stdout.write(`${s}\n`);
   const ws = WORKSPACE_ROOT;
   const started = Date.now();
+  let last = started;
+  const phase = (name: string) => {
+    if (o.timing) process.stderr.write(`timing: ${name} ${Date.now() - last} ms\n`);
+    last = Date.now();
+  };
 
   return withRenderLock(ws, async () => {
     if (recoverInterruptedRender(ws)) log('recovered the outputs of an interrupted render');
     const systems = await loadSystems(o.system);
     const argocd = o.system ? undefined : await loadArgoCdRenderer();
+    phase('load systems');
     const rendered = renderWorkspace(systems, argocd);
+    phase('synthesize and emit');
     const roots = o.system ? rendered.roots : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
     const verify = async (dir: string) => {
       if (o.skipVerify) return;
-      const report = await verifyOutputs(dir, rendered, toolchain);
+      const report = await verifyOutputs(dir, rendered, toolchain, o.timing ? (n) => phase(n) : undefined);
       for (const line of report.lines) log(line);
       if (report.problems.length) {
         process.stderr.write(`${report.problems.join('\n')}\n`);
@@ -96,6 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     await writeOutputs(ws, rendered.files, { roots, beforeSwap: verify });
+    phase('write');
     log(`rendered ${systems.length} systems, ${rendered.files.size} files into ${roots.join(', ')} (${Date.now() - started} ms)`);
     return 0;
   }, undefined, (m) => process.stderr.write(`render: ${m}\n`));

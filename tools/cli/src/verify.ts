@@ -32,7 +32,12 @@ function problemsOf(results: readonly ValidationResult[]): string[] {
     .map((r) => `${r.filename} - ${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}: ${r.msg}`);
 }
 
-export async function verifyOutputs(dir: string, rendered: WorkspaceRender, toolchain: ToolchainId): Promise<VerifyReport> {
+export async function verifyOutputs(
+  dir: string,
+  rendered: WorkspaceRender,
+  toolchain: ToolchainId,
+  phase: (name: string) => void = () => {},
+): Promise<VerifyReport> {
   const validators = new Map<string, Validator>();
   const validatorFor = (version: string) => {
     let v = validators.get(version);
@@ -53,6 +58,7 @@ export async function verifyOutputs(dir: string, rendered: WorkspaceRender, tool
       }
     }),
   );
+  phase('helm template + kustomize build (parity)');
   targets.forEach((t, i) => {
     const before = problems.length;
     let resources = 0;
@@ -71,6 +77,7 @@ export async function verifyOutputs(dir: string, rendered: WorkspaceRender, tool
     const ok = problems.length === before;
     lines.push(`${ok ? 'ok  ' : 'FAIL'} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`);
   });
+  phase('schemas, values and policies');
   const argoDir = join(dir, 'overlays/argocd');
   if (existsSync(argoDir)) {
     // What the root app syncs (kustomize build of each environment's folder) and the bootstrap files.
@@ -87,6 +94,7 @@ export async function verifyOutputs(dir: string, rendered: WorkspaceRender, tool
     problems.push(...argoProblems);
     lines.push(`${argoProblems.length ? 'FAIL' : 'ok  '} argocd: ${argo.length} objects validated against the Argo CD CRDs`);
   }
+  phase('Argo CD objects');
   return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')) };
 }
 

@@ -23,6 +23,7 @@ import {
   renderSystem,
   resolveValues,
   stageFiles,
+  TemplateInferenceError,
   type SystemDefinition,
   type SystemRender,
 } from '@gitops/render';
@@ -222,8 +223,10 @@ describe('every generated valid config renders to outputs that validate (parity 
     const mx: SystemDefinition<any> = (await import(`${REPO_ROOT}/apps/mini-xdr/src/system.ts`)).default;
     const common = {
       backend: fc.record({ image: fc.record({ tag }) }, { requiredKeys: [] }),
+      // 2+ frontend replicas everywhere: the platform's WebService adds a PodDisruptionBudget from 2 replicas,
+      // a numeric threshold template inference cannot select on (see the threshold test below).
       frontend: fc.record(
-        { image: fc.record({ tag }), replicas: fc.integer({ min: 1, max: 4 }) },
+        { image: fc.record({ tag }), replicas: fc.integer({ min: 2, max: 4 }) },
         { requiredKeys: [] },
       ),
       migration: fc.record({ enabled: fc.boolean() }),
@@ -250,6 +253,28 @@ describe('every generated valid config renders to outputs that validate (parity 
         expect(problems).toEqual([]);
       }),
       { numRuns: Math.max(4, Math.floor(VALID_RUNS / 2)) },
+    );
+  });
+});
+
+describe('valid values the chart cannot express are rejected clearly, never with a crash', () => {
+  it(`mini-xdr: frontend replicas 1..4 per environment render, or fail with a TemplateInferenceError naming the object (${INVALID_RUNS / 10} runs, in-process)`, async () => {
+    const mx: SystemDefinition<any> = (await import(`${REPO_ROOT}/apps/mini-xdr/src/system.ts`)).default;
+    const replicas = fc.integer({ min: 1, max: 4 });
+    fc.assert(
+      fc.property(replicas, replicas, replicas, (dev, prod, miniCorp) => {
+        let def = withEnv(mx, 'dev', { frontend: { replicas: dev } });
+        def = withEnv(def, 'prod', { frontend: { replicas: prod } });
+        def = withEnv(def, 'mini-corp', { frontend: { replicas: miniCorp } });
+        try {
+          renderSystem(def);
+        } catch (err) {
+          if (!(err instanceof TemplateInferenceError)) throw err;
+          expect(err.message).toMatch(/^mini-xdr: \S+\/\S+ .*(exists in|no boolean or enum value)/);
+          expect(err.message).toContain('add a value');
+        }
+      }),
+      { numRuns: INVALID_RUNS / 10 },
     );
   });
 });

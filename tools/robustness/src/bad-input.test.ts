@@ -311,6 +311,16 @@ describe.concurrent(
         (f) => ws.write(f('system.ts'), `${ws.read(f('system.ts'))}\nexport const = ;\n`),
         ['apps/zz-case-syntax/src/system.ts:', 'does not compile'],
       ],
+      [
+        'rendered object that fails strict schema validation (verification before the swap)',
+        'zz-case-verify',
+        (f) => ws.edit(f('system.ts'), 'replicas: String(v.replicas),', 'replicas: v.replicas as any,'),
+        [
+          /charts\/zz-case-verify \(values-dev\.yaml\) - ConfigMap zz-kust\/zz-case-verify-settings.*replicas/,
+          /overlays\/zz-case-verify\/prod - ConfigMap zz-kust\/zz-case-verify-settings.*replicas/,
+          /problem\(s\) found; nothing was written/,
+        ],
+      ],
     ];
     for (const [title, name, edit, mentions] of cases) {
       it(title, async () => {

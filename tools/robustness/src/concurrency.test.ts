@@ -32,8 +32,18 @@ describe('concurrent renders', () => {
       releasedAt = Date.now();
     });
     await new Promise((r) => setTimeout(r, 200));
-    const child = ws.run('render', ['--skip-verify']);
-    await new Promise((r) => setTimeout(r, 1500));
+    let waiting!: () => void;
+    const reachedLock = new Promise<void>((r) => (waiting = r));
+    const child = ws.run('render', ['--skip-verify'], {
+      onStderr: (e) => e.includes('another render holds .render.lock; waiting') && waiting(),
+    });
+    await Promise.race([
+      reachedLock,
+      child.then((r) => {
+        throw new Error(`render finished without waiting for the lock: exit ${r.code}\n${r.stderr}`);
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
     // Still waiting: nothing written yet.
     expectOutputsUntouched(ws);
     release();

@@ -27,6 +27,13 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+  /** Called with everything written to stderr so far, whenever more arrives. */
+  readonly onStderr?: (stderrSoFar: string) => void;
+}
+
 export interface ScratchOptions {
   /** Workspace-relative folders and files to copy. @default the shared libs and tools, mini-xdr and argocd */
   readonly include?: readonly string[];
@@ -144,11 +151,7 @@ export class ScratchWorkspace {
   }
 
   /** Run a CLI of tools/cli (`render`, `validate`, `diff`, `schemas`) in this workspace. */
-  run(
-    cli: string,
-    args: readonly string[] = [],
-    o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-  ): Promise<RunResult> {
+  run(cli: string, args: readonly string[] = [], o: RunOptions = {}): Promise<RunResult> {
     return runProcess(
       join(this.dir, 'node_modules/.bin/tsx'),
       [join('tools/cli/src', `${cli}.ts`), ...args],
@@ -167,14 +170,17 @@ export function runProcess(
   command: string,
   args: readonly string[],
   cwd: string,
-  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  o: RunOptions = {},
 ): Promise<RunResult> {
   return new Promise((res, rej) => {
     const child = spawn(command, args, { cwd, env: childEnv(o.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      o.onStderr?.(stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 90_000);
     child.on('error', rej);
     child.on('close', (code, signal) => {
@@ -188,7 +194,7 @@ export function runProcess(
 export function runRepoCli(
   cli: string,
   args: readonly string[] = [],
-  o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  o: RunOptions = {},
 ): Promise<RunResult> {
   return runProcess(
     join(REPO_ROOT, 'node_modules/.bin/tsx'),

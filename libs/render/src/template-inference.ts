@@ -96,6 +96,14 @@ export function conditionFor(
           : `has (toString ${valuesRef(path)}) (list ${names.map(goString).join(' ')})`;
       expr = positive ? test : `not (${test})`;
       base = 50;
+    } else if (vals.every((v) => typeof v === 'number' && Number.isInteger(v))) {
+      // A threshold on a count (a PodDisruptionBudget from two replicas on).
+      const pres = vals.filter((_, i) => present[i]) as number[];
+      const abs = vals.filter((_, i) => !present[i]) as number[];
+      if (Math.max(...abs) < Math.min(...pres)) expr = `gt (int ${valuesRef(path)}) ${Math.max(...abs)}`;
+      else if (Math.max(...pres) < Math.min(...abs)) expr = `lt (int ${valuesRef(path)}) ${Math.min(...abs)}`;
+      else continue;
+      base = 30;
     } else continue;
     const words = path.map(String).flatMap((p) => p.toLowerCase().split(/[^a-z0-9]+/));
     const score = base + words.filter((w) => w && hint.some((h) => h.includes(w))).length * 10 - path.length;

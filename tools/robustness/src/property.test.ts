@@ -279,6 +279,18 @@ describe('valid values the chart cannot express are rejected clearly, never with
   });
 });
 
+describe('a count crossing a threshold between environments', () => {
+  it('mini-xdr: frontend replicas 1 / 3 / 2 (PodDisruptionBudget from two replicas on) render with parity', async () => {
+    const mx: SystemDefinition<any> = (await import(`${REPO_ROOT}/apps/mini-xdr/src/system.ts`)).default;
+    let def = withEnv(mx, 'dev', { frontend: { replicas: 1 } });
+    def = withEnv(def, 'prod', { frontend: { replicas: 3 } });
+    def = withEnv(def, 'mini-corp', { frontend: { replicas: 2 } });
+    const r = renderSystem(def);
+    expect(r.chart['templates/mini-xdr-frontend-poddisruptionbudget.yaml']).toMatch(/^\{\{- if gt \(int \.Values\.frontend\.replicas\) 1 \}\}$/m);
+    expect(await renderAndVerify(def, 950)).toEqual([]);
+  });
+});
+
 describe('image tags that YAML 1.1 reads as numbers or booleans', () => {
   // Found by the property above: YAML 1.2 writes `0_1` and `on` as plain strings, but Helm reads them as
   // YAML 1.1 (a number, a boolean). The emitters quote every string any consumer could read otherwise

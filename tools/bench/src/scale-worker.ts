@@ -3,17 +3,22 @@
  * library's fixture system under N names) × 3 environments rendered in-process to charts and overlays
  * (`renderWorkspace`: values, synthesis, chart and overlay emitters, template inference), then every rendered
  * environment validated strictly against its Kubernetes version and checked by the policies.
- * Prints one JSON line. Not measured here: the helm/kustomize parity run of `npm run render` (one binary pair
- * per system × environment; see docs/bench.md).
+ * Prints one JSON line. With `--parity`, also what `npm run render` verifies with the real binaries: the
+ * outputs are staged and every system × environment is rendered with `helm template` and `kustomize build`
+ * and compared with the synthesis (two targets at a time, as `npm run render` does).
  *
- *   tsx tools/bench/src/scale-worker.ts <systems>
+ *   tsx tools/bench/src/scale-worker.ts <systems> [--parity]
  */
-import { renderWorkspace, type LoadedSystem } from '@gitops/render';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkParity, parityTargets, renderWorkspace, stageFiles, type LoadedSystem } from '@gitops/render';
 import { fixtureSystem } from '../../../libs/render/src/testing/fixture-system';
 import { createValidator, policyContextFor, runPolicies, type Validator } from '@gitops/validation';
 
-function main(): void {
+async function main(): Promise<void> {
   const n = Number(process.argv[2]);
+  const parity = process.argv.includes('--parity');
   if (!Number.isInteger(n) || n < 1) throw new Error('usage: scale-worker.ts <systems>');
   const t0 = performance.now();
   const systems: LoadedSystem[] = Array.from({ length: n }, (_, i) => ({ definition: fixtureSystem({ name: `gen-${String(i).padStart(3, '0')}` }), root: `apps/gen-${i}` }));
@@ -36,6 +41,26 @@ function main(): void {
     }
   }
   const t2 = performance.now();
+  let parityProblems = 0;
+  if (parity) {
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-scale-'));
+    try {
+      stageFiles(dir, rendered.files);
+      const targets = rendered.systems.flatMap(parityTargets);
+      let next = 0;
+      await Promise.all(
+        [0, 1].map(async () => {
+          while (next < targets.length) {
+            const t = targets[next++];
+            for (const r of await checkParity(dir, t, 'v35')) parityProblems += r.problems.length;
+          }
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const t3 = performance.now();
   const bytes = [...rendered.files.values()].reduce((a, c) => a + c.length, 0);
   process.stdout.write(
     `${JSON.stringify({
@@ -48,10 +73,14 @@ function main(): void {
       policyViolations: violations,
       renderMs: Math.round(t1 - t0),
       validateMs: Math.round(t2 - t1),
-      totalMs: Math.round(t2 - t0),
+      ...(parity ? { parityMs: Math.round(t3 - t2), parityProblems } : {}),
+      totalMs: Math.round(t3 - t0),
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     })}\n`,
   );
 }
 
-main();
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+});

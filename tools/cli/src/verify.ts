@@ -19,6 +19,9 @@ import {
   type Validator,
 } from '@gitops/validation';
 
+/** Targets verified at once (each runs two binaries). */
+const VERIFY_CONCURRENCY = Math.max(2, Number(process.env.GITOPS_VERIFY_CONCURRENCY) || 2);
+
 export interface VerifyReport {
   /** One line per system × environment. */
   readonly lines: string[];
@@ -47,11 +50,11 @@ export async function verifyOutputs(
   const targets = rendered.systems.flatMap(parityTargets);
   const lines: string[] = [];
   const problems: string[] = [];
-  // Two targets at a time: each runs helm and kustomize in parallel, on two cores.
+  // Targets in parallel: each runs helm and kustomize at once; the binaries spend much of their time starting.
   const results: Awaited<ReturnType<typeof checkParity>>[] = new Array(targets.length);
   let next = 0;
   await Promise.all(
-    [0, 1].map(async () => {
+    Array.from({ length: VERIFY_CONCURRENCY }, async () => {
       while (next < targets.length) {
         const i = next++;
         results[i] = await checkParity(dir, targets[i], toolchain);

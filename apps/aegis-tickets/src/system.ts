@@ -18,6 +18,7 @@ import {
   ServiceMonitor,
   SloRules,
   systemLabels,
+  secretBackendFor,
   WebService,
   type EnvVar,
 } from '@gitops/platform';
@@ -51,14 +52,7 @@ export function build(chart: Chart, v: Values): void {
   const store = new ClusterSecretStore(chart, 'SecretStore', {
     name: v.secretStore.name,
     labels,
-    backend:
-      v.platform.secretsProvider === 'aws-secrets-manager'
-        ? {
-            provider: 'aws-secrets-manager',
-            region: v.secretStore.awsRegion,
-            serviceAccount: v.secretStore.serviceAccount,
-          }
-        : { provider: 'vault', ...v.secretStore.vault, serviceAccount: v.secretStore.serviceAccount },
+    backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
   });
   const dbKeys = [
     ['DB_HOST', 'host'],

@@ -17,6 +17,7 @@ import {
   PersistentClaim,
   selectorLabels,
   systemLabels,
+  secretBackendFor,
   WebService,
   type EnvVar,
 } from '@gitops/platform';
@@ -31,7 +32,6 @@ export function build(chart: Chart, v: Values): void {
   const ns = v.namespace;
   const labels = systemLabels(SYSTEM);
   const alb = v.platform.ingressController === 'alb';
-  const aws = v.platform.provider === 'aws';
   const constraints = { allowedRegistries: v.platform.allowedRegistries, nodeArch: v.platform.nodeArch };
 
   new GuardedNamespace(chart, 'Namespace', {
@@ -57,13 +57,7 @@ export function build(chart: Chart, v: Values): void {
   const store = new ClusterSecretStore(chart, 'SecretStore', {
     name: v.secretStore.name,
     labels,
-    backend: aws
-      ? {
-          provider: 'aws-secrets-manager',
-          region: v.secretStore.awsRegion,
-          serviceAccount: v.secretStore.serviceAccount,
-        }
-      : { provider: 'vault', ...v.secretStore.vault, serviceAccount: v.secretStore.serviceAccount },
+    backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
   });
   const db = new ExternalSecret(chart, 'Database', {
     name: `${SYSTEM}-database`,

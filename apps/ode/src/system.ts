@@ -27,6 +27,7 @@ import {
   WebService,
   type EnvVar,
   type PodIdentity,
+  secretBackendFor,
 } from '@gitops/platform';
 import { APP_VERSION, defaults, environments } from './environments';
 import { valuesSchema, type Values } from './values';
@@ -58,13 +59,7 @@ export function build(chart: Chart, v: Values): void {
   const store = new ClusterSecretStore(chart, 'SecretStore', {
     name: v.secrets.storeName,
     labels,
-    backend: aws
-      ? {
-          provider: 'aws-secrets-manager',
-          region: v.secrets.awsRegion,
-          serviceAccount: v.secrets.serviceAccount,
-        }
-      : { provider: 'vault', ...v.secrets.vault, serviceAccount: v.secrets.serviceAccount },
+    backend: secretBackendFor(v.platform.secretsProvider, v.secrets),
   });
   // The seed's `ode-secrets` (database-url, redis-url) is no longer patched by hand: synced from the store.
   const keys = ['database-url', 'redis-url', 'redis-address', 'redis-password'];

@@ -31,6 +31,22 @@ export interface VaultBackend {
 
 export type SecretBackend = AwsSecretsManagerBackend | VaultBackend;
 
+/** The secret-store settings a system keeps in its values, for either backend. */
+export interface SecretStoreSettings {
+  /** AWS region of Secrets Manager (used where the environment's provider is AWS). */
+  readonly awsRegion: string;
+  readonly serviceAccount: { readonly name: string; readonly namespace: string };
+  /** Vault settings (used on premises). */
+  readonly vault: Omit<VaultBackend, 'provider' | 'serviceAccount'>;
+}
+
+/** The backend an environment's secrets provider calls for: Secrets Manager on AWS, Vault on premises. */
+export function secretBackendFor(provider: 'aws-secrets-manager' | 'vault', s: SecretStoreSettings): SecretBackend {
+  return provider === 'aws-secrets-manager'
+    ? { provider, region: s.awsRegion, serviceAccount: s.serviceAccount }
+    : { provider, ...s.vault, serviceAccount: s.serviceAccount };
+}
+
 export interface ClusterSecretStoreProps {
   readonly name: string;
   readonly labels?: Record<string, string>;

@@ -44,8 +44,18 @@ export const valuesSchema = baseValuesSchema
           .describe('Longest start-up: TensorFlow + AI agents load in ~90 s (seed 000: 150 s)'),
         probes: z
           .object({
-            readinessInitialDelaySeconds: z.number().int().min(0).max(600).describe('Readiness initial delay (seed 000: 90 s, time for model loading)'),
-            livenessInitialDelaySeconds: z.number().int().min(0).max(600).describe('Liveness initial delay (seed 000: 120 s, prevents premature kills)'),
+            readinessInitialDelaySeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(600)
+              .describe('Readiness initial delay (seed 000: 90 s, time for model loading)'),
+            livenessInitialDelaySeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(600)
+              .describe('Liveness initial delay (seed 000: 120 s, prevents premature kills)'),
           })
           .strict()
           .describe('Probe delays fixed by the October 2025 stabilisation'),

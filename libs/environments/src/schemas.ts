@@ -24,13 +24,18 @@ export const privateCidrSchema = cidrSchema.refine(
 /** A Kubernetes version as the clusters report it, e.g. `1.31.0`. */
 export const kubernetesVersionSchema = z
   .string()
-  .regex(/^1\.(2[8-9]|3[0-1])\.\d+$/, 'expected a supported Kubernetes version 1.28.x to 1.31.x, e.g. 1.31.0');
+  .regex(
+    /^1\.(2[8-9]|3[0-1])\.\d+$/,
+    'expected a supported Kubernetes version 1.28.x to 1.31.x, e.g. 1.31.0',
+  );
 
 /** An image tag that pins a build: never `latest`, never empty. */
 export const imageTagSchema = z
   .string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected an image tag such as v1.0.1')
-  .refine((t) => t !== 'latest', { message: 'the tag "latest" is not allowed: pin a version such as v1.0.1' });
+  .refine((t) => t !== 'latest', {
+    message: 'the tag "latest" is not allowed: pin a version such as v1.0.1',
+  });
 
 /** An image repository without tag, e.g. `116912495274.dkr.ecr.us-east-1.amazonaws.com/mini-xdr-backend`. */
 export const imageRepositorySchema = z

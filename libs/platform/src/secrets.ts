@@ -41,7 +41,10 @@ export interface SecretStoreSettings {
 }
 
 /** The backend an environment's secrets provider calls for: Secrets Manager on AWS, Vault on premises. */
-export function secretBackendFor(provider: 'aws-secrets-manager' | 'vault', s: SecretStoreSettings): SecretBackend {
+export function secretBackendFor(
+  provider: 'aws-secrets-manager' | 'vault',
+  s: SecretStoreSettings,
+): SecretBackend {
   return provider === 'aws-secrets-manager'
     ? { provider, region: s.awsRegion, serviceAccount: s.serviceAccount }
     : { provider, ...s.vault, serviceAccount: s.serviceAccount };

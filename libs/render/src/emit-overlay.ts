@@ -72,10 +72,11 @@ function imageOverrides(base: Map<string, K8sObject>, env: Map<string, K8sObject
       if (prev === undefined) target.set(b.name, ec.image);
       else if (prev !== ec.image) target.set(b.name, null);
     });
-    if (baseContainers.length !== envContainers.length) for (const bc of baseContainers) {
-      const b = splitImage(String(bc?.image ?? ''));
-      if (b) target.set(b.name, null);
-    }
+    if (baseContainers.length !== envContainers.length)
+      for (const bc of baseContainers) {
+        const b = splitImage(String(bc?.image ?? ''));
+        if (b) target.set(b.name, null);
+      }
   }
   // Added objects are transformed too: their images of that name must already be the target.
   for (const [id, envObj] of env) {
@@ -91,7 +92,9 @@ function imageOverrides(base: Map<string, K8sObject>, env: Map<string, K8sObject
     const e = splitImage(ref);
     if (!e) continue;
     // Unchanged?
-    const unchanged = [...base.values()].every((o) => containersOf(o).every((c) => splitImage(String(c.image ?? ''))?.name !== name || c.image === ref));
+    const unchanged = [...base.values()].every((o) =>
+      containersOf(o).every((c) => splitImage(String(c.image ?? ''))?.name !== name || c.image === ref),
+    );
     if (unchanged) continue;
     const o: ImageOverride = { name };
     if (e.name !== name) o.newName = e.name;
@@ -107,7 +110,8 @@ function applyImageOverrides(o: K8sObject, overrides: readonly ImageOverride[]):
   for (const c of containersOf(copy)) {
     const s = splitImage(String(c.image ?? ''));
     const ov = s && overrides.find((x) => x.name === s.name);
-    if (ov && s) c.image = `${ov.newName ?? s.name}${ov.newTag !== undefined ? `:${ov.newTag}` : s.tag !== undefined ? `:${s.tag}` : ''}`;
+    if (ov && s)
+      c.image = `${ov.newName ?? s.name}${ov.newTag !== undefined ? `:${ov.newTag}` : s.tag !== undefined ? `:${s.tag}` : ''}`;
   }
   return copy;
 }
@@ -128,8 +132,12 @@ function byIdentity(objects: readonly K8sObject[]): Map<string, K8sObject> {
 }
 
 /** The overlay files, keyed by path relative to `overlays/<system>/`. */
-export function emitOverlays(system: SystemDefinition<any>, samples: readonly Sample<K8sObject[]>[]): Record<string, string> {
-  if (samples[0]?.label !== 'defaults') throw new Error('emitOverlays: the first sample must be the defaults');
+export function emitOverlays(
+  system: SystemDefinition<any>,
+  samples: readonly Sample<K8sObject[]>[],
+): Record<string, string> {
+  if (samples[0]?.label !== 'defaults')
+    throw new Error('emitOverlays: the first sample must be the defaults');
   const header = GENERATED_HEADER.replace('{system}', system.name);
   const files: Record<string, string> = {};
   const base = byIdentity(samples[0].objects);
@@ -159,20 +167,41 @@ export function emitOverlays(system: SystemDefinition<any>, samples: readonly Sa
       }
       const ops = jsonpatch.compare(applyImageOverrides(baseObj, images), o);
       if (!ops.length) continue;
-      files[`${s.label}/patches/${file}`] = yamlText(ops, `${header}\n# What ${s.label} changes in ${o.kind} ${o.metadata.name}.`);
+      files[`${s.label}/patches/${file}`] = yamlText(
+        ops,
+        `${header}\n# What ${s.label} changes in ${o.kind} ${o.metadata.name}.`,
+      );
       patches.push({ path: `patches/${file}`, target: patchTarget(baseObj) });
     }
     for (const [id, o] of base) {
       if (env.has(id)) continue;
-      const del = { $patch: 'delete', apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } };
+      const del = {
+        $patch: 'delete',
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: {
+          name: o.metadata.name,
+          ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        },
+      };
       const file = objectFileName(o);
-      files[`${s.label}/patches/delete-${file}`] = yamlText(del, `${header}\n# ${o.kind} ${o.metadata.name} does not exist in ${s.label}.`);
+      files[`${s.label}/patches/delete-${file}`] = yamlText(
+        del,
+        `${header}\n# ${o.kind} ${o.metadata.name} does not exist in ${s.label}.`,
+      );
       patches.push({ path: `patches/delete-${file}` });
     }
-    const kustomization: Record<string, unknown> = { apiVersion: KUSTOMIZE_API, kind: 'Kustomization', resources };
+    const kustomization: Record<string, unknown> = {
+      apiVersion: KUSTOMIZE_API,
+      kind: 'Kustomization',
+      resources,
+    };
     if (images.length) kustomization.images = images;
     if (patches.length) kustomization.patches = patches;
-    files[`${s.label}/kustomization.yaml`] = yamlText(kustomization, `${header}\n# What ${s.label} changes over ../base.`);
+    files[`${s.label}/kustomization.yaml`] = yamlText(
+      kustomization,
+      `${header}\n# What ${s.label} changes over ../base.`,
+    );
   }
   return files;
 }

@@ -25,14 +25,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('chart and overlay emitters (fixture system, real helm and kustomize)', () => {
-  it.each(Object.keys(TOOLCHAINS) as ToolchainId[])('helm (%s) and kustomize render exactly the synthesis in every environment', async (tc) => {
-    for (const t of parityTargets(r)) {
-      for (const res of await checkParity(dir, t, tc)) {
-        expect(res.problems, `${res.form} ${t.environment} (${tc})`).toEqual([]);
-        expect(res.objects.length).toBe(t.expected.length);
+  it.each(Object.keys(TOOLCHAINS) as ToolchainId[])(
+    'helm (%s) and kustomize render exactly the synthesis in every environment',
+    async (tc) => {
+      for (const t of parityTargets(r)) {
+        for (const res of await checkParity(dir, t, tc)) {
+          expect(res.problems, `${res.form} ${t.environment} (${tc})`).toEqual([]);
+          expect(res.objects.length).toBe(t.expected.length);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('values-<env>.yaml holds only what the environment changes', () => {
     expect(parse(r.chart['values-dev.yaml'])).toEqual({});
@@ -40,16 +43,28 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
     expect(prod.image).toEqual({ tag: 'v1.0.1' });
     expect(prod.replicas).toBeUndefined();
     expect(prod.ingress.cidrs).toEqual(['10.0.0.0/16', '192.168.0.0/24']);
-    expect(parse(r.chart['values-mini-corp.yaml']).image).toEqual({ repository: 'registry.mini-corp.internal/fixture' });
+    expect(parse(r.chart['values-mini-corp.yaml']).image).toEqual({
+      repository: 'registry.mini-corp.internal/fixture',
+    });
   });
 
   it('templates reference values, and structure is conditional on values', () => {
     const deploy = r.chart['templates/fixture-web-deployment.yaml'];
-    expect(deploy).toContain('image: {{ printf "%s:%s" .Values.image.repository .Values.image.tag | toJson }}');
-    expect(r.chart['templates/fixture-ingress.yaml']).toContain('nginx.ingress.kubernetes.io/whitelist-source-range: {{ join "," .Values.ingress.cidrs | toJson }}');
-    expect(deploy).toMatch(/\{\{- if not \.Values\.autoscaling\.enabled \}\}\n\s+replicas: \{\{ \.Values\.replicas \| toJson \}\}/);
-    expect(r.chart['templates/fixture-web-poddisruptionbudget.yaml']).toMatch(/^\{\{- if \.Values\.pdb\.enabled \}\}$/m);
-    expect(r.chart['templates/fixture-web-horizontalpodautoscaler.yaml']).toMatch(/^\{\{- if \.Values\.autoscaling\.enabled \}\}$/m);
+    expect(deploy).toContain(
+      'image: {{ printf "%s:%s" .Values.image.repository .Values.image.tag | toJson }}',
+    );
+    expect(r.chart['templates/fixture-ingress.yaml']).toContain(
+      'nginx.ingress.kubernetes.io/whitelist-source-range: {{ join "," .Values.ingress.cidrs | toJson }}',
+    );
+    expect(deploy).toMatch(
+      /\{\{- if not \.Values\.autoscaling\.enabled \}\}\n\s+replicas: \{\{ \.Values\.replicas \| toJson \}\}/,
+    );
+    expect(r.chart['templates/fixture-web-poddisruptionbudget.yaml']).toMatch(
+      /^\{\{- if \.Values\.pdb\.enabled \}\}$/m,
+    );
+    expect(r.chart['templates/fixture-web-horizontalpodautoscaler.yaml']).toMatch(
+      /^\{\{- if \.Values\.autoscaling\.enabled \}\}$/m,
+    );
     expect(r.chart['templates/fixture-migrate-job.yaml']).toContain('helm.sh/hook: pre-install,pre-upgrade');
     expect(r.chart['templates/fixture-migrate-job.yaml']).not.toContain('argocd.argoproj.io/hook:');
     expect(r.chart['templates/fixture-alerts-configmap.yaml']).toContain('{{ "{{" }} $labels.instance }}');
@@ -57,11 +72,27 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
 
   it('overlays patch the base instead of copying it', () => {
     const prod = parse(r.overlays['prod/kustomization.yaml']);
-    expect(prod.resources).toEqual(['../base', 'fixture-web-horizontalpodautoscaler.yaml', 'fixture-web-poddisruptionbudget.yaml']);
-    expect(prod.images).toEqual([{ name: '116912495274.dkr.ecr.us-east-1.amazonaws.com/fixture', newTag: 'v1.0.1' }]);
+    expect(prod.resources).toEqual([
+      '../base',
+      'fixture-web-horizontalpodautoscaler.yaml',
+      'fixture-web-poddisruptionbudget.yaml',
+    ]);
+    expect(prod.images).toEqual([
+      { name: '116912495274.dkr.ecr.us-east-1.amazonaws.com/fixture', newTag: 'v1.0.1' },
+    ]);
     const mini = parse(r.overlays['mini-corp/kustomization.yaml']);
-    expect(mini.images).toEqual([{ name: '116912495274.dkr.ecr.us-east-1.amazonaws.com/fixture', newName: 'registry.mini-corp.internal/fixture', newTag: 'v1.0.0' }]);
-    expect(parse(r.overlays['dev/kustomization.yaml'])).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['../base'] });
+    expect(mini.images).toEqual([
+      {
+        name: '116912495274.dkr.ecr.us-east-1.amazonaws.com/fixture',
+        newName: 'registry.mini-corp.internal/fixture',
+        newTag: 'v1.0.0',
+      },
+    ]);
+    expect(parse(r.overlays['dev/kustomization.yaml'])).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['../base'],
+    });
     const ops = parse(r.overlays['prod/patches/fixture-web-deployment.yaml']);
     expect(ops).toContainEqual({ op: 'remove', path: '/spec/replicas' });
   });
@@ -75,7 +106,9 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
   it('helm lint --strict passes with every values file and both Helm versions', () => {
     for (const tc of Object.keys(TOOLCHAINS) as ToolchainId[]) {
       for (const env of ['dev', 'prod', 'mini-corp']) {
-        expect(() => helmLint(join(dir, 'charts/fixture'), [join(dir, `charts/fixture/values-${env}.yaml`)], tc)).not.toThrow();
+        expect(() =>
+          helmLint(join(dir, 'charts/fixture'), [join(dir, `charts/fixture/values-${env}.yaml`)], tc),
+        ).not.toThrow();
       }
     }
   });
@@ -89,10 +122,9 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
       const patch = join(broken, 'overlays/fixture/prod/patches/fixture-web-deployment.yaml');
       writeFileSync(patch, readFileSync(patch, 'utf8').replace('op: remove', 'op: test\n  value: 1'));
       const prod = parityTargets(r).find((t) => t.environment === 'prod')!;
-      const [helm, kust] = await checkParity(broken, prod, 'v35').catch((e) => [
-        { problems: ['x'] },
-        { problems: [String(e)] },
-      ] as any);
+      const [helm, kust] = await checkParity(broken, prod, 'v35').catch(
+        (e) => [{ problems: ['x'] }, { problems: [String(e)] }] as any,
+      );
       expect(helm.problems.join('\n')).toMatch(/containerPort|8081|x/);
       expect(kust.problems.length).toBeGreaterThan(0);
     } finally {

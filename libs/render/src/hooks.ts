@@ -38,7 +38,10 @@ function mapList(value: string, table: Record<string, string>, what: string, nam
   const out: string[] = [];
   for (const part of value.split(',').map((s) => s.trim())) {
     const mapped = table[part];
-    if (!mapped) throw new Error(`${name}: ${what} "${part}" has no equivalent (known: ${Object.keys(table).join(', ')})`);
+    if (!mapped)
+      throw new Error(
+        `${name}: ${what} "${part}" has no equivalent (known: ${Object.keys(table).join(', ')})`,
+      );
     for (const m of mapped.split(',')) if (!out.includes(m)) out.push(m);
   }
   return out.join(',');
@@ -57,7 +60,8 @@ export function toHelmHooks(o: K8sObject): K8sObject {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries<string>(a)) {
     if (k === ARGO_HOOK) out[HELM_HOOK] = mapList(v, PHASE_TO_HELM, 'Argo CD hook', name);
-    else if (k === ARGO_HOOK_DELETE_POLICY) out[HELM_HOOK_DELETE_POLICY] = mapList(v, POLICY_TO_HELM, 'hook delete policy', name);
+    else if (k === ARGO_HOOK_DELETE_POLICY)
+      out[HELM_HOOK_DELETE_POLICY] = mapList(v, POLICY_TO_HELM, 'hook delete policy', name);
     else out[k] = v;
   }
   return withAnnotations(o, out);
@@ -71,7 +75,8 @@ export function toArgoHooks(o: K8sObject): K8sObject {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries<string>(a)) {
     if (k === HELM_HOOK) out[ARGO_HOOK] = mapList(v, HELM_TO_PHASE, 'Helm hook', name);
-    else if (k === HELM_HOOK_DELETE_POLICY) out[ARGO_HOOK_DELETE_POLICY] = mapList(v, HELM_TO_POLICY, 'Helm hook delete policy', name);
+    else if (k === HELM_HOOK_DELETE_POLICY)
+      out[ARGO_HOOK_DELETE_POLICY] = mapList(v, HELM_TO_POLICY, 'Helm hook delete policy', name);
     else out[k] = v;
   }
   return withAnnotations(o, out);

@@ -4,7 +4,16 @@
  * back by the next render (or `check`), so the committed `charts/` and `overlays/` are never left
  * half-written. A lock keeps two renders from interleaving.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { globSync } from 'tinyglobby';
@@ -32,7 +41,9 @@ const FS_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EMFI
 function asOutputError(err: unknown, what: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (!code || !FS_ERRORS.has(code)) return err;
-  return new OutputError(`${what} failed: ${(err as Error).message}; charts/ and overlays/ were left unchanged — free space or fix permissions and render again`);
+  return new OutputError(
+    `${what} failed: ${(err as Error).message}; charts/ and overlays/ were left unchanged — free space or fix permissions and render again`,
+  );
 }
 
 /**
@@ -42,7 +53,9 @@ function asOutputError(err: unknown, what: string): unknown {
  */
 let swapFaultCount = 0;
 function injectFault(point: 'stage' | 'swap'): void {
-  const m = /^(kill|sigterm|throw|enospc)-during-(stage|swap)(?:@(\d+))?$/.exec(process.env.GITOPS_RENDER_FAULT ?? '');
+  const m = /^(kill|sigterm|throw|enospc)-during-(stage|swap)(?:@(\d+))?$/.exec(
+    process.env.GITOPS_RENDER_FAULT ?? '',
+  );
   if (!m || m[2] !== point) return;
   if (point === 'swap' && ++swapFaultCount !== Number(m[3] ?? 1)) return;
   const kind = m[1];
@@ -50,7 +63,10 @@ function injectFault(point: 'stage' | 'swap'): void {
   if (kind === 'sigterm') process.kill(process.pid, 'SIGTERM');
   if (kind === 'throw') throw new Error(`injected fault during ${point}`);
   if (kind === 'enospc') {
-    throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected during ${point})`), { code: 'ENOSPC', syscall: 'write' });
+    throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected during ${point})`), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
   }
 }
 
@@ -99,7 +115,8 @@ export function existingRoots(workspace: string): string[] {
   for (const top of ['charts', 'overlays']) {
     const dir = join(workspace, top);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).sort()) if (statSync(join(dir, name)).isDirectory()) out.push(`${top}/${name}`);
+    for (const name of readdirSync(dir).sort())
+      if (statSync(join(dir, name)).isDirectory()) out.push(`${top}/${name}`);
   }
   return out;
 }
@@ -125,7 +142,9 @@ export async function withRenderLock<T>(
   let release: () => Promise<void>;
   try {
     if (onWait && (await lockfile.check(target, { realpath: false, stale: 30_000 }))) {
-      onWait(`another render holds ${LOCK_TARGET}; waiting up to ${waitMs / 1000}s (a lock left by a killed render expires after 30s)`);
+      onWait(
+        `another render holds ${LOCK_TARGET}; waiting up to ${waitMs / 1000}s (a lock left by a killed render expires after 30s)`,
+      );
     }
     release = await lockfile.lock(target, {
       realpath: false,
@@ -133,7 +152,9 @@ export async function withRenderLock<T>(
       retries: { retries: Math.ceil(waitMs / 250), minTimeout: 250, maxTimeout: 250, factor: 1 },
     });
   } catch {
-    throw new OutputError(`another render holds ${LOCK_TARGET} in ${workspace}; waited ${waitMs / 1000}s — try again when it has finished`);
+    throw new OutputError(
+      `another render holds ${LOCK_TARGET} in ${workspace}; waited ${waitMs / 1000}s — try again when it has finished`,
+    );
   }
   try {
     return await fn();
@@ -143,7 +164,11 @@ export async function withRenderLock<T>(
 }
 
 /** Stage, validate (via beforeSwap), then swap the output roots in. */
-export async function writeOutputs(workspace: string, files: ReadonlyMap<string, string>, o: WriteOptions): Promise<void> {
+export async function writeOutputs(
+  workspace: string,
+  files: ReadonlyMap<string, string>,
+  o: WriteOptions,
+): Promise<void> {
   recoverInterruptedRender(workspace);
   const id = `${process.pid}-${Date.now()}`;
   const staging = join(workspace, `tmp/render-staging-${id}`);
@@ -156,7 +181,12 @@ export async function writeOutputs(workspace: string, files: ReadonlyMap<string,
     rmSync(staging, { recursive: true, force: true });
     throw asOutputError(err, 'staging the render');
   }
-  const journal: Journal = { staging, trash, roots: [...o.roots], existed: o.roots.filter((r) => existsSync(join(workspace, r))) };
+  const journal: Journal = {
+    staging,
+    trash,
+    roots: [...o.roots],
+    existed: o.roots.filter((r) => existsSync(join(workspace, r))),
+  };
   // SIGINT/SIGTERM/SIGHUP wait for the (synchronous) swap to finish, then take effect.
   const deferred: NodeJS.Signals[] = [];
   const defer = (s: NodeJS.Signals) => void deferred.push(s);
@@ -197,7 +227,11 @@ export async function writeOutputs(workspace: string, files: ReadonlyMap<string,
 }
 
 /** Differences between the files of a render and what is on disk under its roots. */
-export function compareWithDisk(workspace: string, files: ReadonlyMap<string, string>, roots: readonly string[]): string[] {
+export function compareWithDisk(
+  workspace: string,
+  files: ReadonlyMap<string, string>,
+  roots: readonly string[],
+): string[] {
   const problems: string[] = [];
   const onDisk = new Set<string>();
   for (const root of roots) {

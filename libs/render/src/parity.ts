@@ -71,7 +71,11 @@ export function parityTargets(r: SystemRender): ParityTarget[] {
 }
 
 /** Render one target in both forms from an output tree (the workspace, or a staging folder) and compare. */
-export async function checkParity(outputDir: string, t: ParityTarget, toolchain: ToolchainId): Promise<ParityResult[]> {
+export async function checkParity(
+  outputDir: string,
+  t: ParityTarget,
+  toolchain: ToolchainId,
+): Promise<ParityResult[]> {
   const [helmText, kustomizeText] = await Promise.all([
     helmTemplateAsync({
       chartDir: join(outputDir, 'charts', t.system),

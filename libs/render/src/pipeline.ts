@@ -21,7 +21,10 @@ export interface SystemRender {
   readonly overlays: Record<string, string>;
 }
 
-export function sampleSystem(system: SystemDefinition<any>, environments: readonly EnvironmentName[] = ENVIRONMENT_NAMES): Sample<K8sObject[]>[] {
+export function sampleSystem(
+  system: SystemDefinition<any>,
+  environments: readonly EnvironmentName[] = ENVIRONMENT_NAMES,
+): Sample<K8sObject[]>[] {
   return (['defaults', ...environments] as const).map((label) => {
     const values = resolveValues(system, label);
     return { label, values, objects: synthesize(system, values) };
@@ -65,5 +68,9 @@ export function renderWorkspace(systems: readonly LoadedSystem[], argocd?: ArgoC
       files.set(path, c);
     }
   }
-  return { systems: renders, files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))), roots };
+  return {
+    systems: renders,
+    files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    roots,
+  };
 }

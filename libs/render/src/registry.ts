@@ -22,7 +22,10 @@ export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
  * Load every system of the workspace. Adding a system is adding a folder: nothing here lists them.
  * @param only restrict to these system names (unknown names are an error)
  */
-export async function loadSystems(only?: readonly string[], workspaceRoot = WORKSPACE_ROOT): Promise<LoadedSystem[]> {
+export async function loadSystems(
+  only?: readonly string[],
+  workspaceRoot = WORKSPACE_ROOT,
+): Promise<LoadedSystem[]> {
   const out: LoadedSystem[] = [];
   for (const file of systemFiles(workspaceRoot)) {
     const root = dirname(dirname(file));
@@ -33,7 +36,9 @@ export async function loadSystems(only?: readonly string[], workspaceRoot = WORK
       throw new ConfigError(`${file}: expected a default export created with defineSystem({...})`);
     }
     if (definition.name !== basename(root)) {
-      throw new ConfigError(`${file}: system name "${definition.name}" must equal its folder name "${basename(root)}"`);
+      throw new ConfigError(
+        `${file}: system name "${definition.name}" must equal its folder name "${basename(root)}"`,
+      );
     }
     out.push({ definition, root });
   }
@@ -42,7 +47,9 @@ export async function loadSystems(only?: readonly string[], workspaceRoot = WORK
     const missing = only.filter((n) => !found.has(n));
     if (missing.length) {
       const known = systemFiles(workspaceRoot).map((f) => basename(dirname(dirname(f))));
-      throw new ConfigError(`unknown system ${missing.map((m) => `"${m}"`).join(', ')} (known: ${known.join(', ')})`);
+      throw new ConfigError(
+        `unknown system ${missing.map((m) => `"${m}"`).join(', ')} (known: ${known.join(', ')})`,
+      );
     }
   }
   return out;

@@ -13,7 +13,9 @@ import type { K8sObject } from '@gitops/toolchain';
 /** The platform traits of an environment, as chart values. */
 export const platformValuesSchema = z
   .object({
-    provider: z.enum(['aws', 'onprem']).describe('aws: EKS with ALB, EFS, EBS, Secrets Manager, IRSA; onprem: none of those'),
+    provider: z
+      .enum(['aws', 'onprem'])
+      .describe('aws: EKS with ALB, EFS, EBS, Secrets Manager, IRSA; onprem: none of those'),
     ingressController: z.enum(['alb', 'nginx']).describe('Ingress controller of the cluster'),
     storageClasses: z
       .object({ readWriteMany: z.string().min(1), readWriteOnce: z.string().min(1) })
@@ -100,7 +102,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Helm's value merge: maps merge recursively, lists and scalars replace, `null` deletes. */
 export function mergeValues<T>(base: T, override: unknown): T {
-  if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
+  if (!isPlainObject(base) || !isPlainObject(override))
+    return (override === undefined ? base : override) as T;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) {
     if (v === null) delete out[k];
@@ -119,7 +122,8 @@ function formatIssues(error: z.ZodError, raw: unknown): string {
   return error.issues
     .map((i) => {
       const got = valueAt(raw, i.path);
-      const shown = got === undefined || (typeof got === 'object' && got !== null) ? '' : ` (got ${JSON.stringify(got)})`;
+      const shown =
+        got === undefined || (typeof got === 'object' && got !== null) ? '' : ` (got ${JSON.stringify(got)})`;
       return `  - ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}${shown}`;
     })
     .join('\n');
@@ -142,7 +146,10 @@ function checkEnvironmentNames(system: SystemDefinition<any>): void {
 }
 
 /** Validate a system's values for one environment; throws {@link ConfigError} naming file and field. */
-export function resolveValues<V extends BaseValues>(system: SystemDefinition<V>, env: EnvironmentName | 'defaults'): V {
+export function resolveValues<V extends BaseValues>(
+  system: SystemDefinition<V>,
+  env: EnvironmentName | 'defaults',
+): V {
   checkEnvironmentNames(system);
   const raw = env === 'defaults' ? system.defaults : mergeValues(system.defaults, system.environments[env]);
   const parsed = system.schema.safeParse(raw);

@@ -9,7 +9,15 @@
  * object, the field and the differing values: the system should expose that difference as a value.
  */
 import { ConfigError } from './system';
-import { canonical, deepEqual, dotted, isPlainObject, valuesRef, ValuesIndex, type Path } from './values-index';
+import {
+  canonical,
+  deepEqual,
+  dotted,
+  isPlainObject,
+  valuesRef,
+  ValuesIndex,
+  type Path,
+} from './values-index';
 
 /** A condition on values that selects samples. */
 export interface Condition {
@@ -26,7 +34,11 @@ export type TemplateNode =
   | { readonly t: 'map'; readonly entries: readonly MapEntry[] }
   | { readonly t: 'list'; readonly items: readonly TemplateNode[] }
   /** One literal per value of a selector, chosen at render time. */
-  | { readonly t: 'switch'; readonly path: Path; readonly cases: readonly { readonly when: unknown; readonly value: unknown }[] };
+  | {
+      readonly t: 'switch';
+      readonly path: Path;
+      readonly cases: readonly { readonly when: unknown; readonly value: unknown }[];
+    };
 
 export interface MapEntry {
   readonly key: string;
@@ -44,13 +56,21 @@ export interface InferenceContext {
    * undefined when the changed values are invalid. Used to tell which of several values that
    * correlate with a difference actually causes it.
    */
-  readonly probe?: (sampleIndex: number, valuesPath: Path, value: unknown) => Record<string, unknown> | null | undefined;
+  readonly probe?: (
+    sampleIndex: number,
+    valuesPath: Path,
+    value: unknown,
+  ) => Record<string, unknown> | null | undefined;
   /** Many values changed in one synthesis (each to a distinct value), for binding literal fields cheaply. */
   readonly probeBatch?: BatchProbe;
 }
 
 /** The field at `at` in a synthesis of a sample where the value at `path` (and others) was changed to `changed`. */
-export type BatchProbe = (sample: number, path: Path, at: Path) => { field: unknown; changed: unknown } | undefined;
+export type BatchProbe = (
+  sample: number,
+  path: Path,
+  at: Path,
+) => { field: unknown; changed: unknown } | undefined;
 
 /** Checks, on a probe, whether the node is present after changing a value (undefined: inconclusive). */
 export type PresenceCheck = (valuesPath: Path, value: unknown) => boolean | undefined;
@@ -114,7 +134,12 @@ export function conditionFor(
     // Several values correlate: change each in the defaults and keep the first that flips presence.
     for (const c of candidates) {
       const current = index.valueIn(0, c.path);
-      const other = typeof current === 'boolean' ? !current : samples.map((si, i) => (present[i] !== present[0] ? index.valueIn(si, c.path) : undefined)).find((v) => v !== undefined);
+      const other =
+        typeof current === 'boolean'
+          ? !current
+          : samples
+              .map((si, i) => (present[i] !== present[0] ? index.valueIn(si, c.path) : undefined))
+              .find((v) => v !== undefined);
       if (other === undefined) continue;
       if (check(c.path, other) === !present[0]) return { expr: c.expr, path: c.path };
     }
@@ -124,7 +149,9 @@ export function conditionFor(
 }
 
 function fmtSamples(ctx: InferenceContext, samples: readonly number[], values: readonly unknown[]): string {
-  return samples.map((si, i) => `${ctx.labels[si]}=${values[i] === undefined ? '(absent)' : canonical(values[i])}`).join(', ');
+  return samples
+    .map((si, i) => `${ctx.labels[si]}=${values[i] === undefined ? '(absent)' : canonical(values[i])}`)
+    .join(', ');
 }
 
 /** Infer the template of one node from its value in each sample where it exists. */
@@ -180,7 +207,10 @@ export function inferNode(
       if (!condition) {
         throw new TemplateInferenceError(
           `${ctx.system}: ${ctx.object}: field ${dotted([...at, key])} exists in ${sub.map((s) => ctx.labels[s]).join(', ')} ` +
-            `but not in ${samples.filter((_, i) => !present[i]).map((s) => ctx.labels[s]).join(', ')}, and no boolean or enum value ` +
+            `but not in ${samples
+              .filter((_, i) => !present[i])
+              .map((s) => ctx.labels[s])
+              .join(', ')}, and no boolean or enum value ` +
             `selects it: add a value (e.g. "<component>.<feature>.enabled") that the construct reads`,
         );
       }
@@ -188,12 +218,24 @@ export function inferNode(
     }
     return { t: 'map', entries };
   }
-  if (values.every(Array.isArray) && values.every((v) => (v as unknown[]).length === (first as unknown[]).length)) {
+  if (
+    values.every(Array.isArray) &&
+    values.every((v) => (v as unknown[]).length === (first as unknown[]).length)
+  ) {
     const lists = values as unknown[][];
     try {
       return {
         t: 'list',
-        items: (first as unknown[]).map((_, i) => inferNode(index, samples, lists.map((l) => l[i]), [...at, i], ctx, hint)),
+        items: (first as unknown[]).map((_, i) =>
+          inferNode(
+            index,
+            samples,
+            lists.map((l) => l[i]),
+            [...at, i],
+            ctx,
+            hint,
+          ),
+        ),
       };
     } catch (err) {
       if (!(err instanceof TemplateInferenceError)) throw err;
@@ -253,21 +295,29 @@ function interpolate(
   if (ctx.probeBatch && limited.length) {
     for (const path of index.scalarPaths(samples)) {
       const v = index.valueIn(samples[0], path);
-      if (typeof v !== 'string' || v.length < 2 || !samples.every((si) => index.valueIn(si, path) === v)) continue;
+      if (typeof v !== 'string' || v.length < 2 || !samples.every((si) => index.valueIn(si, path) === v))
+        continue;
       if (strs[0].split(v).length !== 2) continue;
       if (feeds(ctx, samples[0], path, at)) constants.push({ path, vals: samples.map(() => v) });
     }
   }
   for (let k = 1; k <= Math.min(3, limited.length); k++) {
     for (const varying of combinations(limited, k)) {
-      const combo = [...varying, ...constants.filter((c) => !varying.some((x) => x.vals[0].includes(c.vals[0]) || c.vals[0].includes(x.vals[0])))].sort(
-        (a, b) => strs[0].indexOf(a.vals[0]) - strs[0].indexOf(b.vals[0]),
-      );
+      const combo = [
+        ...varying,
+        ...constants.filter(
+          (c) => !varying.some((x) => x.vals[0].includes(c.vals[0]) || c.vals[0].includes(x.vals[0])),
+        ),
+      ].sort((a, b) => strs[0].indexOf(a.vals[0]) - strs[0].indexOf(b.vals[0]));
       const tmpl = fitTemplate(combo, strs) ?? fitTemplate(varying, strs);
       if (tmpl && !fitTemplate(combo, strs)) combo.splice(0, combo.length, ...varying);
       if (tmpl) {
         const format = tmpl.literals.map(escapePrintf).join('%s');
-        return { t: 'expr', expr: `printf ${goString(format)} ${combo.map((c) => valuesRef(c.path)).join(' ')} | toJson`, paths: combo.map((c) => c.path) };
+        return {
+          t: 'expr',
+          expr: `printf ${goString(format)} ${combo.map((c) => valuesRef(c.path)).join(' ')} | toJson`,
+          paths: combo.map((c) => c.path),
+        };
       }
     }
   }
@@ -288,11 +338,15 @@ function* combinations<T>(items: readonly T[], k: number, start = 0): Generator<
     yield [];
     return;
   }
-  for (let i = start; i <= items.length - k; i++) for (const rest of combinations(items, k - 1, i + 1)) yield [items[i], ...rest];
+  for (let i = start; i <= items.length - k; i++)
+    for (const rest of combinations(items, k - 1, i + 1)) yield [items[i], ...rest];
 }
 
 /** Literals L0..Lk such that every sample's string is L0 + v1 + L1 + … + vk + Lk (values in the given order, leftmost occurrences in sample 0). */
-function fitTemplate(combo: readonly { vals: string[] }[], strs: readonly string[]): { literals: string[] } | undefined {
+function fitTemplate(
+  combo: readonly { vals: string[] }[],
+  strs: readonly string[],
+): { literals: string[] } | undefined {
   const first = strs[0];
   const literals: string[] = [];
   let pos = 0;
@@ -311,7 +365,12 @@ function fitTemplate(combo: readonly { vals: string[] }[], strs: readonly string
   return ok ? { literals } : undefined;
 }
 
-function selectorSwitch(index: ValuesIndex, samples: readonly number[], values: readonly unknown[], hint: readonly string[]): TemplateNode | undefined {
+function selectorSwitch(
+  index: ValuesIndex,
+  samples: readonly number[],
+  values: readonly unknown[],
+  hint: readonly string[],
+): TemplateNode | undefined {
   let best: { path: Path; cases: { when: unknown; value: unknown }[]; score: number } | undefined;
   for (const path of index.scalarPaths(samples)) {
     const groups = new Map<string, unknown>();
@@ -326,12 +385,18 @@ function selectorSwitch(index: ValuesIndex, samples: readonly number[], values: 
     if (typeof first !== 'boolean' && typeof first !== 'string') continue;
     const words = path.map(String).flatMap((p) => p.toLowerCase().split(/[^a-z0-9]+/));
     // Fewer groups = coarser selector (an enum over the platform) — preferred; then name relevance.
-    const score = (typeof first === 'boolean' ? 20 : 10) - groups.size * 5 + words.filter((w) => w && hint.some((h) => h.includes(w))).length * 10 - path.length;
+    const score =
+      (typeof first === 'boolean' ? 20 : 10) -
+      groups.size * 5 +
+      words.filter((w) => w && hint.some((h) => h.includes(w))).length * 10 -
+      path.length;
     if (!best || score > best.score) {
       best = {
         path,
         score,
-        cases: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => ({ when: JSON.parse(k), value: v })),
+        cases: [...groups.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => ({ when: JSON.parse(k), value: v })),
       };
     }
   }
@@ -365,18 +430,28 @@ export function referencedPaths(node: TemplateNode, out: Path[] = []): Path[] {
  * environment, say). Bind it when changing that value in a synthesis changes the field accordingly,
  * so that a later per-environment change only touches that environment's values.
  */
-function bindLiteral(index: ValuesIndex, samples: readonly number[], value: unknown, at: Path, ctx: InferenceContext): TemplateNode {
+function bindLiteral(
+  index: ValuesIndex,
+  samples: readonly number[],
+  value: unknown,
+  at: Path,
+  ctx: InferenceContext,
+): TemplateNode {
   const literal: TemplateNode = { t: 'literal', value };
   if (!ctx.probeBatch) return literal;
   if (isPlainObject(value)) {
-    const entries = Object.entries(value).map(([k, v]) => ({ key: k, node: bindLiteral(index, samples, v, [...at, k], ctx) }));
+    const entries = Object.entries(value).map(([k, v]) => ({
+      key: k,
+      node: bindLiteral(index, samples, v, [...at, k], ctx),
+    }));
     return entries.some((e) => e.node.t !== 'literal') ? { t: 'map', entries } : literal;
   }
   if (Array.isArray(value)) {
     const items = value.map((v, i) => bindLiteral(index, samples, v, [...at, i], ctx));
     return items.some((n) => n.t !== 'literal') ? { t: 'list', items } : literal;
   }
-  if (typeof value === 'string' && value.length >= 2) return bindString(index, samples, value, at, ctx) ?? literal;
+  if (typeof value === 'string' && value.length >= 2)
+    return bindString(index, samples, value, at, ctx) ?? literal;
   if (typeof value === 'number') return bindNumber(index, samples, value, at, ctx) ?? literal;
   return literal;
 }
@@ -395,7 +470,13 @@ function probeField(ctx: InferenceContext, sample: number, path: Path, changed: 
   return at.reduce<any>((cur, seg) => (cur == null ? undefined : cur[seg]), o);
 }
 
-function bindNumber(index: ValuesIndex, samples: readonly number[], value: number, at: Path, ctx: InferenceContext): TemplateNode | undefined {
+function bindNumber(
+  index: ValuesIndex,
+  samples: readonly number[],
+  value: number,
+  at: Path,
+  ctx: InferenceContext,
+): TemplateNode | undefined {
   for (const path of index.scalarPaths(samples)) {
     if (!samples.every((si) => index.valueIn(si, path) === value)) continue;
     if (feeds(ctx, samples[0], path, at)) {
@@ -405,7 +486,13 @@ function bindNumber(index: ValuesIndex, samples: readonly number[], value: numbe
   return undefined;
 }
 
-function bindString(index: ValuesIndex, samples: readonly number[], value: string, at: Path, ctx: InferenceContext): TemplateNode | undefined {
+function bindString(
+  index: ValuesIndex,
+  samples: readonly number[],
+  value: string,
+  at: Path,
+  ctx: InferenceContext,
+): TemplateNode | undefined {
   const found: { path: Path; v: string }[] = [];
   for (const path of index.scalarPaths(samples)) {
     const v = index.valueIn(samples[0], path);
@@ -446,7 +533,10 @@ function bindString(index: ValuesIndex, samples: readonly number[], value: strin
     for (const sep of [',', ', ', ' ']) {
       if ((l as string[]).join(sep) !== value) continue;
       // A probe list that stays valid for constructs that check entries (CIDRs): reorder or repeat.
-      const changed = l.length > 1 && l[0] !== l[l.length - 1] ? [...(l as string[])].reverse() : [...(l as string[]), l[0] as string];
+      const changed =
+        l.length > 1 && l[0] !== l[l.length - 1]
+          ? [...(l as string[])].reverse()
+          : [...(l as string[]), l[0] as string];
       if (probeField(ctx, samples[0], path, changed, at) === changed.join(sep)) {
         return { t: 'expr', expr: `join ${goString(sep)} ${valuesRef(path)} | toJson`, paths: [path] };
       }

@@ -32,9 +32,16 @@ function inline(node: TemplateNode): string | undefined {
     case 'switch': {
       const ref = valuesRef(node.path);
       const parts = node.cases.map((c, i) => {
-        const test = typeof c.when === 'boolean' ? (c.when ? ref : `not ${ref}`) : `eq (toString ${ref}) ${JSON.stringify(c.when)}`;
+        const test =
+          typeof c.when === 'boolean'
+            ? c.when
+              ? ref
+              : `not ${ref}`
+            : `eq (toString ${ref}) ${JSON.stringify(c.when)}`;
         const kw = i === 0 ? 'if' : 'else if';
-        return i === node.cases.length - 1 && i > 0 ? `{{ else }}${literalJson(c.value)}` : `{{ ${kw} ${test} }}${literalJson(c.value)}`;
+        return i === node.cases.length - 1 && i > 0
+          ? `{{ else }}${literalJson(c.value)}`
+          : `{{ ${kw} ${test} }}${literalJson(c.value)}`;
       });
       return `${parts.join('')}{{ end }}`;
     }
@@ -61,7 +68,8 @@ function entriesOf(node: TemplateNode): MapEntry[] | undefined {
 
 function itemsOf(node: TemplateNode): TemplateNode[] | undefined {
   if (node.t === 'list') return [...node.items];
-  if (node.t === 'literal' && Array.isArray(node.value)) return node.value.map((value) => ({ t: 'literal', value }));
+  if (node.t === 'literal' && Array.isArray(node.value))
+    return node.value.map((value) => ({ t: 'literal', value }));
   return undefined;
 }
 

@@ -20,7 +20,13 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Canonical JSON: keys sorted, so equal data gives equal strings whatever the key order. */
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, val) =>
-    isPlainObject(val) ? Object.fromEntries(Object.keys(val).sort().map((k) => [k, val[k]])) : val,
+    isPlainObject(val)
+      ? Object.fromEntries(
+          Object.keys(val)
+            .sort()
+            .map((k) => [k, val[k]]),
+        )
+      : val,
   );
 }
 
@@ -116,5 +122,8 @@ export function valuesRef(path: Path): string {
 
 /** A dotted path for messages and tables: `backend.image.tag`. */
 export function dotted(path: Path): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }

@@ -85,7 +85,11 @@ export function renderArgoSource(repoDir: string, s: ArgoRenderSource, toolchain
   return kustomizeBuild(join(repoDir, s.path), toolchain);
 }
 
-export async function renderArgoSourceAsync(repoDir: string, s: ArgoRenderSource, toolchain?: ToolchainId): Promise<string> {
+export async function renderArgoSourceAsync(
+  repoDir: string,
+  s: ArgoRenderSource,
+  toolchain?: ToolchainId,
+): Promise<string> {
   if (s.form === 'helm') {
     return helmTemplateAsync({
       chartDir: join(repoDir, s.path),

@@ -1,7 +1,12 @@
 import { parseAllDocuments } from 'yaml';
 
 /** A Kubernetes object as plain JSON. */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name?: string; namespace?: string; [k: string]: any }; [k: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [k: string]: any };
+  [k: string]: any;
+};
 
 /** Parse a multi-document YAML stream (helm/kustomize output) into objects; empty documents are skipped. */
 export function parseManifests(text: string, source = '<stream>'): K8sObject[] {

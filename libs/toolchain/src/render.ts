@@ -49,7 +49,13 @@ export function helmTemplate(o: HelmTemplateOptions): string {
   const tc = getToolchain(o.toolchain ?? DEFAULT_TOOLCHAIN);
   const args = helmTemplateArgs(o);
   try {
-    return execFileSync(tc.helm, args, { cwd: o.cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(tc.helm, args, {
+      cwd: o.cwd,
+      env: tc.env,
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     fail('helm', args, err);
   }
@@ -59,14 +65,21 @@ export async function helmTemplateAsync(o: HelmTemplateOptions): Promise<string>
   const tc = getToolchain(o.toolchain ?? DEFAULT_TOOLCHAIN);
   const args = helmTemplateArgs(o);
   try {
-    return (await execFileAsync(tc.helm, args, { cwd: o.cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20 })).stdout;
+    return (
+      await execFileAsync(tc.helm, args, { cwd: o.cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20 })
+    ).stdout;
   } catch (err) {
     fail('helm', args, err);
   }
 }
 
 /** `helm lint --strict <chart> -f <values>`; returns the tool output, throws RenderError on failure. */
-export function helmLint(chartDir: string, valueFiles: readonly string[], toolchain: ToolchainId = DEFAULT_TOOLCHAIN, extra: readonly string[] = []): string {
+export function helmLint(
+  chartDir: string,
+  valueFiles: readonly string[],
+  toolchain: ToolchainId = DEFAULT_TOOLCHAIN,
+  extra: readonly string[] = [],
+): string {
   const tc = getToolchain(toolchain);
   const args = ['lint', '--strict', chartDir, ...valueFiles.flatMap((f) => ['--values', f]), ...extra];
   try {
@@ -77,29 +90,56 @@ export function helmLint(chartDir: string, valueFiles: readonly string[], toolch
 }
 
 /** Render an overlay with the real Kustomize (`kubectl kustomize`), as Argo CD's `kustomize build`. */
-export function kustomizeBuild(dir: string, toolchain: ToolchainId = DEFAULT_TOOLCHAIN, cwd?: string): string {
+export function kustomizeBuild(
+  dir: string,
+  toolchain: ToolchainId = DEFAULT_TOOLCHAIN,
+  cwd?: string,
+): string {
   const tc = getToolchain(toolchain);
   const args = ['kustomize', dir];
   try {
-    return execFileSync(tc.kubectl, args, { cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(tc.kubectl, args, {
+      cwd,
+      env: tc.env,
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     fail('kustomize build', [dir], err);
   }
 }
 
-export async function kustomizeBuildAsync(dir: string, toolchain: ToolchainId = DEFAULT_TOOLCHAIN, cwd?: string): Promise<string> {
+export async function kustomizeBuildAsync(
+  dir: string,
+  toolchain: ToolchainId = DEFAULT_TOOLCHAIN,
+  cwd?: string,
+): Promise<string> {
   const tc = getToolchain(toolchain);
   try {
-    return (await execFileAsync(tc.kubectl, ['kustomize', dir], { cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20 })).stdout;
+    return (
+      await execFileAsync(tc.kubectl, ['kustomize', dir], {
+        cwd,
+        env: tc.env,
+        encoding: 'utf8',
+        maxBuffer: 256 << 20,
+      })
+    ).stdout;
   } catch (err) {
     fail('kustomize build', [dir], err);
   }
 }
 
 /** `helm version --short` / kustomize version of a toolchain, for reports. */
-export function toolVersions(toolchain: ToolchainId = DEFAULT_TOOLCHAIN): { helm: string; kustomize: string } {
+export function toolVersions(toolchain: ToolchainId = DEFAULT_TOOLCHAIN): {
+  helm: string;
+  kustomize: string;
+} {
   const tc = getToolchain(toolchain);
   const helm = execFileSync(tc.helm, ['version', '--short'], { env: tc.env, encoding: 'utf8' }).trim();
-  const kustomize = execFileSync(tc.kubectl, ['version', '--client', '-o', 'json'], { env: tc.env, encoding: 'utf8' });
+  const kustomize = execFileSync(tc.kubectl, ['version', '--client', '-o', 'json'], {
+    env: tc.env,
+    encoding: 'utf8',
+  });
   return { helm, kustomize: JSON.parse(kustomize).kustomizeVersion };
 }

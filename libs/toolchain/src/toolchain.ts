@@ -66,7 +66,9 @@ export class ToolchainError extends Error {
 const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 function cacheRoot(): string {
-  return process.env.GITOPS_TOOLCHAIN_DIR ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-toolchain');
+  return (
+    process.env.GITOPS_TOOLCHAIN_DIR ?? join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-toolchain')
+  );
 }
 
 export function sha256File(path: string): string {
@@ -81,7 +83,10 @@ const verified = new Map<string, Toolchain>();
  */
 export function getToolchain(id: ToolchainId = DEFAULT_TOOLCHAIN): Toolchain {
   const spec = TOOLCHAINS[id];
-  if (!spec) throw new ToolchainError(`unknown toolchain "${id}" (expected one of ${Object.keys(TOOLCHAINS).join(', ')})`);
+  if (!spec)
+    throw new ToolchainError(
+      `unknown toolchain "${id}" (expected one of ${Object.keys(TOOLCHAINS).join(', ')})`,
+    );
   const dir = join(cacheRoot(), `${id}-${spec.helmVersion}-${spec.kubectlVersion}`);
   const cached = verified.get(dir);
   if (cached) return cached;

@@ -221,7 +221,9 @@ const BAD: Record<string, { ctx?: PolicyContext; mutate: (o: K8sObject[]) => voi
     expect: 'not labelled elbv2.k8s.aws/pod-readiness-gate-inject',
   },
   'alb-managed-security-groups': {
-    mutate: (o) => (find(o, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/security-groups'] = 'sg-0123456789abcdef0'),
+    mutate: (o) =>
+      (find(o, 'Ingress').metadata.annotations['alb.ingress.kubernetes.io/security-groups'] =
+        'sg-0123456789abcdef0'),
     expect: 'hand-attached security groups drift',
   },
   'argocd-hooks-waves': {

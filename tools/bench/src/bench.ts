@@ -30,7 +30,12 @@ const median = (xs: readonly number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const stat = (runs: number[]): Stat => ({ runs, median: median(runs), min: Math.min(...runs), max: Math.max(...runs) });
+const stat = (runs: number[]): Stat => ({
+  runs,
+  median: median(runs),
+  min: Math.min(...runs),
+  max: Math.max(...runs),
+});
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 function parseArgs(argv: string[]) {
@@ -44,9 +49,14 @@ function parseArgs(argv: string[]) {
   return { quick, runs, only, sizes, save: argv.includes('--save') };
 }
 
-async function nxOk(sb: Sandbox, args: string[], env?: NodeJS.ProcessEnv): Promise<{ ms: number; out: string }> {
+async function nxOk(
+  sb: Sandbox,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ ms: number; out: string }> {
   const r = await sb.nx(args, env);
-  if (r.code !== 0) throw new Error(`nx ${args.join(' ')} failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  if (r.code !== 0)
+    throw new Error(`nx ${args.join(' ')} failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   return { ms: r.ms, out: r.stdout };
 }
 
@@ -76,7 +86,8 @@ async function benchWorkspace(runs: number) {
     const warm: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await nxOk(sb, args);
-      if (!/from the cache instead of running the command for (\d+) out of \1 tasks/.test(r.out)) throw new Error(`expected every task from the cache:\n${r.out}`);
+      if (!/from the cache instead of running the command for (\d+) out of \1 tasks/.test(r.out))
+        throw new Error(`expected every task from the cache:\n${r.out}`);
       warm.push(r.ms);
       log(`  workspace warm (no daemon) #${i + 1}: ${r.ms} ms`);
     }
@@ -113,7 +124,9 @@ function benchValidation(runs: number) {
   for (let i = 0; i < runs + 1; i++) {
     const r = benchmarkValidation(10_000);
     if (i > 0) results.push(r); // the first run compiles the schemas
-    log(`  validation #${i}: ${r.resources} resources in ${(r.seconds * 1000).toFixed(0)} ms${i === 0 ? ' (warm-up)' : ''}`);
+    log(
+      `  validation #${i}: ${r.resources} resources in ${(r.seconds * 1000).toFixed(0)} ms${i === 0 ? ' (warm-up)' : ''}`,
+    );
   }
   return {
     resources: results[0].resources,
@@ -128,12 +141,26 @@ async function benchDiff(runs: number) {
     const system = sb.systems().includes('mini-xdr') ? 'mini-xdr' : sb.systems()[0];
     // A change the preview has to show: one system's rendered values file.
     const values = `charts/${system}/values-prod.yaml`;
-    sb.write(values, sb.read(values).replace(/^(\s*replicas:\s*)(\d+)/m, (_, a, b) => `${a}${Number(b) + 1}`));
+    sb.write(
+      values,
+      sb.read(values).replace(/^(\s*replicas:\s*)(\d+)/m, (_, a, b) => `${a}${Number(b) + 1}`),
+    );
     sb.commit(`bench: change ${system}`);
     const ms: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await runNode(
-        [join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'tools/cli/src/diff.ts', '--base', 'HEAD~1', '--head', 'HEAD', '--system', system, '--format', 'json'],
+        [
+          join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          'tools/cli/src/diff.ts',
+          '--base',
+          'HEAD~1',
+          '--head',
+          'HEAD',
+          '--system',
+          system,
+          '--format',
+          'json',
+        ],
         sb.ws,
         nxEnv(),
       );
@@ -141,7 +168,11 @@ async function benchDiff(runs: number) {
       ms.push(r.ms);
       log(`  diff #${i + 1}: ${r.ms} ms`);
     }
-    return { system, command: `tsx tools/cli/src/diff.ts --base HEAD~1 --head HEAD --system ${system} --format json`, ms: stat(ms) };
+    return {
+      system,
+      command: `tsx tools/cli/src/diff.ts --base HEAD~1 --head HEAD --system ${system} --format json`,
+      ms: stat(ms),
+    };
   } finally {
     sb.cleanup();
   }
@@ -158,7 +189,9 @@ async function benchScale(sizes: number[], runs: number) {
       if (r.code !== 0) throw new Error(`scale worker ${n} failed:\n${r.stderr}`);
       const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
       samples.push({ ...j, wallMs: r.ms });
-      log(`  scale ${n} systems #${i + 1}: ${j.totalMs} ms in-process (${r.ms} ms wall), peak ${j.maxRssMiB} MiB`);
+      log(
+        `  scale ${n} systems #${i + 1}: ${j.totalMs} ms in-process (${r.ms} ms wall), peak ${j.maxRssMiB} MiB`,
+      );
     }
     out.push({
       systems: n,
@@ -180,18 +213,37 @@ async function benchScale(sizes: number[], runs: number) {
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
     if (j.parityProblems) throw new Error(`scale ${n}: ${j.parityProblems} parity problems`);
     withParity.push({ systems: n, wallMs: r.ms, parityMs: j.parityMs, peakRssMiB: j.maxRssMiB });
-    log(`  scale ${n} systems with helm/kustomize parity: ${r.ms} ms wall (parity ${j.parityMs} ms), peak ${j.maxRssMiB} MiB`);
+    log(
+      `  scale ${n} systems with helm/kustomize parity: ${r.ms} ms wall (parity ${j.parityMs} ms), peak ${j.maxRssMiB} MiB`,
+    );
   }
   // Growth: cost per system at each size, and the exponent of a power-law fit between the ends (1 = linear).
   const first = out[0];
   const last = out[out.length - 1];
-  const exponent = out.length > 1 ? Math.log(last.wallMs.median / first.wallMs.median) / Math.log(last.systems / first.systems) : NaN;
-  return { sizes: out, withParity, msPerSystem: out.map((s) => ({ systems: s.systems, ms: Math.round(s.wallMs.median / s.systems) })), growthExponent: Number(exponent.toFixed(2)) };
+  const exponent =
+    out.length > 1
+      ? Math.log(last.wallMs.median / first.wallMs.median) / Math.log(last.systems / first.systems)
+      : NaN;
+  return {
+    sizes: out,
+    withParity,
+    msPerSystem: out.map((s) => ({ systems: s.systems, ms: Math.round(s.wallMs.median / s.systems) })),
+    growthExponent: Number(exponent.toFixed(2)),
+  };
 }
 
 function machine() {
-  const nxVersion = JSON.parse(readFileSync(join(REAL_WORKSPACE, 'node_modules', 'nx', 'package.json'), 'utf8')).version;
-  return { os: type(), cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, nx: nxVersion };
+  const nxVersion = JSON.parse(
+    readFileSync(join(REAL_WORKSPACE, 'node_modules', 'nx', 'package.json'), 'utf8'),
+  ).version;
+  return {
+    os: type(),
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    nx: nxVersion,
+  };
 }
 
 async function main() {
@@ -218,30 +270,72 @@ async function main() {
   const vs = (v: number, t: number) => `${(v / t).toFixed(2)}× target ${v <= t ? 'ok' : 'MISSED'}`;
   if (results.workspace) {
     const w = results.workspace;
-    rows.push([`workspace render+validate, no cache: npm run render (${w.systems} systems, one process)`, s(w.directMs.median), '< 5 s', vs(w.directMs.median, 5000)]);
-    rows.push(['workspace render+validate, no cache: nx run-many (one process per task)', s(w.coldMs.median), '-', '-']);
-    rows.push(['workspace render+validate, warm Nx cache, daemon (developer)', s(w.warmDaemonMs.median), '< 1 s', vs(w.warmDaemonMs.median, 1000)]);
+    rows.push([
+      `workspace render+validate, no cache: npm run render (${w.systems} systems, one process)`,
+      s(w.directMs.median),
+      '< 5 s',
+      vs(w.directMs.median, 5000),
+    ]);
+    rows.push([
+      'workspace render+validate, no cache: nx run-many (one process per task)',
+      s(w.coldMs.median),
+      '-',
+      '-',
+    ]);
+    rows.push([
+      'workspace render+validate, warm Nx cache, daemon (developer)',
+      s(w.warmDaemonMs.median),
+      '< 1 s',
+      vs(w.warmDaemonMs.median, 1000),
+    ]);
     rows.push(['workspace render+validate, warm Nx cache, no daemon (CI)', s(w.warmMs.median), '-', '-']);
   }
   if (results.validation) {
     const v = results.validation;
-    rows.push([`validation of ${v.resources} resources`, `${s(v.ms.median)} (${v.perSecond.median}/s)`, '-', '-']);
+    rows.push([
+      `validation of ${v.resources} resources`,
+      `${s(v.ms.median)} (${v.perSecond.median}/s)`,
+      '-',
+      '-',
+    ]);
   }
-  if (results.diff) rows.push([`diff preview of one system (${results.diff.system})`, s(results.diff.ms.median), '-', '-']);
+  if (results.diff)
+    rows.push([`diff preview of one system (${results.diff.system})`, s(results.diff.ms.median), '-', '-']);
   if (results.scale) {
     for (const z of results.scale.sizes) {
-      rows.push([`scale ${z.systems} systems × 3 envs`, `${s(z.wallMs.median)}, peak ${z.peakRssMiB} MiB`, z.systems === 100 ? '< 60 s, < 1 GiB' : '< 1 GiB', z.systems === 100 ? vs(z.wallMs.median, 60000) : z.peakRssMiB < 1024 ? 'ok' : 'MISSED']);
+      rows.push([
+        `scale ${z.systems} systems × 3 envs`,
+        `${s(z.wallMs.median)}, peak ${z.peakRssMiB} MiB`,
+        z.systems === 100 ? '< 60 s, < 1 GiB' : '< 1 GiB',
+        z.systems === 100 ? vs(z.wallMs.median, 60000) : z.peakRssMiB < 1024 ? 'ok' : 'MISSED',
+      ]);
     }
     for (const z of results.scale.withParity ?? []) {
-      rows.push([`scale ${z.systems} systems × 3 envs incl. real helm/kustomize parity (1 run)`, `${s(z.wallMs)}, peak ${z.peakRssMiB} MiB`, z.systems === 100 ? '< 60 s' : '-', z.systems === 100 ? vs(z.wallMs, 60000) : '-']);
+      rows.push([
+        `scale ${z.systems} systems × 3 envs incl. real helm/kustomize parity (1 run)`,
+        `${s(z.wallMs)}, peak ${z.peakRssMiB} MiB`,
+        z.systems === 100 ? '< 60 s' : '-',
+        z.systems === 100 ? vs(z.wallMs, 60000) : '-',
+      ]);
     }
-    rows.push(['scale growth exponent (1 = linear)', String(results.scale.growthExponent), '≈ 1', results.scale.growthExponent <= 1.15 ? 'ok' : 'MISSED']);
+    rows.push([
+      'scale growth exponent (1 = linear)',
+      String(results.scale.growthExponent),
+      '≈ 1',
+      results.scale.growthExponent <= 1.15 ? 'ok' : 'MISSED',
+    ]);
   }
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['benchmark', 'median', 'target', 'vs target'][i].length));
+  const widths = [0, 1, 2, 3].map((i) =>
+    Math.max(...rows.map((r) => r[i].length), ['benchmark', 'median', 'target', 'vs target'][i].length),
+  );
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   const m = results.machine;
-  process.stdout.write(`\nmedians of ${o.runs} runs${o.quick ? ' (--quick)' : ''} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Nx ${m.nx}\n`);
-  process.stdout.write(`${line(['benchmark', 'median', 'target', 'vs target'])}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `\nmedians of ${o.runs} runs${o.quick ? ' (--quick)' : ''} on ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Nx ${m.nx}\n`,
+  );
+  process.stdout.write(
+    `${line(['benchmark', 'median', 'target', 'vs target'])}\n${rows.map(line).join('\n')}\n`,
+  );
   mkdirSync(join(REAL_WORKSPACE, 'tmp', 'bench'), { recursive: true });
   const json = `${JSON.stringify(results, null, 2)}\n`;
   writeFileSync(join(REAL_WORKSPACE, 'tmp', 'bench', 'results.json'), json);

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const parity = process.argv.includes('--parity');
   if (!Number.isInteger(n) || n < 1) throw new Error('usage: scale-worker.ts <systems>');
   const t0 = performance.now();
-  const systems: LoadedSystem[] = Array.from({ length: n }, (_, i) => ({ definition: fixtureSystem({ name: `gen-${String(i).padStart(3, '0')}` }), root: `apps/gen-${i}` }));
+  const systems: LoadedSystem[] = Array.from({ length: n }, (_, i) => ({
+    definition: fixtureSystem({ name: `gen-${String(i).padStart(3, '0')}` }),
+    root: `apps/gen-${i}`,
+  }));
   const rendered = renderWorkspace(systems);
   const t1 = performance.now();
   const validators = new Map<string, Validator>();
@@ -37,7 +40,9 @@ async function main(): Promise<void> {
       const results = v.validateObjects(sample.objects, `${r.system.name}/${sample.label}`);
       resources += results.length;
       invalid += results.filter((x) => x.status === 'statusInvalid' || x.status === 'statusError').length;
-      violations += runPolicies(sample.objects, policyContextFor(sample.label), { source: `${r.system.name}/${sample.label}` }).length;
+      violations += runPolicies(sample.objects, policyContextFor(sample.label), {
+        source: `${r.system.name}/${sample.label}`,
+      }).length;
     }
   }
   const t2 = performance.now();

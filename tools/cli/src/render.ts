@@ -39,10 +39,17 @@ async function loadArgoCdRenderer(): Promise<ArgoCdRenderer | undefined> {
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('render')
     .description('Render every system to Helm charts and Kustomize overlays, verified before writing')
-    .option('--check', 'compare a fresh render with the committed outputs; exit 1 naming the files that differ')
+    .option(
+      '--check',
+      'compare a fresh render with the committed outputs; exit 1 naming the files that differ',
+    )
     .option('--system <names...>', 'render only these systems')
     .option('--skip-verify', 'write without the parity/validation/policy checks (not for CI)')
-    .option('--toolchain <id>', `helm/kustomize toolchain for verification (${Object.keys(TOOLCHAINS).join(', ')})`, 'v35')
+    .option(
+      '--toolchain <id>',
+      `helm/kustomize toolchain for verification (${Object.keys(TOOLCHAINS).join(', ')})`,
+      'v35',
+    )
     .option('-q, --quiet', 'print only problems')
     .option('--timing', 'print how long each phase took')
     .exitOverride()
@@ -56,8 +63,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const o = program.opts<{ check?: boolean; system?: string[]; skipVerify?: boolean; toolchain: string; quiet?: boolean; timing?: boolean }>();
-  if (!(o.toolchain in TOOLCHAINS)) throw new UsageError(`--toolchain must be one of ${Object.keys(TOOLCHAINS).join(', ')}`);
+  const o = program.opts<{
+    check?: boolean;
+    system?: string[];
+    skipVerify?: boolean;
+    toolchain: string;
+    quiet?: boolean;
+    timing?: boolean;
+  }>();
+  if (!(o.toolchain in TOOLCHAINS))
+    throw new UsageError(`--toolchain must be one of ${Object.keys(TOOLCHAINS).join(', ')}`);
   const toolchain = o.toolchain as ToolchainId;
   const log = (s: string) => !o.quiet && process.stdout.write(`${s}\n`);
   const ws = WORKSPACE_ROOT;
@@ -68,46 +83,57 @@ export async function main(argv: string[]): Promise<number> {
     last = Date.now();
   };
 
-  return withRenderLock(ws, async () => {
-    if (recoverInterruptedRender(ws)) log('recovered the outputs of an interrupted render');
-    const systems = await loadSystems(o.system);
-    const argocd = o.system ? undefined : await loadArgoCdRenderer();
-    phase('load systems');
-    const rendered = renderWorkspace(systems, argocd);
-    phase('synthesize and emit');
-    const roots = o.system ? rendered.roots : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
-    const verify = async (dir: string) => {
-      if (o.skipVerify) return;
-      const report = await verifyOutputs(dir, rendered, toolchain, o.timing ? (n) => phase(n) : undefined);
-      for (const line of report.lines) log(line);
-      if (report.problems.length) {
-        process.stderr.write(`${report.problems.join('\n')}\n`);
-        throw new VerificationFailed(`${report.problems.length} problem(s) found; nothing was written`);
-      }
-    };
+  return withRenderLock(
+    ws,
+    async () => {
+      if (recoverInterruptedRender(ws)) log('recovered the outputs of an interrupted render');
+      const systems = await loadSystems(o.system);
+      const argocd = o.system ? undefined : await loadArgoCdRenderer();
+      phase('load systems');
+      const rendered = renderWorkspace(systems, argocd);
+      phase('synthesize and emit');
+      const roots = o.system
+        ? rendered.roots
+        : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
+      const verify = async (dir: string) => {
+        if (o.skipVerify) return;
+        const report = await verifyOutputs(dir, rendered, toolchain, o.timing ? (n) => phase(n) : undefined);
+        for (const line of report.lines) log(line);
+        if (report.problems.length) {
+          process.stderr.write(`${report.problems.join('\n')}\n`);
+          throw new VerificationFailed(`${report.problems.length} problem(s) found; nothing was written`);
+        }
+      };
 
-    if (o.check) {
-      mkdirSync(join(ws, 'tmp'), { recursive: true });
-      const dir = mkdtempSync(join(ws, 'tmp', 'check-'));
-      try {
-        stageFiles(dir, rendered.files);
-        await verify(dir);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+      if (o.check) {
+        mkdirSync(join(ws, 'tmp'), { recursive: true });
+        const dir = mkdtempSync(join(ws, 'tmp', 'check-'));
+        try {
+          stageFiles(dir, rendered.files);
+          await verify(dir);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        const drift = compareWithDisk(ws, rendered.files, roots);
+        if (drift.length) {
+          process.stderr.write(
+            `committed outputs differ from a fresh render (run npm run render and commit):\n${drift.map((d) => `  ${d}`).join('\n')}\n`,
+          );
+          return 1;
+        }
+        log(`check: ${rendered.files.size} files match a fresh render (${Date.now() - started} ms)`);
+        return 0;
       }
-      const drift = compareWithDisk(ws, rendered.files, roots);
-      if (drift.length) {
-        process.stderr.write(`committed outputs differ from a fresh render (run npm run render and commit):\n${drift.map((d) => `  ${d}`).join('\n')}\n`);
-        return 1;
-      }
-      log(`check: ${rendered.files.size} files match a fresh render (${Date.now() - started} ms)`);
+      await writeOutputs(ws, rendered.files, { roots, beforeSwap: verify });
+      phase('write');
+      log(
+        `rendered ${systems.length} systems, ${rendered.files.size} files into ${roots.join(', ')} (${Date.now() - started} ms)`,
+      );
       return 0;
-    }
-    await writeOutputs(ws, rendered.files, { roots, beforeSwap: verify });
-    phase('write');
-    log(`rendered ${systems.length} systems, ${rendered.files.size} files into ${roots.join(', ')} (${Date.now() - started} ms)`);
-    return 0;
-  }, undefined, (m) => process.stderr.write(`render: ${m}\n`));
+    },
+    undefined,
+    (m) => process.stderr.write(`render: ${m}\n`),
+  );
 }
 
 class VerificationFailed extends Error {

@@ -66,19 +66,26 @@ export async function verifyOutputs(
     const before = problems.length;
     let resources = 0;
     for (const r of results[i]) {
-      const source = r.form === 'helm' ? `charts/${t.system} (values-${t.environment}.yaml)` : `overlays/${t.system}/${t.environment}`;
+      const source =
+        r.form === 'helm'
+          ? `charts/${t.system} (values-${t.environment}.yaml)`
+          : `overlays/${t.system}/${t.environment}`;
       for (const p of r.problems) problems.push(`${source}: parity with the synthesis: ${p}`);
       const validation = validatorFor(t.kubeVersion).validateObjects(r.objects, source);
       problems.push(...problemsOf(validation));
       resources = r.objects.length;
       if (r.form === 'helm') {
-        problems.push(...problemsOf(validateChartValues(dir, `charts/${t.system}`, [`values-${t.environment}.yaml`])));
+        problems.push(
+          ...problemsOf(validateChartValues(dir, `charts/${t.system}`, [`values-${t.environment}.yaml`])),
+        );
         const violations = runPolicies(r.objects, policyContextFor(t.environment), { source });
         if (violations.length) problems.push(...formatPolicyViolations(violations).trimEnd().split('\n'));
       }
     }
     const ok = problems.length === before;
-    lines.push(`${ok ? 'ok  ' : 'FAIL'} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`);
+    lines.push(
+      `${ok ? 'ok  ' : 'FAIL'} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`,
+    );
   });
   phase('schemas, values and policies');
   const argoDir = join(dir, 'overlays/argocd');
@@ -89,19 +96,25 @@ export async function verifyOutputs(
     for (const env of readdirSync(argoDir).sort()) {
       const envDir = join(argoDir, env);
       if (!existsSync(join(envDir, 'kustomization.yaml'))) continue;
-      argo.push(...validator.validateText(await kustomizeBuildAsync(envDir, toolchain), `overlays/argocd/${env}`));
+      argo.push(
+        ...validator.validateText(await kustomizeBuildAsync(envDir, toolchain), `overlays/argocd/${env}`),
+      );
       const bootstrap = join(envDir, 'bootstrap');
       if (existsSync(bootstrap)) argo.push(...validator.validatePaths([bootstrap]));
     }
     const argoProblems = problemsOf(argo);
     problems.push(...argoProblems);
-    lines.push(`${argoProblems.length ? 'FAIL' : 'ok  '} argocd: ${argo.length} objects validated against the Argo CD CRDs`);
+    lines.push(
+      `${argoProblems.length ? 'FAIL' : 'ok  '} argocd: ${argo.length} objects validated against the Argo CD CRDs`,
+    );
   }
   phase('Argo CD objects');
   return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')) };
 }
 
 function newestVersion(versions: readonly string[]): string {
-  const sorted = [...new Set(versions.filter(Boolean))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const sorted = [...new Set(versions.filter(Boolean))].sort((a, b) =>
+    a.localeCompare(b, undefined, { numeric: true }),
+  );
   return sorted[sorted.length - 1] ?? '1.31.0';
 }

@@ -48,7 +48,9 @@ describe('nx affected in a throw-away repository', () => {
   });
 
   it("touching a system's own environment values affects only that system", async () => {
-    const s = systems.find((n) => n !== 'mini-xdr' && existsSync(join(sb.ws, 'apps', n, 'src', 'environments.ts'))) ?? systems[0];
+    const s =
+      systems.find((n) => n !== 'mini-xdr' && existsSync(join(sb.ws, 'apps', n, 'src', 'environments.ts'))) ??
+      systems[0];
     const r = await change(() => sb.append(`apps/${s}/src/environments.ts`, '\n// touched\n'));
     expect(r.projects).toEqual(['argocd', s].sort());
     expect(r.tasks).toEqual(['argocd', s].sort());
@@ -58,7 +60,8 @@ describe('nx affected in a throw-away repository', () => {
     const r = await change(() => sb.append('libs/platform/src/workloads.ts', '\n// touched\n'));
     expect(r.projects).toEqual(['platform', ...dependentsOf(graph, 'platform')].sort());
     expect(r.projects).toEqual(expect.arrayContaining(['argocd', ...systems]));
-    for (const unrelated of ['environments', 'toolchain', 'validation', 'diff']) expect(r.projects).not.toContain(unrelated);
+    for (const unrelated of ['environments', 'toolchain', 'validation', 'diff'])
+      expect(r.projects).not.toContain(unrelated);
     expect(r.tasks).toEqual(['argocd', ...systems].sort());
   });
 

@@ -28,7 +28,9 @@ describe('Nx cache of render and validate', () => {
     expect(first).not.toMatch(/local cache|existing outputs match the cache/);
     expect(first).toMatch(/Successfully ran target validate/);
     const second = await run(`${s}:validate`);
-    expect(second).toMatch(/Nx read the output from the cache instead of running the command for 2 out of 2 tasks/);
+    expect(second).toMatch(
+      /Nx read the output from the cache instead of running the command for 2 out of 2 tasks/,
+    );
   });
 
   it('restores deleted outputs from the cache', async () => {
@@ -43,11 +45,17 @@ describe('Nx cache of render and validate', () => {
     const afterLib = await run(`${s}:render`, '--skip-nx-cache=false');
     expect(afterLib).not.toMatch(/\[local cache\]|existing outputs match the cache/);
     // The schemas live outside the workspace: a runtime input hashes them (and the env vars naming them).
-    const inputs = JSON.parse((await sb.nx(['show', 'target', 'inputs', `${s}:render`, '--json'])).stdout.replace(/^[^{]*/, ''));
+    const inputs = JSON.parse(
+      (await sb.nx(['show', 'target', 'inputs', `${s}:render`, '--json'])).stdout.replace(/^[^{]*/, ''),
+    );
     expect(inputs.runtime).toContain('node tools/nx-plugin/schemas-hash.cjs');
     expect(inputs.environment).toEqual(expect.arrayContaining(['GITOPS_SCHEMAS_SRC', 'GITOPS_SCHEMAS_DIR']));
     const hash = (src?: string) =>
-      execFileSync(process.execPath, ['tools/nx-plugin/schemas-hash.cjs'], { cwd: sb.ws, encoding: 'utf8', env: { ...process.env, GITOPS_SCHEMAS_SRC: src } });
+      execFileSync(process.execPath, ['tools/nx-plugin/schemas-hash.cjs'], {
+        cwd: sb.ws,
+        encoding: 'utf8',
+        env: { ...process.env, GITOPS_SCHEMAS_SRC: src },
+      });
     const real = hash(join(sb.ws, '..', 'shared', 'schemas'));
     expect(real).toMatch(/^[0-9a-f]{64}\n$/);
     expect(hash(join(sb.ws, 'libs', 'environments'))).not.toEqual(real);

@@ -8,7 +8,10 @@ import { REAL_WORKSPACE } from './sandbox';
 const plugin = require('./index.js');
 
 describe('gitops nx plugin', () => {
-  const result = plugin.inferProjects(['apps/shop/src/system.ts', 'apps/shop/project.json', 'apps/argocd/project.json'], '/nonexistent');
+  const result = plugin.inferProjects(
+    ['apps/shop/src/system.ts', 'apps/shop/project.json', 'apps/argocd/project.json'],
+    '/nonexistent',
+  );
   const byRoot = Object.fromEntries(result.flatMap(([, r]: any) => Object.entries(r.projects)));
 
   it('exports the Nx 24 createNodes tuple under both names', () => {
@@ -22,7 +25,14 @@ describe('gitops nx plugin', () => {
     expect(t.render.command).toBe('tsx tools/cli/src/render.ts --system shop --quiet');
     expect(t.render.cache).toBe(true);
     expect(t.render.outputs).toEqual(['{workspaceRoot}/charts/shop', '{workspaceRoot}/overlays/shop']);
-    expect(t.render.inputs).toEqual(expect.arrayContaining(['production', '^production', 'gitopsShared', '{workspaceRoot}/tools/cli/src/render.ts']));
+    expect(t.render.inputs).toEqual(
+      expect.arrayContaining([
+        'production',
+        '^production',
+        'gitopsShared',
+        '{workspaceRoot}/tools/cli/src/render.ts',
+      ]),
+    );
     expect(t.validate.dependsOn).toEqual(['render']);
     expect(t.validate.cache).toBe(true);
     expect(t.validate.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
@@ -39,7 +49,9 @@ describe('gitops nx plugin', () => {
     const files = new Set<string>();
     for (const r of Object.values(byRoot) as any[])
       for (const t of Object.values(r.targets ?? {}) as any[])
-        for (const i of t.inputs ?? []) if (typeof i === 'string' && i.startsWith('{workspaceRoot}/tools/')) files.add(i.replace('{workspaceRoot}/', ''));
+        for (const i of t.inputs ?? [])
+          if (typeof i === 'string' && i.startsWith('{workspaceRoot}/tools/'))
+            files.add(i.replace('{workspaceRoot}/', ''));
     for (const f of files) expect(() => readFileSync(join(REAL_WORKSPACE, f)), f).not.toThrow();
   });
 
@@ -48,6 +60,8 @@ describe('gitops nx plugin', () => {
     expect(nx.plugins).toContain('./tools/nx-plugin/src/index.js');
     expect(nx.neverConnectToCloud).toBe(true);
     expect(nx.pluginsConfig['@nx/js'].analyzeSourceFiles).toBe(true);
-    expect(nx.namedInputs.production).toEqual(expect.arrayContaining(['!{projectRoot}/**/*.test.ts', '!{projectRoot}/**/*.md']));
+    expect(nx.namedInputs.production).toEqual(
+      expect.arrayContaining(['!{projectRoot}/**/*.test.ts', '!{projectRoot}/**/*.md']),
+    );
   });
 });

@@ -7,7 +7,14 @@
  *   tsx tools/nx-plugin/src/render-argocd.ts [--quiet]
  */
 import { join } from 'node:path';
-import { ARGOCD_ROOT, loadSystems, withRenderLock, WORKSPACE_ROOT, writeOutputs, type ArgoCdRenderer } from '@gitops/render';
+import {
+  ARGOCD_ROOT,
+  loadSystems,
+  withRenderLock,
+  WORKSPACE_ROOT,
+  writeOutputs,
+  type ArgoCdRenderer,
+} from '@gitops/render';
 import { runMain } from '../../cli/src/errors';
 import { verifyOutputs } from '../../cli/src/verify';
 
@@ -21,7 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     const renderArgoCd = mod.renderArgoCdFiles as ArgoCdRenderer;
     const systems = await loadSystems();
     const files = new Map<string, string>();
-    for (const [p, c] of Object.entries(renderArgoCd(systems))) files.set(p.startsWith(`${ARGOCD_ROOT}/`) ? p : `${ARGOCD_ROOT}/${p}`, c);
+    for (const [p, c] of Object.entries(renderArgoCd(systems)))
+      files.set(p.startsWith(`${ARGOCD_ROOT}/`) ? p : `${ARGOCD_ROOT}/${p}`, c);
     await writeOutputs(ws, files, {
       roots: [ARGOCD_ROOT],
       beforeSwap: async (dir) => {
@@ -29,11 +37,15 @@ export async function main(argv: string[]): Promise<number> {
         for (const line of report.lines) log(line);
         if (report.problems.length) {
           process.stderr.write(`${report.problems.join('\n')}\n`);
-          throw Object.assign(new Error(`${report.problems.length} problem(s) found; nothing was written`), { name: 'ConfigError' });
+          throw Object.assign(new Error(`${report.problems.length} problem(s) found; nothing was written`), {
+            name: 'ConfigError',
+          });
         }
       },
     });
-    log(`rendered ${ARGOCD_ROOT} for ${systems.length} systems, ${files.size} files (${Date.now() - started} ms)`);
+    log(
+      `rendered ${ARGOCD_ROOT} for ${systems.length} systems, ${files.size} files (${Date.now() - started} ms)`,
+    );
     return 0;
   });
 }

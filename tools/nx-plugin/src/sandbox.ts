@@ -5,7 +5,17 @@
  * the real checkout. Nx runs in it offline: no daemon, no cloud, local cache only.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -49,7 +59,16 @@ export interface SandboxOptions {
 
 /** Environment for Nx in the sandbox: offline, no daemon, no TUI; the cache stays on. */
 export function nxEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_INTERACTIVE: 'false', CI: 'true', FORCE_COLOR: '0', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    NX_INTERACTIVE: 'false',
+    CI: 'true',
+    FORCE_COLOR: '0',
+    ...extra,
+  };
   delete env.NX_SKIP_NX_CACHE;
   delete env.NX_WORKSPACE_ROOT_PATH;
   // Vitest sets these; Nx must see a plain environment.
@@ -69,7 +88,9 @@ export function runNode(args: readonly string[], cwd: string, env: NodeJS.Proces
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    child.on('error', (err) => res({ code: 1, stdout, stderr: `${stderr}${err.message}`, ms: Date.now() - t }));
+    child.on('error', (err) =>
+      res({ code: 1, stdout, stderr: `${stderr}${err.message}`, ms: Date.now() - t }),
+    );
     child.on('close', (code) => res({ code: code ?? 1, stdout, stderr, ms: Date.now() - t }));
   });
 }
@@ -78,14 +99,23 @@ export function runNode(args: readonly string[], cwd: string, env: NodeJS.Proces
 export function dependentsOf(graph: Record<string, string[]>, project: string): string[] {
   const out = new Set<string>();
   const visit = (p: string) => {
-    for (const [n, deps] of Object.entries(graph)) if (deps.includes(p) && !out.has(n)) (out.add(n), visit(n));
+    for (const [n, deps] of Object.entries(graph)) {
+      if (deps.includes(p) && !out.has(n)) {
+        out.add(n);
+        visit(n);
+      }
+    }
   };
   visit(project);
   return [...out].sort();
 }
 
 function workspaceFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REAL_WORKSPACE, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: REAL_WORKSPACE,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return out.split('\0').filter((f) => f && existsSync(join(REAL_WORKSPACE, f)));
 }
 
@@ -113,7 +143,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     execFileSync('git', args, {
       cwd: ws,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
       maxBuffer: 64 << 20,
     });
   git('init', '-q', '-b', 'main');
@@ -142,10 +178,22 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       git('commit', '-q', '--allow-empty', '-m', message);
     },
     async affected(targets) {
-      const args = ['show', 'projects', '--affected', '--base=HEAD~1', '--head=HEAD', '--json', ...(targets?.length ? ['-t', ...targets] : [])];
+      const args = [
+        'show',
+        'projects',
+        '--affected',
+        '--base=HEAD~1',
+        '--head=HEAD',
+        '--json',
+        ...(targets?.length ? ['-t', ...targets] : []),
+      ];
       const r = await sb.nx(args);
       if (r.code !== 0) throw new Error(`nx ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
-      const line = r.stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('['));
+      const line = r.stdout
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((l) => l.trim().startsWith('['));
       if (!line) throw new Error(`unexpected nx output:\n${r.stdout}`);
       return (JSON.parse(line) as string[]).sort();
     },
@@ -155,7 +203,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (r.code !== 0) throw new Error(`nx graph failed:\n${r.stderr}`);
       const g = JSON.parse(readFileSync(file, 'utf8')).graph;
       return Object.fromEntries(
-        Object.keys(g.nodes).map((n) => [n, [...new Set<string>((g.dependencies[n] ?? []).map((d: { target: string }) => d.target))].filter((t) => t in g.nodes).sort()]),
+        Object.keys(g.nodes).map((n) => [
+          n,
+          [...new Set<string>((g.dependencies[n] ?? []).map((d: { target: string }) => d.target))]
+            .filter((t) => t in g.nodes)
+            .sort(),
+        ]),
       );
     },
     systems() {

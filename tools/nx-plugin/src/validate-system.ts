@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   mkdirSync(join(ws, 'tmp'), { recursive: true });
   const view = mkdtempSync(join(ws, 'tmp', `validate-${system}-`));
   try {
-    for (const root of [`charts/${system}`, `overlays/${system}`]) cpSync(join(ws, root), join(view, root), { recursive: true });
+    for (const root of [`charts/${system}`, `overlays/${system}`])
+      cpSync(join(ws, root), join(view, root), { recursive: true });
     for (const [p, content] of Object.entries(renderArgoCd(systems))) {
       const path = join(view, p.startsWith(`${ARGOCD_ROOT}/`) ? p : `${ARGOCD_ROOT}/${p}`);
       mkdirSync(dirname(path), { recursive: true });

@@ -286,7 +286,9 @@ describe('a count crossing a threshold between environments', () => {
     def = withEnv(def, 'prod', { frontend: { replicas: 3 } });
     def = withEnv(def, 'mini-corp', { frontend: { replicas: 2 } });
     const r = renderSystem(def);
-    expect(r.chart['templates/mini-xdr-frontend-poddisruptionbudget.yaml']).toMatch(/^\{\{- if gt \(int \.Values\.frontend\.replicas\) 1 \}\}$/m);
+    expect(r.chart['templates/mini-xdr-frontend-poddisruptionbudget.yaml']).toMatch(
+      /^\{\{- if gt \(int \.Values\.frontend\.replicas\) 1 \}\}$/m,
+    );
     expect(await renderAndVerify(def, 950)).toEqual([]);
   });
 });

@@ -15,14 +15,27 @@ export const fixtureSchema = baseValuesSchema
     replicas: z.number().int().min(1),
     autoscaling: z.object({ enabled: z.boolean(), maxReplicas: z.number().int().min(1) }).strict(),
     pdb: z.object({ enabled: z.boolean() }).strict(),
-    ingress: z.object({ host: z.string(), cidrs: z.array(cidrSchema).min(1), tls: z.object({ enabled: z.boolean() }).strict() }).strict(),
+    ingress: z
+      .object({
+        host: z.string(),
+        cidrs: z.array(cidrSchema).min(1),
+        tls: z.object({ enabled: z.boolean() }).strict(),
+      })
+      .strict(),
   })
   .strict();
 export type FixtureValues = z.infer<typeof fixtureSchema>;
 
-const cluster = (name: string, version: string) => ({ name, server: `https://${name}.example.com`, kubernetesVersion: version, region: 'us-east-1' });
+const cluster = (name: string, version: string) => ({
+  name,
+  server: `https://${name}.example.com`,
+  kubernetesVersion: version,
+  region: 'us-east-1',
+});
 
-export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>> = {}): SystemDefinition<FixtureValues> {
+export function fixtureSystem(
+  overrides: Partial<SystemDefinition<FixtureValues>> = {},
+): SystemDefinition<FixtureValues> {
   return defineSystem<FixtureValues>({
     name: 'fixture',
     description: 'Emitter test fixture',
@@ -48,7 +61,11 @@ export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>
         image: { tag: 'v1.0.1' },
         autoscaling: { enabled: true },
         pdb: { enabled: true },
-        ingress: { host: 'fixture.example.com', cidrs: ['10.0.0.0/16', '192.168.0.0/24'], tls: { enabled: true } },
+        ingress: {
+          host: 'fixture.example.com',
+          cidrs: ['10.0.0.0/16', '192.168.0.0/24'],
+          tls: { enabled: true },
+        },
       },
       'mini-corp': {
         cluster: cluster('mini-corp-lab', '1.30.0'),
@@ -69,7 +86,13 @@ export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>
           template: {
             metadata: { labels },
             spec: {
-              containers: [{ name: 'web', image: `${v.image.repository}:${v.image.tag}`, ports: [{ containerPort: 8080 }] }],
+              containers: [
+                {
+                  name: 'web',
+                  image: `${v.image.repository}:${v.image.tag}`,
+                  ports: [{ containerPort: 8080 }],
+                },
+              ],
             },
           },
         },
@@ -79,7 +102,11 @@ export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>
           apiVersion: 'autoscaling/v2',
           kind: 'HorizontalPodAutoscaler',
           metadata: { name: 'fixture-web' },
-          spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fixture-web' }, minReplicas: 2, maxReplicas: v.autoscaling.maxReplicas },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fixture-web' },
+            minReplicas: 2,
+            maxReplicas: v.autoscaling.maxReplicas,
+          },
         });
       }
       if (v.pdb.enabled) {
@@ -106,7 +133,20 @@ export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>
         },
         spec: {
           ingressClassName: alb ? 'alb' : 'nginx',
-          rules: [{ host: v.ingress.host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'fixture-web', port: { number: 80 } } } }] } }],
+          rules: [
+            {
+              host: v.ingress.host,
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: 'fixture-web', port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
         },
       });
       new ApiObject(chart, 'migrate', {
@@ -114,15 +154,35 @@ export function fixtureSystem(overrides: Partial<SystemDefinition<FixtureValues>
         kind: 'Job',
         metadata: {
           name: 'fixture-migrate',
-          annotations: { 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' },
+          annotations: {
+            'argocd.argoproj.io/hook': 'PreSync',
+            'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+          },
         },
-        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: `${v.image.repository}:${v.image.tag}`, command: ['alembic', 'upgrade', 'head'] }] } } },
+        spec: {
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [
+                {
+                  name: 'migrate',
+                  image: `${v.image.repository}:${v.image.tag}`,
+                  command: ['alembic', 'upgrade', 'head'],
+                },
+              ],
+            },
+          },
+        },
       });
       new ApiObject(chart, 'cm', {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'fixture-alerts' },
-        data: { 'summary.tmpl': 'Instance {{ $labels.instance }} is down\nsecond line: 100%', on: 'true', port: '8080' },
+        data: {
+          'summary.tmpl': 'Instance {{ $labels.instance }} is down\nsecond line: 100%',
+          on: 'true',
+          port: '8080',
+        },
       });
     },
     ...overrides,

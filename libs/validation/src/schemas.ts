@@ -332,11 +332,32 @@ export function ensureSchemaDir(options: { source?: string; out?: string } = {})
       `no generated schemas in ${out} and no schema source at ${source}: set $GITOPS_SCHEMAS_SRC to a folder with kubernetes/v<ver>/_definitions.json, or run npm run schemas -- -source <dir>`,
     );
   }
+  // One process generates; concurrent ones (parallel test workers, Nx tasks) wait for it, so nobody
+  // reads a folder that another process is replacing.
+  const lock = `${out}.lock`;
+  mkdirSync(dirname(out), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err: any) {
+      if (err?.code !== 'EEXIST') throw err;
+      if (isSchemaDirCurrent(out, source)) return out;
+      const age = Date.now() - statSync(lock, { throwIfNoEntry: false } as any)?.mtimeMs;
+      if (age > 60_000)
+        rmSync(lock, { recursive: true, force: true }); // left by a killed process
+      else if (Date.now() > deadline)
+        throw new ValidationConfigError(
+          `another process holds ${lock}; remove it if no validation is running`,
+        );
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
   try {
-    generateSchemas({ source, out });
-  } catch (err) {
-    // A concurrent generation may have won the rename race.
-    if (!isSchemaDirCurrent(out, source)) throw err;
+    if (!isSchemaDirCurrent(out, source)) generateSchemas({ source, out });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   return out;
 }

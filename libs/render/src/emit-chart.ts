@@ -150,6 +150,22 @@ function readme(
   return lines.join('\n');
 }
 
+/**
+ * Smaller changes for a value the constructs check: a marker suffix, then the same shape with its last
+ * digit (or letter) changed — `us-east-1` → `us-east-2`, `v1.1.8` → `v1.1.9` — which validators accept.
+ */
+function smallChanges(v: unknown): unknown[] {
+  if (typeof v === 'number') return [v + 1, v - 1];
+  if (typeof v !== 'string') return [];
+  const out: unknown[] = [`${v}z`];
+  const digit = v.search(/\d(?=\D*$)/);
+  if (digit >= 0) out.push(v.slice(0, digit) + ((Number(v[digit]) + 1) % 10) + v.slice(digit + 1));
+  const letter = v.search(/[a-y](?=[^a-y]*$)/);
+  if (letter >= 0)
+    out.push(v.slice(0, letter) + String.fromCharCode(v.charCodeAt(letter) + 1) + v.slice(letter + 1));
+  return out.filter((x) => x !== v);
+}
+
 /** Paths of enum values in a JSON schema (changing those changes structure, so they are not batch-probed). */
 function enumPaths(
   schema: any,
@@ -220,10 +236,14 @@ function batchProber(
         // A smaller change may still be accepted (bounds checked by the constructs).
         const [p] = group[0];
         const v = getPath(samples[sample].values, p);
-        const small: unknown = typeof v === 'number' ? v + 1 : `${v}z`;
-        const alone = synthWith(sample, [[p, small]]);
-        if (alone) byPath!.set(JSON.stringify(p), { group: { objs: alone }, changed: small });
-        return; // otherwise this value cannot change alone: inconclusive
+        for (const small of smallChanges(v)) {
+          const alone = synthWith(sample, [[p, small]]);
+          if (alone) {
+            byPath!.set(JSON.stringify(p), { group: { objs: alone }, changed: small });
+            return;
+          }
+        }
+        return; // this value cannot change alone: inconclusive
       }
       const mid = Math.ceil(group.length / 2);
       solve(group.slice(0, mid));

@@ -63,6 +63,8 @@ export interface InferenceContext {
   ) => Record<string, unknown> | null | undefined;
   /** Many values changed in one synthesis (each to a distinct value), for binding literal fields cheaply. */
   readonly probeBatch?: BatchProbe;
+  /** Internal: this map is being explained field by field. */
+  readonly noDirectMap?: boolean;
 }
 
 /** The field at `at` in a synthesis of a sample where the value at `path` (and others) was changed to `changed`. */
@@ -166,12 +168,24 @@ export function inferNode(
   const first = values[0];
   if (values.every((v) => deepEqual(v, first))) return bindLiteral(index, samples, first, at, ctx);
 
-  // 1. The value itself is a value (leaf or subtree).
+  // 1. The value itself is a value (leaf, list or map). A map is preferably explained field by field,
+  //    so that its template is the same whether or not its fields differ between environments today.
   const direct = index.pathsEqualTo(samples, values);
-  if (direct.length) {
+  const directNode = (): TemplateNode | undefined => {
+    if (!direct.length) return undefined;
     const path = pickByHint(direct, hint);
     return { t: 'expr', expr: `${valuesRef(path)} | toJson`, paths: [path] };
+  };
+  if (values.every(isPlainObject) && direct.length && !ctx.noDirectMap) {
+    try {
+      return inferNode(index, samples, values, at, { ...ctx, noDirectMap: true }, hint);
+    } catch (err) {
+      if (!(err instanceof TemplateInferenceError)) throw err;
+      return directNode()!;
+    }
   }
+  if (direct.length && !(ctx.noDirectMap && values.every(isPlainObject))) return directNode()!;
+  if (ctx.noDirectMap) ctx = { ...ctx, noDirectMap: false };
 
   // 2. A string built around a string value, or a list value joined.
   if (values.every((v) => typeof v === 'string')) {
@@ -447,6 +461,18 @@ function bindLiteral(
     return entries.some((e) => e.node.t !== 'literal') ? { t: 'map', entries } : literal;
   }
   if (Array.isArray(value)) {
+    // A list that is a list value (CIDRs, hosts): bound whole, as Helm replaces lists whole.
+    for (const path of index.listPaths(samples)) {
+      if (!value.length || !samples.every((si) => deepEqual(index.valueIn(si, path), value))) continue;
+      const changed =
+        value.length > 1 && !deepEqual(value[0], value[value.length - 1])
+          ? [...value].reverse()
+          : [...value, value[0]];
+      const o = ctx.probe?.(samples[0], path, changed);
+      const got = o ? at.reduce<any>((cur, seg) => (cur == null ? undefined : cur[seg]), o) : undefined;
+      if (got !== undefined && deepEqual(got, changed))
+        return { t: 'expr', expr: `${valuesRef(path)} | toJson`, paths: [path] };
+    }
     const items = value.map((v, i) => bindLiteral(index, samples, v, [...at, i], ctx));
     return items.some((n) => n.t !== 'literal') ? { t: 'list', items } : literal;
   }

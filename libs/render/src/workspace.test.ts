@@ -145,6 +145,8 @@ describe('determinism and minimal changes', () => {
     ],
     ['aegis-tickets', 'dev', (v) => ({ frontend: { image: { tag: `${v.frontend.image.tag}-rc2` } } })],
     ['ode', 'prod', (v) => ({ api: { image: { tag: `${v.api.image.tag}-p1` } } })],
+    ['aegis-tickets', 'prod', () => ({ secretStore: { awsRegion: 'eu-west-2' } })],
+    ['mini-xdr', 'dev', () => ({ frontend: { resources: { requests: { cpu: '75m' } } } })],
   ];
 
   it.each(cases)(

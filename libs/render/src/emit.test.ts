@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiObject } from 'cdk8s';
 import { parse } from 'yaml';
 import { helmLint, TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
 import { checkParity, parityTargets, renderSystem, stageFiles, type SystemRender } from './index';
@@ -110,6 +111,38 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
           helmLint(join(dir, 'charts/fixture'), [join(dir, `charts/fixture/values-${env}.yaml`)], tc),
         ).not.toThrow();
       }
+    }
+  });
+
+  it('explains a number written into a string by that number, not by a value that correlates by chance', async () => {
+    const base = fixtureSystem();
+    const sys = fixtureSystem({
+      environments: {
+        ...base.environments,
+        prod: { ...base.environments.prod, replicas: 3, autoscaling: { enabled: false } },
+      },
+      build(chart, v) {
+        base.build(chart, v);
+        new ApiObject(chart, 'count', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'fixture-count' },
+          data: { replicas: String(v.replicas) },
+        });
+      },
+    });
+    const render = renderSystem(sys);
+    // pdb.enabled and ingress.tls.enabled are true exactly where replicas is 3: only a probe tells them apart.
+    expect(render.chart['templates/fixture-count-configmap.yaml']).toContain(
+      'replicas: {{ printf "%v" .Values.replicas | toJson }}',
+    );
+    const out = mkdtempSync(join(tmpdir(), 'emit-count-'));
+    try {
+      stage(render, out);
+      for (const t of parityTargets(render))
+        for (const res of await checkParity(out, t, 'v35')) expect(res.problems).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 

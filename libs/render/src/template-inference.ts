@@ -258,7 +258,7 @@ export function inferNode(
   }
 
   // 4. A literal per value of some boolean/enum value.
-  const sw = selectorSwitch(index, samples, values, hint);
+  const sw = selectorSwitch(index, samples, values, hint, ctx, at);
   if (sw) return sw;
 
   throw new TemplateInferenceError(
@@ -294,18 +294,21 @@ function interpolate(
   at: Path,
 ): TemplateNode | undefined {
   // Candidate string values that occur in the field in every sample; constant ones stay literal.
-  const candidates: { path: Path; vals: string[] }[] = [];
+  // Numbers count too, as written into a string (`pods: "20"`).
+  const candidates: { path: Path; vals: string[]; number?: boolean }[] = [];
   for (const path of index.scalarPaths(samples)) {
-    const vals = samples.map((si) => index.valueIn(si, path));
-    if (!vals.every((v) => typeof v === 'string' && v.length > 0)) continue;
+    const raw = samples.map((si) => index.valueIn(si, path));
+    const number = raw.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!number && !raw.every((v) => typeof v === 'string' && v.length > 0)) continue;
+    const vals = raw.map(String);
     if (vals.every((v) => v === vals[0])) continue;
-    if (!strs.every((s, i) => s.includes(vals[i] as string))) continue;
-    candidates.push({ path, vals: vals as string[] });
+    if (!strs.every((s, i) => s.includes(vals[i]))) continue;
+    candidates.push({ path, vals, ...(number ? { number } : {}) });
   }
   candidates.sort((a, b) => strs[0].indexOf(a.vals[0]) - strs[0].indexOf(b.vals[0]));
   const limited = candidates.slice(0, 8);
   // Values that are the same everywhere but still feed this field (a shared tag), confirmed by a probe.
-  const constants: { path: Path; vals: string[] }[] = [];
+  const constants: { path: Path; vals: string[]; number?: boolean }[] = [];
   if (ctx.probeBatch && limited.length) {
     for (const path of index.scalarPaths(samples)) {
       const v = index.valueIn(samples[0], path);
@@ -326,7 +329,9 @@ function interpolate(
       const tmpl = fitTemplate(combo, strs) ?? fitTemplate(varying, strs);
       if (tmpl && !fitTemplate(combo, strs)) combo.splice(0, combo.length, ...varying);
       if (tmpl) {
-        const format = tmpl.literals.map(escapePrintf).join('%s');
+        const format = tmpl.literals
+          .map(escapePrintf)
+          .reduce((acc, lit, i) => (i === 0 ? lit : `${acc}${combo[i - 1].number ? '%v' : '%s'}${lit}`), '');
         return {
           t: 'expr',
           expr: `printf ${goString(format)} ${combo.map((c) => valuesRef(c.path)).join(' ')} | toJson`,
@@ -384,8 +389,10 @@ function selectorSwitch(
   samples: readonly number[],
   values: readonly unknown[],
   hint: readonly string[],
+  ctx: InferenceContext,
+  at: Path,
 ): TemplateNode | undefined {
-  let best: { path: Path; cases: { when: unknown; value: unknown }[]; score: number } | undefined;
+  const candidates: { path: Path; cases: { when: unknown; value: unknown }[]; score: number }[] = [];
   for (const path of index.scalarPaths(samples)) {
     const groups = new Map<string, unknown>();
     let ok = true;
@@ -404,17 +411,31 @@ function selectorSwitch(
       groups.size * 5 +
       words.filter((w) => w && hint.some((h) => h.includes(w))).length * 10 -
       path.length;
-    if (!best || score > best.score) {
-      best = {
-        path,
-        score,
-        cases: [...groups.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([k, v]) => ({ when: JSON.parse(k), value: v })),
-      };
-    }
+    candidates.push({
+      path,
+      score,
+      cases: [...groups.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => ({ when: JSON.parse(k), value: v })),
+    });
   }
-  return best ? { t: 'switch', path: best.path, cases: best.cases } : undefined;
+  candidates.sort((a, b) => b.score - a.score);
+  // Several values may correlate with the field by chance: switch the selector in a synthesis and keep
+  // the first whose change moves the field to the other case; a selector the field does not follow is
+  // rejected, and one that cannot be changed alone is used only when nothing else is left.
+  let unverified: (typeof candidates)[number] | undefined;
+  for (const c of candidates) {
+    const own = index.valueIn(samples[0], c.path);
+    const other = c.cases.find((x) => !deepEqual(x.when, own));
+    const o = ctx.probe && other ? ctx.probe(samples[0], c.path, other.when) : undefined;
+    if (!o) {
+      unverified ??= c;
+      continue;
+    }
+    const got = at.reduce<any>((cur, seg) => (cur == null ? undefined : cur[seg]), o);
+    if (deepEqual(got, other!.value)) return { t: 'switch', path: c.path, cases: c.cases };
+  }
+  return unverified ? { t: 'switch', path: unverified.path, cases: unverified.cases } : undefined;
 }
 
 /** Value paths a template node reads (for the chart README and tests). */
@@ -486,7 +507,8 @@ function bindLiteral(
 function feeds(ctx: InferenceContext, sample: number, path: Path, at: Path): boolean {
   const r = ctx.probeBatch?.(sample, path, at);
   if (!r) return false;
-  if (typeof r.changed === 'number') return r.field === r.changed;
+  if (typeof r.changed === 'number')
+    return r.field === r.changed || (typeof r.field === 'string' && r.field.includes(String(r.changed)));
   return typeof r.field === 'string' && typeof r.changed === 'string' && r.field.includes(r.changed);
 }
 
@@ -519,16 +541,20 @@ function bindString(
   at: Path,
   ctx: InferenceContext,
 ): TemplateNode | undefined {
-  const found: { path: Path; v: string }[] = [];
+  // String values, and numbers written into a string (a quota of "20" pods), that occur in the field.
+  const found: { path: Path; v: string; number?: boolean }[] = [];
   for (const path of index.scalarPaths(samples)) {
-    const v = index.valueIn(samples[0], path);
-    if (typeof v !== 'string' || v.length < 2 || !value.includes(v)) continue;
-    if (!samples.every((si) => index.valueIn(si, path) === v)) continue;
-    found.push({ path, v });
+    const raw = index.valueIn(samples[0], path);
+    const number = typeof raw === 'number';
+    if (typeof raw !== 'string' && !(number && Number.isFinite(raw))) continue;
+    const v = String(raw);
+    if (!value.includes(v) || (v.length < 2 && v !== value)) continue;
+    if (!samples.every((si) => index.valueIn(si, path) === raw)) continue;
+    found.push({ path, v, ...(number ? { number } : {}) });
   }
   // Longest values first: a host name before a word inside it.
   found.sort((a, b) => b.v.length - a.v.length || a.path.length - b.path.length);
-  const bound: { path: Path; v: string }[] = [];
+  const bound: { path: Path; v: string; number?: boolean }[] = [];
   for (const f of found) {
     if (bound.some((b) => b.v.includes(f.v) || f.v.includes(b.v))) continue;
     if (value.split(f.v).length === 2 && feeds(ctx, samples[0], f.path, at)) bound.push(f);
@@ -543,12 +569,15 @@ function bindString(
       pos = i + b.v.length;
     }
     literals.push(value.slice(pos));
-    if (literals.length === 2 && literals[0] === '' && literals[1] === '') {
+    if (literals.length === 2 && literals[0] === '' && literals[1] === '' && !bound[0].number) {
       return { t: 'expr', expr: `${valuesRef(bound[0].path)} | toJson`, paths: [bound[0].path] };
     }
+    const format = literals
+      .map(escapePrintf)
+      .reduce((acc, lit, i) => (i === 0 ? lit : `${acc}${bound[i - 1].number ? '%v' : '%s'}${lit}`), '');
     return {
       t: 'expr',
-      expr: `printf ${goString(literals.map(escapePrintf).join('%s'))} ${bound.map((b) => valuesRef(b.path)).join(' ')} | toJson`,
+      expr: `printf ${goString(format)} ${bound.map((b) => valuesRef(b.path)).join(' ')} | toJson`,
       paths: bound.map((b) => b.path),
     };
   }

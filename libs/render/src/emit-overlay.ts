@@ -127,8 +127,11 @@ function patchTarget(o: K8sObject): Record<string, string> {
   return t;
 }
 
-function byIdentity(objects: readonly K8sObject[]): Map<string, K8sObject> {
-  return new Map(objects.map((o) => [templateIdentity(o), o]));
+function byIdentity(sample: Sample<K8sObject[]>): Map<string, K8sObject> {
+  const ns = (sample.values as { namespace?: unknown }).namespace;
+  return new Map(
+    sample.objects.map((o) => [templateIdentity(o, typeof ns === 'string' ? ns : undefined), o]),
+  );
 }
 
 /** The overlay files, keyed by path relative to `overlays/<system>/`. */
@@ -140,7 +143,7 @@ export function emitOverlays(
     throw new Error('emitOverlays: the first sample must be the defaults');
   const header = GENERATED_HEADER.replace('{system}', system.name);
   const files: Record<string, string> = {};
-  const base = byIdentity(samples[0].objects);
+  const base = byIdentity(samples[0]);
   const baseFiles: string[] = [];
   for (const o of base.values()) {
     const file = objectFileName(o);
@@ -153,7 +156,7 @@ export function emitOverlays(
   );
 
   for (const s of samples.slice(1)) {
-    const env = byIdentity(s.objects);
+    const env = byIdentity(s);
     const images = imageOverrides(base, env);
     const resources = ['../base'];
     const patches: Record<string, unknown>[] = [];

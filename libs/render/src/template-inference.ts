@@ -65,6 +65,19 @@ export interface InferenceContext {
   readonly probeBatch?: BatchProbe;
   /** Internal: this map is being explained field by field. */
   readonly noDirectMap?: boolean;
+  /** Values paths (JSON of the path) whose schema is an enum: the selectors structure may hang off. */
+  readonly enumPaths?: ReadonlySet<string>;
+}
+
+/**
+ * How much a scalar value is worth as a selector: booleans and enums are (they name a feature or a
+ * platform); free-form strings (hosts, image names, cluster names) only correlate with structure.
+ */
+function selectorWeight(first: unknown, path: Path, enums?: ReadonlySet<string>): number {
+  if (typeof first === 'boolean') return 100;
+  if (typeof first !== 'string') return 30;
+  if (!enums) return 50;
+  return enums.has(JSON.stringify(path)) ? 60 : 5;
 }
 
 /** The field at `at` in a synthesis of a sample where the value at `path` (and others) was changed to `changed`. */
@@ -89,6 +102,7 @@ export function conditionFor(
   present: readonly boolean[],
   hint: readonly string[],
   check?: PresenceCheck,
+  enums?: ReadonlySet<string>,
 ): Condition | undefined {
   // Candidate selector paths: booleans first, then strings (enums); ranked by how well their name matches the hint.
   const scalars = index.scalarPaths(samples);
@@ -117,7 +131,7 @@ export function conditionFor(
           ? `eq (toString ${valuesRef(path)}) ${goString(names[0])}`
           : `has (toString ${valuesRef(path)}) (list ${names.map(goString).join(' ')})`;
       expr = positive ? test : `not (${test})`;
-      base = 50;
+      base = selectorWeight(first, path, enums);
     } else if (vals.every((v) => typeof v === 'number' && Number.isInteger(v))) {
       // A threshold on a count (a PodDisruptionBudget from two replicas on).
       const pres = vals.filter((_, i) => present[i]) as number[];
@@ -132,22 +146,27 @@ export function conditionFor(
     candidates.push({ path, expr, score });
   }
   candidates.sort((a, b) => b.score - a.score);
-  if (check && candidates.length > 1 && samples[0] === 0) {
-    // Several values correlate: change each in the defaults and keep the first that flips presence.
-    for (const c of candidates) {
-      const current = index.valueIn(0, c.path);
-      const other =
-        typeof current === 'boolean'
-          ? !current
-          : samples
-              .map((si, i) => (present[i] !== present[0] ? index.valueIn(si, c.path) : undefined))
-              .find((v) => v !== undefined);
-      if (other === undefined) continue;
-      if (check(c.path, other) === !present[0]) return { expr: c.expr, path: c.path };
-    }
+  if (!check || samples[0] !== 0) {
+    const best = candidates[0];
+    return best ? { expr: best.expr, path: best.path } : undefined;
   }
-  const best = candidates[0];
-  return best ? { expr: best.expr, path: best.path } : undefined;
+  // Several values may correlate by chance: change each in the defaults and keep the first that flips
+  // presence; one whose change leaves presence as it was is rejected; one that cannot be changed alone
+  // is used only when nothing else is left.
+  let unverified: (typeof candidates)[number] | undefined;
+  for (const c of candidates) {
+    const current = index.valueIn(0, c.path);
+    const other =
+      typeof current === 'boolean'
+        ? !current
+        : samples
+            .map((si, i) => (present[i] !== present[0] ? index.valueIn(si, c.path) : undefined))
+            .find((v) => v !== undefined);
+    const result = other === undefined ? undefined : check(c.path, other);
+    if (result === !present[0]) return { expr: c.expr, path: c.path };
+    if (result === undefined) unverified ??= c;
+  }
+  return unverified ? { expr: unverified.expr, path: unverified.path } : undefined;
 }
 
 function fmtSamples(ctx: InferenceContext, samples: readonly number[], values: readonly unknown[]): string {
@@ -217,7 +236,14 @@ export function inferNode(
             return isPlainObject(parent) ? key in parent : undefined;
           }
         : undefined;
-      const condition = conditionFor(index, samples, present, [...hint, key.toLowerCase()], check);
+      const condition = conditionFor(
+        index,
+        samples,
+        present,
+        [...hint, key.toLowerCase()],
+        check,
+        ctx.enumPaths,
+      );
       if (!condition) {
         throw new TemplateInferenceError(
           `${ctx.system}: ${ctx.object}: field ${dotted([...at, key])} exists in ${sub.map((s) => ctx.labels[s]).join(', ')} ` +
@@ -407,7 +433,7 @@ function selectorSwitch(
     const words = path.map(String).flatMap((p) => p.toLowerCase().split(/[^a-z0-9]+/));
     // Fewer groups = coarser selector (an enum over the platform) — preferred; then name relevance.
     const score =
-      (typeof first === 'boolean' ? 20 : 10) -
+      selectorWeight(first, path, ctx.enumPaths) / 5 -
       groups.size * 5 +
       words.filter((w) => w && hint.some((h) => h.includes(w))).length * 10 -
       path.length;

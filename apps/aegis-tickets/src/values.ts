@@ -8,6 +8,8 @@ import {
   inAllowedRegistry,
   replicasSchema,
   resourcesValuesSchema,
+  ingressTlsValuesSchema,
+  secretStoreSettingsShape,
 } from '@gitops/platform';
 import { quotaValuesSchema } from '@gitops/platform';
 
@@ -46,15 +48,7 @@ export const valuesSchema = baseValuesSchema
     secretStore: z
       .object({
         name: z.string().min(1).describe('ClusterSecretStore name'),
-        awsRegion: z.string().min(1).describe('Secrets Manager region'),
-        serviceAccount: z
-          .object({ name: z.string().min(1), namespace: z.string().min(1) })
-          .strict()
-          .describe('ServiceAccount of the store (seed 003: in the external-secrets namespace)'),
-        vault: z
-          .object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) })
-          .strict()
-          .describe('Vault settings (on premises)'),
+        ...secretStoreSettingsShape,
       })
       .strict()
       .describe('External Secrets store'),
@@ -66,13 +60,7 @@ export const valuesSchema = baseValuesSchema
           .describe('Internet-facing and open to everyone (adds policy.gitops.platform/public)'),
         allowedCidrs: z.array(cidrSchema).min(1).describe('Source CIDRs allowed to reach the ingress'),
         groupName: z.string().min(1).describe('ALB IngressGroup (one ALB shared across services)'),
-        tls: z
-          .object({
-            enabled: z.boolean().describe('HTTPS with ssl-redirect'),
-            certificateArn: z.string().describe('ACM certificate ARN'),
-          })
-          .strict()
-          .describe('TLS'),
+        tls: ingressTlsValuesSchema,
       })
       .strict()
       .describe('Ingress'),

@@ -10,6 +10,8 @@ import {
   inAllowedRegistry,
   replicasSchema,
   resourcesValuesSchema,
+  ingressTlsValuesSchema,
+  secretStoreSettingsShape,
 } from '@gitops/platform';
 
 const claimSchema = (what: string) =>
@@ -99,19 +101,7 @@ export const valuesSchema = baseValuesSchema
     secretStore: z
       .object({
         name: z.string().min(1).describe('Name of the ClusterSecretStore'),
-        awsRegion: z.string().min(1).describe('AWS Secrets Manager region (aws provider)'),
-        serviceAccount: z
-          .object({ name: z.string().min(1), namespace: z.string().min(1) })
-          .strict()
-          .describe('ServiceAccount the store authenticates as (IRSA role on AWS, Vault role on premises)'),
-        vault: z
-          .object({
-            server: z.string().url().describe('Vault address'),
-            path: z.string().min(1).describe('KV v2 mount'),
-            role: z.string().min(1).describe('Vault Kubernetes-auth role'),
-          })
-          .strict()
-          .describe('Vault settings (vault provider)'),
+        ...secretStoreSettingsShape,
       })
       .strict()
       .describe('External Secrets store'),
@@ -123,13 +113,7 @@ export const valuesSchema = baseValuesSchema
           .min(1)
           .describe('Source CIDRs allowed to reach the ALB/ingress (seed 001: IP-restricted)'),
         groupName: z.string().min(1).describe('ALB IngressGroup name'),
-        tls: z
-          .object({
-            enabled: z.boolean().describe('HTTPS with ssl-redirect'),
-            certificateArn: z.string().describe('ACM certificate ARN (ALB)'),
-          })
-          .strict()
-          .describe('TLS'),
+        tls: ingressTlsValuesSchema,
       })
       .strict()
       .describe('Ingress'),

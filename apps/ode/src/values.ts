@@ -8,6 +8,8 @@ import {
   quotaValuesSchema,
   replicasSchema,
   resourcesValuesSchema,
+  ingressTlsValuesSchema,
+  secretStoreSettingsShape,
 } from '@gitops/platform';
 
 const int = (min: number, d: string) => z.number().int().min(min).describe(d);
@@ -93,15 +95,7 @@ export const valuesSchema = baseValuesSchema
           .min(1)
           .describe('Secret with database-url, redis-url, redis-address, redis-password'),
         storeName: z.string().min(1).describe('ClusterSecretStore name'),
-        awsRegion: z.string().min(1).describe('Secrets Manager region'),
-        serviceAccount: z
-          .object({ name: z.string().min(1), namespace: z.string().min(1) })
-          .strict()
-          .describe('ServiceAccount of the store'),
-        vault: z
-          .object({ server: z.string().url(), path: z.string().min(1), role: z.string().min(1) })
-          .strict()
-          .describe('Vault settings (on premises)'),
+        ...secretStoreSettingsShape,
       })
       .strict()
       .describe('Database and Redis URLs via External Secrets'),
@@ -126,13 +120,7 @@ export const valuesSchema = baseValuesSchema
         viewerHost: hostnameSchema.describe('Host of the viewer'),
         allowedCidrs: z.array(cidrSchema).min(1).describe('Source CIDRs allowed to reach the ingress'),
         groupName: z.string().min(1).describe('ALB IngressGroup'),
-        tls: z
-          .object({
-            enabled: z.boolean().describe('HTTPS with ssl-redirect'),
-            certificateArn: z.string().describe('ACM certificate ARN'),
-          })
-          .strict()
-          .describe('TLS'),
+        tls: ingressTlsValuesSchema,
       })
       .strict()
       .describe('Ingress'),

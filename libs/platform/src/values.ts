@@ -81,3 +81,37 @@ export const quotaValuesSchema = z
     pods: z.number().int().min(1).describe('Maximum pods'),
   })
   .strict();
+
+/**
+ * The External Secrets store settings for either backend (see `secretBackendFor`): spread into a
+ * system's own secret-store values next to the store's name.
+ */
+export const secretStoreSettingsShape = {
+  awsRegion: z
+    .string()
+    .min(1)
+    .describe('AWS Secrets Manager region (where the provider is aws-secrets-manager)'),
+  serviceAccount: z
+    .object({ name: z.string().min(1), namespace: z.string().min(1) })
+    .strict()
+    .describe(
+      'ServiceAccount the store authenticates as: IRSA role on AWS, Vault role on premises (seed 003: in the external-secrets namespace)',
+    ),
+  vault: z
+    .object({
+      server: z.string().url().describe('Vault address'),
+      path: z.string().min(1).describe('KV v2 mount'),
+      role: z.string().min(1).describe('Vault Kubernetes-auth role'),
+    })
+    .strict()
+    .describe('Vault settings (on premises)'),
+};
+
+/** HTTPS on an ingress: ssl-redirect and the ACM certificate on ALB. */
+export const ingressTlsValuesSchema = z
+  .object({
+    enabled: z.boolean().describe('HTTPS with ssl-redirect'),
+    certificateArn: z.string().describe('ACM certificate ARN (ALB)'),
+  })
+  .strict()
+  .describe('TLS');

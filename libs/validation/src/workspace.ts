@@ -36,6 +36,21 @@ export function policyContextFor(environment: string): PolicyContext {
   return { environment, allowedRegistries: [...t.allowedRegistries], production: environment === 'prod' };
 }
 
+/** The result of a source that helm or kustomize could not render. */
+function renderingFailed(filename: string, err: any): ValidationResult {
+  const msg = `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`;
+  return {
+    filename,
+    kind: '',
+    name: '',
+    namespace: '',
+    version: '',
+    status: 'statusError',
+    msg,
+    validationErrors: [],
+  };
+}
+
 /** How a rendered source is named in results: `charts/shop (values-prod.yaml)` or `overlays/shop/prod`. */
 export function sourceName(s: ArgoRenderSource): string {
   return s.form === 'helm' ? `${s.path} (${(s.valueFiles ?? []).join(', ') || 'values.yaml'})` : s.path;
@@ -95,16 +110,7 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
     try {
       text = render(repoDir, s);
     } catch (err: any) {
-      results.push({
-        filename: name,
-        kind: '',
-        name: '',
-        namespace: '',
-        version: '',
-        status: 'statusError',
-        msg: `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`,
-        validationErrors: [],
-      });
+      results.push(renderingFailed(name, err));
       continue;
     }
     const rendered = validatorFor(version).validateText(text, name);
@@ -156,16 +162,7 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
         try {
           results.push(...validatorFor(version).validateText(kustomize(dir), name));
         } catch (err: any) {
-          results.push({
-            filename: name,
-            kind: '',
-            name: '',
-            namespace: '',
-            version: '',
-            status: 'statusError',
-            msg: `rendering failed: ${String(err?.message ?? err).split('\n')[0]}`,
-            validationErrors: [],
-          });
+          results.push(renderingFailed(name, err));
         }
         continue;
       }

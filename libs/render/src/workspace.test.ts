@@ -33,7 +33,9 @@ const toolchains = Object.keys(TOOLCHAINS) as ToolchainId[];
 
 describe('committed outputs', () => {
   it('the three systems of the seeds are there, each rendered for dev, prod and mini-corp', () => {
-    expect(systems.map((s) => s.definition.name)).toEqual(expect.arrayContaining(['aegis-tickets', 'mini-xdr', 'ode']));
+    expect(systems.map((s) => s.definition.name)).toEqual(
+      expect.arrayContaining(['aegis-tickets', 'mini-xdr', 'ode']),
+    );
     for (const r of renders)
       expect(r.samples.map((s) => s.label)).toEqual(['defaults', 'dev', 'prod', 'mini-corp']);
   });

@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { ConfigError, mergeValues, resolveValues, synthesize, type SystemDefinition } from '@gitops/render';
 import { runSchemasCli, runValidateCli, validateChartValues } from '@gitops/validation';
 import { expectOutputsUntouched, expectUserError } from './contract';
-import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './scratch';
+import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './throwaway-workspace';
 import zz from './fixtures/zz-kust/system';
 
 let ws: ScratchWorkspace;

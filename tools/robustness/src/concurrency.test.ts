@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { OutputError, withRenderLock, writeOutputs } from '@gitops/render';
 import { expectOutputsUntouched, expectUserError } from './contract';
 import { FaultWorkspace, JOURNAL } from './fault-workspace';
-import type { ScratchWorkspace } from './scratch';
+import type { ScratchWorkspace } from './throwaway-workspace';
 
 let f: FaultWorkspace;
 let ws: ScratchWorkspace;

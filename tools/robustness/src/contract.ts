@@ -5,8 +5,8 @@
 import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunResult } from './scratch';
-import type { ScratchWorkspace } from './scratch';
+import type { RunResult } from './throwaway-workspace';
+import type { ScratchWorkspace } from './throwaway-workspace';
 
 const STACK_LINE = /^\s{4}at .+/m;
 const BUG_MARKERS =

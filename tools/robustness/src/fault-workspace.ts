@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
-import { installFixtureSystem, ScratchWorkspace, type RunResult } from './scratch';
+import { installFixtureSystem, ScratchWorkspace, type RunResult } from './throwaway-workspace';
 
 export const ENV_FILE = 'apps/zz-kust/src/environments.ts';
 export const JOURNAL = '.render-journal.json';

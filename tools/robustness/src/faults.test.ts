@@ -11,7 +11,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { recoverInterruptedRender, writeOutputs } from '@gitops/render';
 import { expectOutputsUntouched, expectUserError } from './contract';
 import { expectKilledBy, FaultWorkspace, JOURNAL, snapshot } from './fault-workspace';
-import { installFixtureSystem, type ScratchWorkspace } from './scratch';
+import { installFixtureSystem, type ScratchWorkspace } from './throwaway-workspace';
 
 let f: FaultWorkspace;
 let ws: ScratchWorkspace;

@@ -29,7 +29,7 @@ import {
 } from '@gitops/render';
 import { fixtureSystem } from '../../../libs/render/src/testing/fixture-system';
 import { createValidator, validateChartValues, type Validator } from '@gitops/validation';
-import { REPO_ROOT } from './scratch';
+import { REPO_ROOT } from './throwaway-workspace';
 
 const VALID_RUNS = Number(process.env.ROBUSTNESS_VALID_RUNS ?? 12);
 const INVALID_RUNS = Number(process.env.ROBUSTNESS_INVALID_RUNS ?? 300);

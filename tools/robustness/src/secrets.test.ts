@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { formatJson, formatMarkdown, formatText, runPreview } from '@gitops/diff';
 import { runValidateCli } from '@gitops/validation';
 import { formatFindings, scanText, scanTree, type SecretRule } from './secret-scan';
-import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './scratch';
+import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './throwaway-workspace';
 
 describe('the scanner catches planted secrets', () => {
   // Built from parts so this file itself holds no scannable secret.

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getToolchain, sha256File, ToolchainError, TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
 import { expectOutputsUntouched, expectUserError } from './contract';
-import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './scratch';
+import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './throwaway-workspace';
 
 const ID: ToolchainId = 'v35';
 const spec = TOOLCHAINS[ID];

@@ -5,7 +5,7 @@ import { cidrSchema, hostnameSchema, privateCidrSchema } from '@gitops/environme
 import {
   autoscalingValuesSchema,
   imageValuesSchema,
-  inAllowedRegistry,
+  checkImagesFitPlatform,
   replicasSchema,
   resourcesValuesSchema,
   ingressTlsValuesSchema,
@@ -82,22 +82,7 @@ export const valuesSchema = baseValuesSchema
   })
   .strict()
   .superRefine((v, ctx) => {
-    for (const c of ['backend', 'frontend'] as const) {
-      if (!inAllowedRegistry(v[c].image.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'repository'],
-          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
-        });
-      }
-      if (v[c].image.platform !== v.platform.nodeArch) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'platform'],
-          message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)`,
-        });
-      }
-    }
+    checkImagesFitPlatform(v, ['backend', 'frontend'], ctx);
     if (v.ingress.allowedCidrs.includes('0.0.0.0/0') && !v.ingress.public) {
       ctx.addIssue({
         code: 'custom',

@@ -7,7 +7,7 @@ import { cidrSchema, hostnameSchema, privateCidrSchema, quantitySchema } from '@
 import {
   autoscalingValuesSchema,
   imageValuesSchema,
-  inAllowedRegistry,
+  checkImagesFitPlatform,
   replicasSchema,
   resourcesValuesSchema,
   ingressTlsValuesSchema,
@@ -141,23 +141,7 @@ export const valuesSchema = baseValuesSchema
           'seed 000: "HPA forcing 2+ replicas" crashed the backend. Move /app/data to ReadWriteMany first.',
       });
     }
-    for (const c of ['backend', 'frontend'] as const) {
-      const img = v[c].image;
-      if (!inAllowedRegistry(img.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'repository'],
-          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
-        });
-      }
-      if (img.platform !== v.platform.nodeArch) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'platform'],
-          message: `image built for ${img.platform} but nodes are ${v.platform.nodeArch} (seed 002: "no match for platform in manifest")`,
-        });
-      }
-    }
+    checkImagesFitPlatform(v, ['backend', 'frontend'], ctx);
     if (v.platform.provider === 'onprem') {
       v.ingress.allowedCidrs.forEach((c, i) => {
         if (!privateCidrSchema.safeParse(c).success) {

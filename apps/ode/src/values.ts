@@ -4,7 +4,7 @@ import { baseValuesSchema } from '@gitops/render';
 import { cidrSchema, hostnameSchema, privateCidrSchema } from '@gitops/environments';
 import {
   imageValuesSchema,
-  inAllowedRegistry,
+  checkImagesFitPlatform,
   quotaValuesSchema,
   replicasSchema,
   resourcesValuesSchema,
@@ -141,22 +141,7 @@ export const valuesSchema = baseValuesSchema
   })
   .strict()
   .superRefine((v, ctx) => {
-    for (const c of ['api', 'worker', 'viewer'] as const) {
-      if (!inAllowedRegistry(v[c].image.repository, v.platform.allowedRegistries)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'repository'],
-          message: `registry not allowed here; allowed: ${v.platform.allowedRegistries.join(', ')}`,
-        });
-      }
-      if (v[c].image.platform !== v.platform.nodeArch) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [c, 'image', 'platform'],
-          message: `image built for ${v[c].image.platform} but nodes are ${v.platform.nodeArch} (seed 002)`,
-        });
-      }
-    }
+    checkImagesFitPlatform(v, ['api', 'worker', 'viewer'], ctx);
     if (v.documents.irsa !== (v.platform.provider === 'aws')) {
       ctx.addIssue({
         code: 'custom',

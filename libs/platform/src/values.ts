@@ -66,6 +66,37 @@ export const autoscalingValuesSchema = z
     path: ['minReplicas'],
   });
 
+/**
+ * Add an issue for every component image that comes from a registry the environment does not allow, or
+ * was built for another CPU architecture than the nodes (seed 002: an arm64 manifest on amd64 nodes).
+ */
+export function checkImagesFitPlatform(
+  values: {
+    readonly platform: { readonly allowedRegistries: readonly string[]; readonly nodeArch: string };
+  } & Record<string, any>,
+  components: readonly string[],
+  ctx: z.RefinementCtx,
+): void {
+  const { allowedRegistries, nodeArch } = values.platform;
+  for (const c of components) {
+    const img = values[c].image as { repository: string; platform: string };
+    if (!inAllowedRegistry(img.repository, allowedRegistries)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c, 'image', 'repository'],
+        message: `registry not allowed here; allowed: ${allowedRegistries.join(', ')}`,
+      });
+    }
+    if (img.platform !== nodeArch) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c, 'image', 'platform'],
+        message: `image built for ${img.platform} but nodes are ${nodeArch} (seed 002: "no match for platform in manifest")`,
+      });
+    }
+  }
+}
+
 /** True when `repository` is in one of the `allowed` registries. */
 export function inAllowedRegistry(repository: string, allowed: readonly string[]): boolean {
   return allowed.some((r) => repository === r || repository.startsWith(r.replace(/\/$/, '') + '/'));

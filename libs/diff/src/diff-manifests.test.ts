@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
+import { createHash } from 'node:crypto';
 import { diffManifests, maskSecretValue } from './diff-manifests';
+import { createMasker } from './masking';
 import { compileRule, matchesPath, parsePath } from './paths';
 import { cidrWithin } from './risk';
 import type { K8sObject } from './types';
@@ -130,10 +132,59 @@ describe('diffManifests', () => {
     const text = JSON.stringify(changes);
     for (const raw of ['c2VjcmV0MQ==', 'c2VjcmV0Mg==', 'pw-one-XYZ', 'pw-two-XYZ'])
       expect(text).not.toContain(raw);
-    expect(text).toContain(maskSecretValue('pw-one-XYZ').slice(0, -1));
-    expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain(
-      `+  k: ${maskSecretValue('c2VjcmV0Mg==').slice(0, -1)} changed>`,
-    );
+    // No fingerprint is shown at all, only whether the value changed.
+    expect(text).not.toMatch(/hmac|sha256/);
+    const secretDiff = changes.find((c) => c.kind === 'Secret')!.diff;
+    expect(secretDiff).toContain('+  k: <secret changed>');
+    expect(secretDiff).toContain('-  k: <secret>');
+    expect(changes.find((c) => c.kind === 'ConfigMap')!.diff).toContain('   plain: visible');
+  });
+
+  it('the mask is keyed per run: an unsalted hash of a guessable value cannot be looked up', () => {
+    expect(maskSecretValue('hunter2')).not.toBe(maskSecretValue('hunter2'));
+    const m = createMasker();
+    expect(m('hunter2')).toBe(m('hunter2'));
+    expect(m('hunter2')).not.toContain(createHash('sha256').update('hunter2').digest('hex').slice(0, 8));
+  });
+
+  it('masks every leak of the issue: base64 password and AWS key in a ConfigMap, a Secret inside a List, Secret annotations, last-applied copies', () => {
+    const B64 = Buffer.from('password=Sup3rS3cret!').toString('base64');
+    const AWS = 'AKIAIOSFODNN7EXAMPLE';
+    const cmLeaky = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'app-config',
+        namespace: 'ns',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `{"data":{"k":"${AWS}"}}` },
+      },
+      data: { DB_PASSWORD_B64: B64, aws: AWS, 'db-password': 'pw-Xy9', region: v },
+    });
+    const list = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: {},
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'in-list', namespace: 'ns', annotations: { 'team.example.com/note': `token ${v}-TOKEN-9f8e` } },
+          stringData: { password: `listpw-${v}` },
+        },
+      ],
+    });
+    const changes = diffManifests([cmLeaky('eu-west-1'), list('a')], [cmLeaky('eu-west-2'), list('b')], {
+      ...resolveConfig({ defaultIgnore: false }).diff,
+    });
+    const text = JSON.stringify(changes);
+    for (const raw of [B64, AWS, 'pw-Xy9', 'listpw-a', 'listpw-b', 'a-TOKEN-9f8e', 'b-TOKEN-9f8e'])
+      expect(text).not.toContain(raw);
+    expect(changes.map((c) => c.key).sort()).toEqual(['/ConfigMap ns/app-config', '/Secret ns/in-list']);
+    const cmDiff = changes.find((c) => c.kind === 'ConfigMap')!.diff;
+    expect(cmDiff).toContain('+  region: eu-west-2'); // ordinary values stay readable
+    expect(cmDiff).toContain('   aws: <secret unchanged>');
+    expect(cmDiff).toContain('   DB_PASSWORD_B64: <secret unchanged>');
+    expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain('+    team.example.com/note: <secret changed>');
   });
 });
 
@@ -147,6 +198,7 @@ describe('risk flags', () => {
     head.spec.template.spec.securityContext = {};
     head.spec.template.spec.hostNetwork = true;
     expect(codes([dep()], [head]).sort()).toEqual([
+      'host-access',
       'image-changed',
       'probe-removed',
       'replicas-lowered',

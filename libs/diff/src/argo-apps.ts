@@ -57,7 +57,12 @@ function sourceOf(app: K8sObject, definedIn: string, treeDir: string, repoUrls: 
     definedIn,
     app,
   } as const;
-  const refuse = (why: string): PreviewSource => ({ ...common, form: 'kustomize', kubeVersion: '', refused: why });
+  const refuse = (why: string): PreviewSource => ({
+    ...common,
+    form: 'kustomize',
+    kubeVersion: '',
+    refused: why,
+  });
   if (Array.isArray(app.spec?.sources))
     return refuse(
       'multi-source Application (spec.sources): not previewed — Argo CD merges the sources (and $values references) in ways a single helm/kustomize run does not reproduce; preview each source as its own Application',
@@ -65,7 +70,10 @@ function sourceOf(app: K8sObject, definedIn: string, treeDir: string, repoUrls: 
   if (app.spec?.sourceHydrator) return refuse('Application with spec.sourceHydrator: not previewed');
   if (!app.spec?.source) return refuse('Application without spec.source');
   if (src.plugin) return refuse(`config management plugin ${src.plugin?.name ?? ''}: not previewed`);
-  if (src.chart) return refuse(`chart ${src.chart} from Helm repository ${src.repoURL}: not previewed (not in this repository)`);
+  if (src.chart)
+    return refuse(
+      `chart ${src.chart} from Helm repository ${src.repoURL}: not previewed (not in this repository)`,
+    );
   if (repoUrls.size && src.repoURL && !repoUrls.has(String(src.repoURL)))
     return refuse(`source repository ${src.repoURL} is not this repository`);
   if (posix.isAbsolute(String(src.path ?? '')) || path === '..' || path.startsWith('../'))
@@ -109,7 +117,8 @@ export function discoverSources(treeDir: string): PreviewSource[] {
   const repoUrls = new Set<string>();
   for (const { app } of apps) {
     const p = String(app.spec?.source?.path ?? '');
-    if (p.startsWith(ARGOCD_OUTPUT_DIR) && app.spec?.source?.repoURL) repoUrls.add(String(app.spec.source.repoURL));
+    if (p.startsWith(ARGOCD_OUTPUT_DIR) && app.spec?.source?.repoURL)
+      repoUrls.add(String(app.spec.source.repoURL));
   }
   const out = new Map<string, PreviewSource>();
   for (const { app, file } of apps) {

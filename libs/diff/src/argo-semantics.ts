@@ -57,9 +57,17 @@ export function hookOf(o: K8sObject): HookLabel | undefined {
   let phases = csv(ann['argocd.argoproj.io/hook']).filter((t) => ARGO_HOOKS.has(t));
   // gitops-engine ignores Helm hooks when an Argo CD hook is present.
   const helm = !phases.length;
-  if (helm) phases = [...new Set(csv(ann['helm.sh/hook']).map((t) => HELM_HOOKS[t]).filter(Boolean))];
+  if (helm)
+    phases = [
+      ...new Set(
+        csv(ann['helm.sh/hook'])
+          .map((t) => HELM_HOOKS[t])
+          .filter(Boolean),
+      ),
+    ];
   if (phases.length === 1 && phases[0] === 'Skip') phases = [];
-  const waveText = ann['argocd.argoproj.io/sync-wave'] ?? (helm && phases.length ? ann['helm.sh/hook-weight'] : undefined);
+  const waveText =
+    ann['argocd.argoproj.io/sync-wave'] ?? (helm && phases.length ? ann['helm.sh/hook-weight'] : undefined);
   const wave = Number.parseInt(String(waveText ?? '0'), 10) || 0;
   const deletePolicy = ann['argocd.argoproj.io/hook-delete-policy'] ?? ann['helm.sh/hook-delete-policy'];
   if (!phases.length && wave === 0) return undefined;
@@ -95,22 +103,40 @@ export function pruneOutcome(o: K8sObject, policy: SyncPolicySummary | undefined
   if (!policy) return undefined;
   const h = hookOf(o);
   if (h?.phases.length)
-    return { outcome: 'hook', message: `hook (${h.phases.join('+')}): no longer runs; hooks are never pruned` };
+    return {
+      outcome: 'hook',
+      message: `hook (${h.phases.join('+')}): no longer runs; hooks are never pruned`,
+    };
   const own = csv(o.metadata?.annotations?.['argocd.argoproj.io/sync-options'])
     .find((x) => /^Prune=/.test(x))
     ?.split('=')[1];
   const setting = own ?? policy.defaultPrune;
   const env = policy.environment;
   if (setting === 'false')
-    return { outcome: 'stays', message: `stays: Prune=false on ${own ? 'the object' : 'the Application'} (stays in ${env})` };
+    return {
+      outcome: 'stays',
+      message: `stays: Prune=false on ${own ? 'the object' : 'the Application'} (stays in ${env})`,
+    };
   if (policy.mode === 'kubectl')
-    return { outcome: 'stays', message: `stays: applied by hand with kubectl apply, which never deletes (remove it by hand in ${env})` };
+    return {
+      outcome: 'stays',
+      message: `stays: applied by hand with kubectl apply, which never deletes (remove it by hand in ${env})`,
+    };
   if (policy.mode === 'manual')
-    return { outcome: 'manual', message: `stays until someone syncs ${policy.application} with prune (manual sync in ${env})` };
+    return {
+      outcome: 'manual',
+      message: `stays until someone syncs ${policy.application} with prune (manual sync in ${env})`,
+    };
   if (!policy.prune)
-    return { outcome: 'stays', message: `stays: prune disabled in ${env} (the object keeps running, shown OutOfSync)` };
+    return {
+      outcome: 'stays',
+      message: `stays: prune disabled in ${env} (the object keeps running, shown OutOfSync)`,
+    };
   if (setting === 'confirm')
-    return { outcome: 'stays', message: `would be deleted after a prune confirmation (Prune=confirm) in ${env}` };
+    return {
+      outcome: 'stays',
+      message: `would be deleted after a prune confirmation (Prune=confirm) in ${env}`,
+    };
   return { outcome: 'deleted', message: `would be deleted: auto-prune in ${env}` };
 }
 
@@ -157,7 +183,8 @@ export function argoNotes(base: K8sObject | undefined, head: K8sObject | undefin
   if (!base) notes.push(`new ${o.kind} ${name}`);
   if (!head) notes.push(`${o.kind} ${name} removed`);
   if (o.kind === 'Application' || o.kind === 'ApplicationSet') {
-    const spec = (x: K8sObject | undefined) => (o.kind === 'ApplicationSet' ? x?.spec?.template?.spec : x?.spec);
+    const spec = (x: K8sObject | undefined) =>
+      o.kind === 'ApplicationSet' ? x?.spec?.template?.spec : x?.spec;
     const b = spec(base);
     const h = spec(head);
     const auto = (s: any) => !!s?.syncPolicy?.automated && s.syncPolicy.automated.enabled !== false;
@@ -166,35 +193,57 @@ export function argoNotes(base: K8sObject | undefined, head: K8sObject | undefin
       for (const f of ['prune', 'selfHeal', 'allowEmpty']) {
         const bv = get(b, `syncPolicy.automated.${f}`);
         const hv = get(h, `syncPolicy.automated.${f}`);
-        if (bv !== hv) notes.push(`auto-${f} ${show(bv)} → ${show(hv)}${f === 'prune' && hv === true ? ' (removed objects will be deleted)' : ''}`);
+        if (bv !== hv)
+          notes.push(
+            `auto-${f} ${show(bv)} → ${show(hv)}${f === 'prune' && hv === true ? ' (removed objects will be deleted)' : ''}`,
+          );
       }
       const bo = new Set<string>(get(b, 'syncPolicy.syncOptions') ?? []);
       const ho = new Set<string>(get(h, 'syncPolicy.syncOptions') ?? []);
       for (const x of ho) if (!bo.has(x)) notes.push(`sync option ${x} added`);
       for (const x of bo) if (!ho.has(x)) notes.push(`sync option ${x} removed`);
-      for (const f of ['project', 'destination.server', 'destination.namespace', 'destination.name', 'source.repoURL', 'source.targetRevision', 'source.path']) {
+      for (const f of [
+        'project',
+        'destination.server',
+        'destination.namespace',
+        'destination.name',
+        'source.repoURL',
+        'source.targetRevision',
+        'source.path',
+      ]) {
         const bv = get(b, f);
         const hv = get(h, f);
         if (JSON.stringify(bv) !== JSON.stringify(hv)) notes.push(`${f} ${show(bv)} → ${show(hv)}`);
       }
     } else if (head && auto(h)) {
-      notes.push(`syncs automatically (prune ${get(h, 'syncPolicy.automated.prune') === true ? 'on' : 'off'})`);
+      notes.push(
+        `syncs automatically (prune ${get(h, 'syncPolicy.automated.prune') === true ? 'on' : 'off'})`,
+      );
     }
   }
   if (o.kind === 'AppProject' && base && head) {
-    for (const list of ['clusterResourceWhitelist', 'namespaceResourceWhitelist', 'clusterResourceBlacklist', 'namespaceResourceBlacklist']) {
+    for (const list of [
+      'clusterResourceWhitelist',
+      'namespaceResourceWhitelist',
+      'clusterResourceBlacklist',
+      'namespaceResourceBlacklist',
+    ]) {
       const bk = kinds(base.spec?.[list]);
       const hk = kinds(head.spec?.[list]);
       const added = [...hk].filter((k) => !bk.has(k));
       const removed = [...bk].filter((k) => !hk.has(k));
       const allow = /Whitelist$/.test(list);
       if (removed.length)
-        notes.push(`${list}: ${removed.join(', ')} removed${allow ? ' (Argo CD will refuse to sync these kinds)' : ' (now allowed)'}`);
-      if (added.length) notes.push(`${list}: ${added.join(', ')} added${allow ? ' (now allowed)' : ' (now refused)'}`);
+        notes.push(
+          `${list}: ${removed.join(', ')} removed${allow ? ' (Argo CD will refuse to sync these kinds)' : ' (now allowed)'}`,
+        );
+      if (added.length)
+        notes.push(`${list}: ${added.join(', ')} added${allow ? ' (now allowed)' : ' (now refused)'}`);
     }
     const bw = new Map<string, any>((base.spec?.syncWindows ?? []).map((w: any) => [windowKey(w), w]));
     const hw = new Map<string, any>((head.spec?.syncWindows ?? []).map((w: any) => [windowKey(w), w]));
-    for (const [k, w] of hw) if (!bw.has(k)) notes.push(`sync window added: ${k}${w?.manualSync ? ', manual syncs allowed' : ''}`);
+    for (const [k, w] of hw)
+      if (!bw.has(k)) notes.push(`sync window added: ${k}${w?.manualSync ? ', manual syncs allowed' : ''}`);
     for (const [k] of bw) if (!hw.has(k)) notes.push(`sync window removed: ${k}`);
     for (const [k, w] of hw) {
       const old = bw.get(k);

@@ -46,12 +46,13 @@ function resolveSymlinks(path: string, depth: number): string {
  */
 export function resolveValueFile(treeRoot: string, appPath: string, valueFile: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(valueFile);
-  if (scheme && scheme[1].length > 1) throw new OutsideRepositoryError(`the URL scheme '${scheme[1]}' is not allowed`);
+  if (scheme && scheme[1].length > 1)
+    throw new OutsideRepositoryError(`the URL scheme '${scheme[1]}' is not allowed`);
   const root = resolve(treeRoot);
   const joined = isAbsolute(valueFile) ? join(root, valueFile) : join(root, appPath, valueFile);
   const path = resolve(resolveSymlinks(joined, 10));
   const rel = relative(root, path);
-  if (rel === '' ) throw new OutsideRepositoryError(`file '${valueFile}' resolved to the repository root`);
+  if (rel === '') throw new OutsideRepositoryError(`file '${valueFile}' resolved to the repository root`);
   if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
     throw new OutsideRepositoryError(`file '${valueFile}' resolved to outside repository root`);
   return path;

@@ -82,10 +82,7 @@ function annotateSecrets(
     };
     return walk(obj, []) as K8sObject;
   };
-  return [
-    base && rewrite(base, headLeaves, 'base'),
-    head && rewrite(head, baseLeaves, 'head'),
-  ];
+  return [base && rewrite(base, headLeaves, 'base'), head && rewrite(head, baseLeaves, 'head')];
 }
 
 /** JSON with sorted keys: a cheap, key-order independent equality check. */

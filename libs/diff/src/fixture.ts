@@ -176,7 +176,13 @@ export class FixtureRepo {
   editYaml(path: string, edit: (doc: any) => void): void {
     const docs = parseAllDocuments(readFileSync(join(this.dir, path), 'utf8')).map((d) => d.toJS());
     for (const d of docs) if (d) edit(d);
-    this.write(path, docs.filter(Boolean).map((d) => stringify(d)).join('---\n'));
+    this.write(
+      path,
+      docs
+        .filter(Boolean)
+        .map((d) => stringify(d))
+        .join('---\n'),
+    );
   }
 
   /** A minimal Nx workspace: libs/shared imported by apps/<system>/src/system.ts of every system. */

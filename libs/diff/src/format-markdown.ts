@@ -37,7 +37,10 @@ export function mdText(s: string): string {
 
 /** A code span that no content can break out of (backticks replaced, pipes escaped for tables, one line). */
 export function code(s: string): string {
-  return `\`${s.replace(/[\r\n\t]+/g, ' ').replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  return `\`${s
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/`/g, "'")
+    .replace(/\|/g, '\\|')}\``;
 }
 
 function fenceFor(text: string): string {
@@ -123,10 +126,14 @@ function staleLines(w: Writer, report: PreviewReport): void {
     if (s.objects.length > 30) w.line(`- … ${s.objects.length - 30} more objects`);
     w.line();
   } else if (s.status === 'skipped') {
-    w.line(`⚠️ **Stale-output check not run**: ${mdText(s.reason ?? '')}. The committed outputs were not compared with the sources.`);
+    w.line(
+      `⚠️ **Stale-output check not run**: ${mdText(s.reason ?? '')}. The committed outputs were not compared with the sources.`,
+    );
     w.line();
   } else if (s.status === 'fresh') {
-    w.line(`✅ Committed outputs match a fresh render of the sources (${s.systems.map(code).join(', ') || 'Argo CD objects'}).`);
+    w.line(
+      `✅ Committed outputs match a fresh render of the sources (${s.systems.map(code).join(', ') || 'Argo CD objects'}).`,
+    );
     w.line();
   }
 }
@@ -138,7 +145,13 @@ function riskCell(a: AppPreview): string {
   return a.riskAssessed ? 'none' : 'none (security rules only)';
 }
 
-function summary(w: Writer, report: PreviewReport, title: string, maxObjects: number, maxReasons: number): void {
+function summary(
+  w: Writer,
+  report: PreviewReport,
+  title: string,
+  maxObjects: number,
+  maxReasons: number,
+): void {
   const t = totals(report);
   w.line(`## ${mdText(title)}`);
   w.line();
@@ -175,7 +188,9 @@ function summary(w: Writer, report: PreviewReport, title: string, maxObjects: nu
     w.line();
   }
   if (report.notReached.length) {
-    w.line(`**Not reached** (${report.notReached.length}): ${report.notReached.slice(0, 100).map(code).join(', ')}${report.notReached.length > 100 ? ', …' : ''}`);
+    w.line(
+      `**Not reached** (${report.notReached.length}): ${report.notReached.slice(0, 100).map(code).join(', ')}${report.notReached.length > 100 ? ', …' : ''}`,
+    );
     w.line();
   }
   if (report.selection.ignoredFiles.length) {
@@ -281,7 +296,8 @@ export function formatMarkdown(report: PreviewReport, options: MarkdownOptions =
     const footer = i < n - 1 ? `\n_Continued in part ${i + 2} of ${n}._\n` : '';
     let text = `${marker}\n${heading}${body.replace(/\n+$/, '\n')}${footer}`;
     // Cannot happen (every line is folded below the budget); a guard that degrades, never a crash.
-    if (text.length >= maxChars) text = `${text.slice(0, maxChars - 200)}\n\n… [part cut at ${maxChars} characters]\n`;
+    if (text.length >= maxChars)
+      text = `${text.slice(0, maxChars - 200)}\n\n… [part cut at ${maxChars} characters]\n`;
     return text;
   });
 }

@@ -34,12 +34,19 @@ export function formatText(report: PreviewReport, options: TextOptions = {}): st
   );
   const st = report.stale;
   if (st?.status === 'stale') {
-    out.push(c.red(c.bold('STALE OUTPUTS: the committed charts/overlays differ from a fresh render of the sources (run npm run render and commit):')));
+    out.push(
+      c.red(
+        c.bold(
+          'STALE OUTPUTS: the committed charts/overlays differ from a fresh render of the sources (run npm run render and commit):',
+        ),
+      ),
+    );
     if (st.reason) out.push(c.red(`  ${st.reason}`));
     for (const f of st.files) out.push(c.red(`  ${f}`));
     for (const o of st.objects) out.push(c.red(`  ${o}`));
   } else if (st?.status === 'skipped') out.push(c.yellow(`  stale-output check not run: ${st.reason}`));
-  else if (st?.status === 'fresh') out.push(c.dim(`  outputs match a fresh render of ${st.systems.join(', ') || 'the Argo CD sources'}`));
+  else if (st?.status === 'fresh')
+    out.push(c.dim(`  outputs match a fresh render of ${st.systems.join(', ') || 'the Argo CD sources'}`));
   for (const line of selectionLines(report)) out.push(c.dim(`  reached: ${line}`));
   if (report.notReached.length) out.push(c.dim(`  not reached: ${report.notReached.length} application(s)`));
   for (const n of report.notes) out.push(c.yellow(`  note: ${n}`));

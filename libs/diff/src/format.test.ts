@@ -61,7 +61,9 @@ describe('formatMarkdown', () => {
     expect(parts).toHaveLength(1);
     expect(parts[0].startsWith(`${partMarker(1)}\n## GitOps diff preview`)).toBe(true);
     expect(parts[0].indexOf('| Application |')).toBeLessThan(parts[0].indexOf('<details>'));
-    expect(parts[0]).toContain('| `sys-dev` | dev | — | 0 | 0 | 1 | 0 | none (security rules only) | \\~ ConfigMap a |');
+    expect(parts[0]).toContain(
+      '| `sys-dev` | dev | — | 0 | 0 | 1 | 0 | none (security rules only) | \\~ ConfigMap a |',
+    );
     expect(parts[0]).toContain('**Not reached** (1): `other-dev`');
     balanced(parts[0]);
   });
@@ -98,7 +100,12 @@ describe('formatMarkdown', () => {
   it('a 100 KB single line (and a 1 MB one) never crashes: every part under 65,536 characters', () => {
     for (const size of [100 * 1024, 1024 * 1024]) {
       const r = report([
-        { name: 'sys-prod', env: 'prod', base: [cm('one-line', { blob: 'a' })], head: [cm('one-line', { blob: 'x'.repeat(size) })] },
+        {
+          name: 'sys-prod',
+          env: 'prod',
+          base: [cm('one-line', { blob: 'a' })],
+          head: [cm('one-line', { blob: 'x'.repeat(size) })],
+        },
       ]);
       const parts = formatMarkdown(r);
       expect(parts.length).toBeGreaterThan(0);

@@ -145,7 +145,10 @@ export async function showFile(dir: string, sha: string, path: string): Promise<
 }
 
 /** Symlinks of a commit (`git ls-tree -r`, mode 120000) with their targets, or of the working tree (tracked and untracked, not ignored). */
-export async function symlinksOf(dir: string, sha: string | undefined): Promise<{ path: string; target: string }[]> {
+export async function symlinksOf(
+  dir: string,
+  sha: string | undefined,
+): Promise<{ path: string; target: string }[]> {
   const out: { path: string; target: string }[] = [];
   if (sha) {
     const tree = await git(dir, ['ls-tree', '-r', '-z', sha]);

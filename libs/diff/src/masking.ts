@@ -38,7 +38,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 function decodeBase64(v: string): string | undefined {
   if (v.length < 8 || !BASE64.test(v)) return undefined;
   const s = Buffer.from(v, 'base64').toString('utf8');
-  // eslint-disable-next-line no-control-regex
   return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(s) ? s : undefined;
 }
 
@@ -68,7 +67,10 @@ export function looksSecret(key: string, value: unknown): boolean {
     scanText(JSON.stringify({ name: key, value: text }), 'value').some((f) => f.rule !== 'plain-secret');
   if (hits(value)) return true;
   const decoded = decodeBase64(value);
-  if (decoded !== undefined && (hits(decoded) || /(^|\n)\s*[\w.-]*(pass|secret|token|key)[\w.-]*\s*[:=]/i.test(decoded)))
+  if (
+    decoded !== undefined &&
+    (hits(decoded) || /(^|\n)\s*[\w.-]*(pass|secret|token|key)[\w.-]*\s*[:=]/i.test(decoded))
+  )
     return true;
   // Multi-line values (config files in a ConfigMap): scanned as text, line by line.
   return value.includes('\n') && scanText(value, 'value').some((f) => f.rule !== 'plain-secret');
@@ -87,8 +89,7 @@ export function maskObject(obj: K8sObject, mask: Masker): K8sObject {
   const isSecret = obj.kind === 'Secret';
   const walk = (v: unknown, path: (string | number)[]): unknown => {
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
-    if (isObject(v))
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
     if (v === null || v === undefined) return v;
     const key = String(path[path.length - 1] ?? '');
     const top = path[0];

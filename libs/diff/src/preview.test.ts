@@ -60,7 +60,9 @@ describe('runPreview on throw-away repositories', () => {
     expect(md).toContain(
       '| `alpha-prod` | prod | manual sync | 0 | 0 | 1 | 0 | ⚠️ image changed | \\~ Deployment alpha-web |',
     );
-    expect(md).toContain('| `alpha-dev` | dev | manual sync | 0 | 0 | 0 | 0 | none (security rules only) | no change |');
+    expect(md).toContain(
+      '| `alpha-dev` | dev | manual sync | 0 | 0 | 0 | 0 | none (security rules only) | no change |',
+    );
     expect(md).toContain('```diff');
   });
 

@@ -33,7 +33,7 @@ import { createMasker, redactText } from './masking';
 import { nxAffectedProjects } from './nx';
 import { applicationRisks } from './risk';
 import { selectChanged } from './select';
-import { canRenderInProcess, checkStale, systemSource } from './stale';
+import { canRenderInProcess, checkStale } from './stale';
 import type { AppPreview, ObjectChange, PreviewReport, RiskFlag, Selection, StaleCheck } from './types';
 
 /** Folders exported from a commit for rendering: what Argo CD reads. */
@@ -67,7 +67,11 @@ export interface PreviewOptions {
   readonly nxAffected?: (repoDir: string, files: readonly string[]) => readonly string[] | Error;
 }
 
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<Promise<R>[]> {
+async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T) => Promise<R>,
+): Promise<Promise<R>[]> {
   const out: Promise<R>[] = [];
   let running = 0;
   const queue: (() => void)[] = [];
@@ -130,7 +134,8 @@ async function renderSide(
   try {
     return { text: await renderSource(dir, source, toolchain) };
   } catch (err: any) {
-    if (err instanceof OutsideRepositoryError) return { error: `${label}: ${err.message} (Argo CD refuses it)` };
+    if (err instanceof OutsideRepositoryError)
+      return { error: `${label}: ${err.message} (Argo CD refuses it)` };
     return { error: cleanError(err, dir, label) };
   }
 }
@@ -139,7 +144,8 @@ async function renderSide(
 const countObjects = (text: string) => (text.match(/^kind:/gm) ?? []).length;
 
 /** The render-relevant part of a source: two sources with equal specs render the same inputs the same way. */
-const renderSpec = (s: PreviewSource) => JSON.stringify({ ...s, definedIn: undefined, app: s.app?.spec?.source });
+const renderSpec = (s: PreviewSource) =>
+  JSON.stringify({ ...s, definedIn: undefined, app: s.app?.spec?.source });
 
 function sortApps(a: { system: string; environment: string; application: string }, b: typeof a): number {
   return (
@@ -151,7 +157,9 @@ function sortApps(a: { system: string; environment: string; application: string 
 
 /** Environments of the platform: the folders under overlays/argocd on either side. */
 function environmentsOf(...sources: Map<string, PreviewSource>[]): string[] {
-  return [...new Set(sources.flatMap((m) => [...m.values()].map((s) => s.environment)))].filter(Boolean).sort();
+  return [...new Set(sources.flatMap((m) => [...m.values()].map((s) => s.environment)))]
+    .filter(Boolean)
+    .sort();
 }
 
 /**
@@ -187,12 +195,18 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
   // The preview's configuration comes from the base, never from the change under review.
   const configPath = options.configFile ?? CONFIG_FILE;
   if (configPath.startsWith('/') || configPath.split('/').includes('..'))
-    throw new DiffConfigError(`--config ${configPath}: must be a path inside the repository (read at the base commit)`);
+    throw new DiffConfigError(
+      `--config ${configPath}: must be a path inside the repository (read at the base commit)`,
+    );
   const configText = await showFile(repo, mb, configPath);
   if (options.configFile && configText === undefined)
-    throw new DiffConfigError(`config file ${configPath} does not exist at the base commit ${mb.slice(0, 7)}`);
+    throw new DiffConfigError(
+      `config file ${configPath} does not exist at the base commit ${mb.slice(0, 7)}`,
+    );
   const config: ResolvedConfig =
-    configText === undefined ? resolveConfig() : parseConfig(configText, `${configPath} (base ${mb.slice(0, 7)})`);
+    configText === undefined
+      ? resolveConfig()
+      : parseConfig(configText, `${configPath} (base ${mb.slice(0, 7)})`);
   const mask = createMasker();
 
   lap('refs');
@@ -318,7 +332,9 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       (s) =>
         s !== 'argocd' &&
         (!options.systems?.length || options.systems.includes(s)) &&
-        (sourceSystems.includes(s) || existsSync(join(headDir, 'charts', s)) || existsSync(join(headDir, 'overlays', s))),
+        (sourceSystems.includes(s) ||
+          existsSync(join(headDir, 'charts', s)) ||
+          existsSync(join(headDir, 'overlays', s))),
     );
     const staleArgo =
       !options.systems?.length &&
@@ -352,11 +368,17 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         { app: a, side: 'head' as const, dir: headDir, source: headSources.get(a) },
       ]);
     const headAppOf = (system: string, env: string) =>
-      [...headSources.values()].find((s) => s.role === 'application' && s.system === system && s.environment === env);
+      [...headSources.values()].find(
+        (s) => s.role === 'application' && s.system === system && s.environment === env,
+      );
     if (checkStaleNow) {
       for (const s of staleSystems)
         for (const src of headSources.values())
-          if (src.role === 'application' && src.system === s && !jobs.some((j) => j.side === 'head' && j.app === src.application))
+          if (
+            src.role === 'application' &&
+            src.system === s &&
+            !jobs.some((j) => j.side === 'head' && j.app === src.application)
+          )
             jobs.push({ app: src.application, side: 'head', dir: headDir, source: src });
     }
     const promises = await pool(jobs, options.concurrency ?? 8, (j) =>
@@ -387,7 +409,8 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       const b = rendered.get(`base ${a}`);
       const h = rendered.get(`head ${a}`);
       const errors = [b, h].filter((x): x is { error: string } => !!x && 'error' in x).map((x) => x.error);
-      const refused = headSources.get(a)?.refused ?? (headSources.has(a) ? undefined : baseSources.get(a)?.refused);
+      const refused =
+        headSources.get(a)?.refused ?? (headSources.has(a) ? undefined : baseSources.get(a)?.refused);
       const bt = b && 'text' in b ? b.text : '';
       const ht = h && 'text' in h ? h.text : '';
       const appObject = headSources.get(a)?.app ?? baseSources.get(a)?.app;
@@ -447,9 +470,9 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     });
     apps.sort(sortApps);
     lap('diff');
-    if (!allApps.length)
-      notes.push('No Argo CD Application under overlays/argocd/ on either side.');
-    if (configText !== undefined) notes.push(`Config: ${configPath} as of the base commit ${mb.slice(0, 7)}.`);
+    if (!allApps.length) notes.push('No Argo CD Application under overlays/argocd/ on either side.');
+    if (configText !== undefined)
+      notes.push(`Config: ${configPath} as of the base commit ${mb.slice(0, 7)}.`);
 
     return {
       base: { ref: options.base ?? `merge-base with ${baseRef.ref}`, sha: mb },

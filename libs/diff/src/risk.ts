@@ -55,7 +55,9 @@ function podLabels(objects: readonly K8sObject[]): { namespace: string; labels: 
 
 function selectsAny(np: K8sObject, objects: readonly K8sObject[]): boolean {
   const ns = np.metadata?.namespace ?? '';
-  return podLabels(objects).some((p) => p.namespace === ns && selectorMatches(np.spec?.podSelector, p.labels));
+  return podLabels(objects).some(
+    (p) => p.namespace === ns && selectorMatches(np.spec?.podSelector, p.labels),
+  );
 }
 
 /** Secret store keys an object reads (ExternalSecret remoteRef/extract/find keys, SecretStore paths). */
@@ -74,10 +76,15 @@ function secretRefs(o: K8sObject): string[] {
 
 /** Other environments a secret key names (`prod/db`, `db-prod`, `/prod/`), as whole path or word segments. */
 function otherEnvironmentIn(key: string, env: string, environments: readonly string[]): string | undefined {
-  const words = key.toLowerCase().split(/[^a-z0-9-]+|(?<=[a-z0-9])-(?=[a-z])/).filter(Boolean);
+  const words = key
+    .toLowerCase()
+    .split(/[^a-z0-9-]+|(?<=[a-z0-9])-(?=[a-z])/)
+    .filter(Boolean);
   const segments = key.toLowerCase().split(/[/:._]+/);
   return environments.find(
-    (e) => e !== env && (segments.includes(e) || words.includes(e) || segments.some((s) => s.split('-').includes(e))),
+    (e) =>
+      e !== env &&
+      (segments.includes(e) || words.includes(e) || segments.some((s) => s.split('-').includes(e))),
   );
 }
 
@@ -295,9 +302,15 @@ function assessAll(
       (base.metadata?.finalizers ?? []).some((f: string) => /resources-finalizer/.test(f)) &&
       p?.outcome === 'deleted'
     )
-      flag('argocd-policy', `Application ${base.metadata?.name} would be deleted with every resource it manages (resources finalizer, auto-prune)`);
+      flag(
+        'argocd-policy',
+        `Application ${base.metadata?.name} would be deleted with every resource it manages (resources finalizer, auto-prune)`,
+      );
     if (!p || p.outcome === 'deleted' || p.outcome === 'manual') {
-      flag(base?.kind === 'PodDisruptionBudget' ? 'pdb-lowered' : 'object-removed', `${key} removed${p ? `: ${p.message}` : ''}`);
+      flag(
+        base?.kind === 'PodDisruptionBudget' ? 'pdb-lowered' : 'object-removed',
+        `${key} removed${p ? `: ${p.message}` : ''}`,
+      );
       if (base?.kind === 'PodDisruptionBudget') flag('object-removed', `${key} removed`);
     }
     // A NetworkPolicy that still exists but no longer selects anything is checked on the head side below.
@@ -335,7 +348,8 @@ function assessAll(
       if (c.securityContext?.allowPrivilegeEscalation === true)
         flag('host-access', `new container ${name}: allowPrivilegeEscalation`);
     }
-    for (const v of hpod.volumes ?? []) if (v?.hostPath) flag('host-access', `new workload mounts hostPath ${v.hostPath.path}`);
+    for (const v of hpod.volumes ?? [])
+      if (v?.hostPath) flag('host-access', `new workload mounts hostPath ${v.hostPath.path}`);
   } else if (hpod) {
     for (const f of ['hostNetwork', 'hostPID', 'hostIPC'])
       if (hpod[f] === true && podSpecOf(base)?.[f] !== true) flag('host-access', `${f} now true`);
@@ -351,7 +365,8 @@ function assessAll(
     for (const ref of secretRefs(head)) {
       if (before.has(ref)) continue;
       const other = otherEnvironmentIn(ref, env, ctx.environments);
-      if (other) flag('cross-env-secret', `${env || 'this environment'} reads secret key "${ref}" of ${other}`);
+      if (other)
+        flag('cross-env-secret', `${env || 'this environment'} reads secret key "${ref}" of ${other}`);
     }
   }
 
@@ -500,7 +515,8 @@ export function applicationRisks(
   for (const np of headObjects) {
     if (np.kind !== 'NetworkPolicy') continue;
     const sel = np.spec?.podSelector;
-    const empty = !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
+    const empty =
+      !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
     if (empty || selectsAny(np, headObjects)) continue;
     const old = baseNps.get(keyOf(np));
     const was = old ? selectsAny(old, baseObjects) : true;

@@ -104,7 +104,11 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name, namespace: 'alpha', annotations: ann },
-      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'r.example.com/m:1' }] } } },
+      spec: {
+        template: {
+          spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'r.example.com/m:1' }] },
+        },
+      },
     });
     const head = onBranch('hooks', () =>
       repo.setObjects(
@@ -112,7 +116,11 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
         'prod',
         [
           configMap('alpha-settings', 'alpha', { mode: 'prod' }),
-          job('migrate', { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-5', 'helm.sh/hook-delete-policy': 'before-hook-creation' }),
+          job('migrate', {
+            'helm.sh/hook': 'pre-install,pre-upgrade',
+            'helm.sh/hook-weight': '-5',
+            'helm.sh/hook-delete-policy': 'before-hook-creation',
+          }),
           job('smoke', { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/sync-wave': '3' }),
         ],
         { replicas: 2, image: 'registry.example.com/alpha:v1.0.0' },
@@ -120,7 +128,11 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const ch = app(r, 'alpha-prod').changes;
-    expect(ch.find((c) => c.name === 'migrate')!.hook).toEqual({ phases: ['PreSync'], wave: -5, deletePolicy: 'before-hook-creation' });
+    expect(ch.find((c) => c.name === 'migrate')!.hook).toEqual({
+      phases: ['PreSync'],
+      wave: -5,
+      deletePolicy: 'before-hook-creation',
+    });
     expect(ch.find((c) => c.name === 'smoke')!.hook).toEqual({ phases: ['PostSync'], wave: 3 });
     const md = formatMarkdown(r).join('');
     expect(md).toContain('PreSync hook · wave -5');
@@ -131,7 +143,10 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
     const head = onBranch('multi-source', () =>
       repo.editYaml('overlays/argocd/dev/applications.yaml', (a) => {
         if (a.metadata.name !== 'alpha-dev') return;
-        a.spec.sources = [a.spec.source, { repoURL: 'https://example.com/values.git', targetRevision: 'main', ref: 'values' }];
+        a.spec.sources = [
+          a.spec.source,
+          { repoURL: 'https://example.com/values.git', targetRevision: 'main', ref: 'values' },
+        ];
         delete a.spec.source;
       }),
     );
@@ -151,7 +166,14 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
           apiVersion: 'kustomize.config.k8s.io/v1beta1',
           kind: 'Kustomization',
           resources: ['objects.yaml'],
-          configMapGenerator: [{ name: 'greeting', namespace: 'beta', files: ['greeting.txt'], options: { disableNameSuffixHash: true } }],
+          configMapGenerator: [
+            {
+              name: 'greeting',
+              namespace: 'beta',
+              files: ['greeting.txt'],
+              options: { disableNameSuffixHash: true },
+            },
+          ],
         }),
       );
     });
@@ -178,9 +200,9 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
     expect(prod.risks.map((f) => f.code)).toEqual(['image-changed']);
     expect(r.notes.some((n) => n.includes("the preview uses the base branch's version"))).toBe(true);
     // --config names a repository path read at the base too.
-    await expect(runPreview({ repoDir: repo.dir, base, head, configFile: '.gitops-diff.yaml' })).rejects.toThrow(
-      /does not exist at the base commit/,
-    );
+    await expect(
+      runPreview({ repoDir: repo.dir, base, head, configFile: '.gitops-diff.yaml' }),
+    ).rejects.toThrow(/does not exist at the base commit/);
   });
 
   it('leaks: a base64 password and an AWS key in a ConfigMap, a Secret inside a List, Secret annotations — nothing in any format', async () => {
@@ -189,36 +211,53 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
     const SECRET_IN_LIST = 'list-secret-value-8842';
     const ANNOTATION = 'annotation-secret-5531';
     const head = onBranch('leaks', () =>
-      repo.setObjects('alpha', 'prod', [
-        configMap('alpha-settings', 'alpha', { mode: 'prod', 'app.env': B64, 'aws-key': AWS }),
-        {
-          apiVersion: 'v1',
-          kind: 'List',
-          items: [
-            {
-              apiVersion: 'v1',
-              kind: 'Secret',
-              metadata: { name: 'listed', namespace: 'alpha', annotations: { 'example.com/bootstrap-token': ANNOTATION } },
-              stringData: { token: SECRET_IN_LIST },
-            },
-          ],
-        },
-      ], { replicas: 2, image: 'registry.example.com/alpha:v1.0.0' }),
+      repo.setObjects(
+        'alpha',
+        'prod',
+        [
+          configMap('alpha-settings', 'alpha', { mode: 'prod', 'app.env': B64, 'aws-key': AWS }),
+          {
+            apiVersion: 'v1',
+            kind: 'List',
+            items: [
+              {
+                apiVersion: 'v1',
+                kind: 'Secret',
+                metadata: {
+                  name: 'listed',
+                  namespace: 'alpha',
+                  annotations: { 'example.com/bootstrap-token': ANNOTATION },
+                },
+                stringData: { token: SECRET_IN_LIST },
+              },
+            ],
+          },
+        ],
+        { replicas: 2, image: 'registry.example.com/alpha:v1.0.0' },
+      ),
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const everything = allFormats(r);
-    for (const raw of [B64, AWS, SECRET_IN_LIST, ANNOTATION, 'Tr0ub4dor']) expect(everything).not.toContain(raw);
+    for (const raw of [B64, AWS, SECRET_IN_LIST, ANNOTATION, 'Tr0ub4dor'])
+      expect(everything).not.toContain(raw);
     expect(app(r, 'alpha-prod').changes.map((c) => c.key)).toContain('/Secret alpha/listed');
     expect(everything).not.toMatch(/sha256:[0-9a-f]{8}|hmac:/);
   });
 
   it('a symlink out of the repository is refused exactly as Argo CD refuses it', async () => {
     const outside = join(tmpdir(), `outside-${process.pid}.yaml`);
-    writeFileSync(outside, 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stolen, namespace: alpha }\ndata: { k: OUTSIDE-CONTENT-1234 }\n');
-    const head = onBranch('oob-symlink', () => symlinkSync(outside, join(repo.dir, 'charts/alpha/templates/stolen.yaml')));
+    writeFileSync(
+      outside,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: stolen, namespace: alpha }\ndata: { k: OUTSIDE-CONTENT-1234 }\n',
+    );
+    const head = onBranch('oob-symlink', () =>
+      symlinkSync(outside, join(repo.dir, 'charts/alpha/templates/stolen.yaml')),
+    );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const a = app(r, 'alpha-prod');
-    expect(a.error).toContain('repository contains out-of-bounds symlinks. file: charts/alpha/templates/stolen.yaml');
+    expect(a.error).toContain(
+      'repository contains out-of-bounds symlinks. file: charts/alpha/templates/stolen.yaml',
+    );
     expect(allFormats(r)).not.toContain('OUTSIDE-CONTENT-1234');
     expect(exitCodeOf(r)).toBe(1);
     // A relative symlink that stays inside the repository is fine (Argo CD allows it).
@@ -236,7 +275,9 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
       }),
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
-    expect(app(r, 'alpha-dev').error).toContain("file '../../../../../etc/passwd' resolved to outside repository root");
+    expect(app(r, 'alpha-dev').error).toContain(
+      "file '../../../../../etc/passwd' resolved to outside repository root",
+    );
     expect(allFormats(r)).not.toContain('root:x:0:0');
   });
 
@@ -253,7 +294,10 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
       metadata: { name, namespace: 'beta' },
       spec: {
         selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: { metadata: { labels: { 'app.kubernetes.io/name': name } }, spec: { containers: [{ name, image: 'r.example.com/w:1' }] } },
+        template: {
+          metadata: { labels: { 'app.kubernetes.io/name': name } },
+          spec: { containers: [{ name, image: 'r.example.com/w:1' }] },
+        },
       },
     });
     const b = onBranch('np-base', () => repo.setObjects('beta', 'dev', [netpol, deploy('web')]));
@@ -267,12 +311,37 @@ describe('preview scenarios on throw-away repositories (Argo CD as the platform 
 
   it('a 100 KB single line: every markdown part under 65,536 characters', async () => {
     const head = onBranch('long-line', () =>
-      repo.setObjects('beta', 'prod', [configMap('beta-settings', 'beta', { mode: 'prod', blob: 'q'.repeat(100 * 1024) })]),
+      repo.setObjects('beta', 'prod', [
+        configMap('beta-settings', 'beta', { mode: 'prod', blob: 'q'.repeat(100 * 1024) }),
+      ]),
     );
     const r = await runPreview({ repoDir: repo.dir, base, head });
     const parts = formatMarkdown(r);
     expect(parts.length).toBeGreaterThan(0);
     for (const p of parts) expect(p.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
     expect(parts.join('')).toMatch(/more characters not shown/);
+  });
+});
+
+describe('markdown injection through file names', () => {
+  it('a file name cannot inject links, images or HTML into the comment', async () => {
+    const repo = new FixtureRepo();
+    try {
+      const base = repo.git('rev-parse', 'HEAD').trim();
+      const evil = 'charts/alpha/x](https:--evil.example)<img src=x onerror=alert(1)>`*|.txt';
+      repo.write(evil, 'not a template\n');
+      const head = repo.commit('evil name');
+      const r = await runPreview({ repoDir: repo.dir, base, head });
+      // Outside code fences (which GitHub shows literally) nothing of the name is live markdown.
+      const md = formatMarkdown(r)
+        .join('\n')
+        .replace(/^(`{3,})[a-z]*\n[\s\S]*?^\1$/gm, '');
+      expect(md).toContain('Reached by');
+      expect(md).not.toContain('<img');
+      expect(md).not.toContain('](https:--evil.example)');
+      expect(md).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;');
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -36,7 +36,10 @@ export interface StaleInputs {
   /** Regenerate and compare the Argo CD files too. */
   readonly argocd: boolean;
   /** Head render of the Application of (system, environment): YAML text, or an error; undefined when there is none. */
-  readonly headRender: (system: string, environment: string) => Promise<{ text: string } | { error: string } | undefined>;
+  readonly headRender: (
+    system: string,
+    environment: string,
+  ) => Promise<{ text: string } | { error: string } | undefined>;
 }
 
 /** Run the stale-output check (in process). Never throws for a render problem: that is reported as stale. */
@@ -103,7 +106,8 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
       if (problems.length) {
         staleSystems.add(name);
         // Names and paths only: the differing values could be secret.
-        for (const p of problems.slice(0, 20)) objects.push(`${name} ${env}: ${p.replace(/: expected .*$/s, '')}`);
+        for (const p of problems.slice(0, 20))
+          objects.push(`${name} ${env}: ${p.replace(/: expected .*$/s, '')}`);
         if (problems.length > 20) objects.push(`${name} ${env}: … ${problems.length - 20} more`);
       }
     }
@@ -116,11 +120,16 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
       const mod = await import(join(repo, 'apps', 'argocd', 'src', 'index.ts'));
       const out: Record<string, string> = mod.renderArgoCdFiles(all);
       argoFiles = new Map(
-        Object.entries(out).map(([p, c]) => [p.startsWith(`${render.ARGOCD_ROOT}/`) ? p : `${render.ARGOCD_ROOT}/${p}`, c]),
+        Object.entries(out).map(([p, c]) => [
+          p.startsWith(`${render.ARGOCD_ROOT}/`) ? p : `${render.ARGOCD_ROOT}/${p}`,
+          c,
+        ]),
       );
       files.push(...render.compareWithDisk(repo, argoFiles, [render.ARGOCD_ROOT]));
     } catch (err: any) {
-      files.push(`${render.ARGOCD_ROOT}: the Argo CD objects do not render: ${String(err?.message ?? err).split('\n')[0]}`);
+      files.push(
+        `${render.ARGOCD_ROOT}: the Argo CD objects do not render: ${String(err?.message ?? err).split('\n')[0]}`,
+      );
     }
   }
 
@@ -131,9 +140,16 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
       const w = render.renderWorkspace(exact, undefined);
       files.push(...render.compareWithDisk(repo, w.files, w.roots));
     } catch (err: any) {
-      files.push(`the sources of ${[...staleSystems].join(', ')} do not render: ${String(err?.message ?? err).split('\n')[0]}`);
+      files.push(
+        `the sources of ${[...staleSystems].join(', ')} do not render: ${String(err?.message ?? err).split('\n')[0]}`,
+      );
     }
   }
   const stale = files.length > 0 || objects.length > 0;
-  return { status: stale ? 'stale' : 'fresh', systems: [...inputs.systems], files: [...new Set(files)], objects };
+  return {
+    status: stale ? 'stale' : 'fresh',
+    systems: [...inputs.systems],
+    files: [...new Set(files)],
+    objects,
+  };
 }

@@ -85,7 +85,11 @@ export interface ObjectChange {
   /** Risk flags, when risk assessment was requested. */
   readonly risks: readonly RiskFlag[];
   /** Hook phases and sync wave, when the object is a hook or not in wave 0. */
-  readonly hook?: { readonly phases: readonly string[]; readonly wave: number; readonly deletePolicy?: string };
+  readonly hook?: {
+    readonly phases: readonly string[];
+    readonly wave: number;
+    readonly deletePolicy?: string;
+  };
   /** For removed objects: what Argo CD does (deleted by auto-prune, stays with prune disabled, …). */
   readonly prune?: { readonly outcome: 'deleted' | 'stays' | 'manual' | 'hook'; readonly message: string };
   /** What an Argo CD object change means (sync policy, finalizers, windows, allow-lists). */

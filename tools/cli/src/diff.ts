@@ -34,10 +34,11 @@ const list = (v: string, prev: string[] = []) => [
     .filter(Boolean),
 ];
 
-/** Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing stale `<file>.N` of earlier runs. */
+/** Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing `<file>` and `<file>.N` of earlier runs. */
 function writeParts(file: string, parts: readonly string[]): void {
   const dir = dirname(file);
   const base = basename(file);
+  rmSync(file, { force: true });
   if (existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const m = f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1));
@@ -160,7 +161,11 @@ async function main(argv: string[]): Promise<number> {
     if (refused.length) process.stderr.write(`diff: not previewed (refused): ${refused.join(', ')}\n`);
     if (report.stale?.status === 'stale')
       process.stderr.write(
-        `diff: committed outputs are stale (run npm run render and commit):\n${[report.stale.reason, ...report.stale.files, ...report.stale.objects]
+        `diff: committed outputs are stale (run npm run render and commit):\n${[
+          report.stale.reason,
+          ...report.stale.files,
+          ...report.stale.objects,
+        ]
           .filter(Boolean)
           .map((l) => `  ${l}`)
           .join('\n')}\n`,

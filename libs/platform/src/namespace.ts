@@ -3,7 +3,14 @@
  * label (so rollouts wait for targets to be healthy), a ResourceQuota and a LimitRange.
  */
 import { Construct } from 'constructs';
-import { assertDnsLabel, kubeObject, parseQuantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import {
+  assertDnsLabel,
+  kubeObject,
+  parseQuantity,
+  STATEFUL_SYNC_OPTIONS,
+  SYNC_WAVE,
+  SYNC_WAVE_ANNOTATION,
+} from './core';
 
 export const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
 
@@ -69,7 +76,8 @@ export class GuardedNamespace extends Construct {
       name: props.name,
       clusterScoped: true,
       labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace },
+      // Deleting the namespace deletes every claim in it: never pruned, kept when the Application is deleted.
+      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace, ...STATEFUL_SYNC_OPTIONS },
     });
     const q = props.quota;
     const hard: Record<string, string> = {

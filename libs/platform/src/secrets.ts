@@ -54,6 +54,12 @@ export interface ClusterSecretStoreProps {
   readonly name: string;
   readonly labels?: Record<string, string>;
   readonly backend: SecretBackend;
+  /**
+   * The only namespaces whose ExternalSecrets may use the store (`spec.conditions`). A store is
+   * cluster-scoped: without conditions any namespace of a shared cluster could read this system's
+   * secrets through it.
+   */
+  readonly namespaces: readonly string[];
 }
 
 /** An External Secrets `ClusterSecretStore` (cluster-scoped, sync wave -2). */
@@ -62,6 +68,10 @@ export class ClusterSecretStore extends Construct {
   constructor(scope: Construct, id: string, props: ClusterSecretStoreProps) {
     super(scope, id);
     this.storeName = props.name;
+    if (!props.namespaces.length)
+      throw new ConfigError(
+        `${this.node.path}: namespaces must name the namespaces allowed to use the store`,
+      );
     const b = props.backend;
     let provider: Record<string, unknown>;
     if (b.provider === 'aws-secrets-manager') {
@@ -106,7 +116,7 @@ export class ClusterSecretStore extends Construct {
       clusterScoped: true,
       labels: props.labels,
       annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.secretStore },
-      body: { spec: { provider } },
+      body: { spec: { provider, conditions: [{ namespaces: [...props.namespaces] }] } },
     });
   }
 }

@@ -3,10 +3,12 @@
  * label (so rollouts wait for targets to be healthy), a ResourceQuota and a LimitRange.
  */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import {
   assertDnsLabel,
   kubeObject,
   parseQuantity,
+  quantities,
   STATEFUL_SYNC_OPTIONS,
   SYNC_WAVE,
   SYNC_WAVE_ANNOTATION,
@@ -70,15 +72,19 @@ export class GuardedNamespace extends Construct {
       'pod-security.kubernetes.io/warn': 'restricted',
     };
     if (props.albReadinessGate) labels[READINESS_GATE_LABEL] = 'enabled';
-    kubeObject(this, 'Namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      name: props.name,
-      clusterScoped: true,
-      labels,
-      // Deleting the namespace deletes every claim in it: never pruned, kept when the Application is deleted.
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace, ...STATEFUL_SYNC_OPTIONS },
-    });
+    kubeObject(
+      this,
+      'Namespace',
+      k8s.KubeNamespace,
+      {
+        name: props.name,
+        clusterScoped: true,
+        labels,
+        // Deleting the namespace deletes every claim in it: never pruned, kept when the Application is deleted.
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace, ...STATEFUL_SYNC_OPTIONS },
+      },
+      {},
+    );
     const q = props.quota;
     const hard: Record<string, string> = {
       'requests.cpu': q.requestsCpu,
@@ -96,13 +102,13 @@ export class GuardedNamespace extends Construct {
       labels: props.labels,
       annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
     };
-    kubeObject(this, 'Quota', {
-      ...common,
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      name: `${props.guardrailsName ?? props.name}-quota`,
-      body: { spec: { hard } },
-    });
+    kubeObject(
+      this,
+      'Quota',
+      k8s.KubeResourceQuota,
+      { ...common, name: `${props.guardrailsName ?? props.name}-quota` },
+      { spec: { hard: quantities(hard) } },
+    );
     const lr = props.limitRange;
     for (const [k, v] of Object.entries({
       ...prefix('defaultRequest', lr.defaultRequest),
@@ -111,24 +117,24 @@ export class GuardedNamespace extends Construct {
     })) {
       parseQuantity(path, `limitRange.${k}`, v);
     }
-    kubeObject(this, 'LimitRange', {
-      ...common,
-      apiVersion: 'v1',
-      kind: 'LimitRange',
-      name: `${props.guardrailsName ?? props.name}-limits`,
-      body: {
+    kubeObject(
+      this,
+      'LimitRange',
+      k8s.KubeLimitRange,
+      { ...common, name: `${props.guardrailsName ?? props.name}-limits` },
+      {
         spec: {
           limits: [
             {
               type: 'Container',
-              defaultRequest: { ...lr.defaultRequest },
-              default: { ...lr.defaultLimit },
-              max: { ...lr.max },
+              defaultRequest: quantities(lr.defaultRequest),
+              default: quantities(lr.defaultLimit),
+              max: quantities(lr.max),
             },
           ],
         },
       },
-    });
+    );
   }
 }
 

@@ -4,7 +4,15 @@
  * The storage class comes from the environment's platform values.
  */
 import { Construct } from 'constructs';
-import { kubeObject, parseQuantity, STATEFUL_SYNC_OPTIONS, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  kubeObject,
+  parseQuantity,
+  quantity,
+  STATEFUL_SYNC_OPTIONS,
+  SYNC_WAVE,
+  SYNC_WAVE_ANNOTATION,
+} from './core';
 
 export type AccessMode = 'ReadWriteMany' | 'ReadWriteOnce';
 
@@ -40,23 +48,26 @@ export class PersistentClaim extends Construct {
       props.accessMode === 'ReadWriteMany'
         ? props.storageClasses.readWriteMany
         : props.storageClasses.readWriteOnce;
-    kubeObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      // In its consumer's wave: a WaitForFirstConsumer claim stays Pending (Argo CD: Progressing) until a
-      // pod uses it, so a claim in an earlier wave would stall the sync. Claims hold data: never pruned,
-      // kept when the Application is deleted.
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.claim, ...STATEFUL_SYNC_OPTIONS },
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubePersistentVolumeClaim,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        // In its consumer's wave: a WaitForFirstConsumer claim stays Pending (Argo CD: Progressing) until a
+        // pod uses it, so a claim in an earlier wave would stall the sync. Claims hold data: never pruned,
+        // kept when the Application is deleted.
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.claim, ...STATEFUL_SYNC_OPTIONS },
+      },
+      {
         spec: {
           accessModes: [props.accessMode],
           storageClassName: this.storageClassName,
-          resources: { requests: { storage: props.size } },
+          resources: { requests: { storage: quantity(props.size) } },
         },
       },
-    });
+    );
   }
 }

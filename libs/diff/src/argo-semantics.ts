@@ -240,15 +240,22 @@ export function argoNotes(base: K8sObject | undefined, head: K8sObject | undefin
       if (added.length)
         notes.push(`${list}: ${added.join(', ')} added${allow ? ' (now allowed)' : ' (now refused)'}`);
     }
-    const bw = new Map<string, any>((base.spec?.syncWindows ?? []).map((w: any) => [windowKey(w), w]));
-    const hw = new Map<string, any>((head.spec?.syncWindows ?? []).map((w: any) => [windowKey(w), w]));
-    for (const [k, w] of hw)
-      if (!bw.has(k)) notes.push(`sync window added: ${k}${w?.manualSync ? ', manual syncs allowed' : ''}`);
-    for (const [k] of bw) if (!hw.has(k)) notes.push(`sync window removed: ${k}`);
+    // Windows are matched by when and to what they apply; a flipped kind is an inverted window.
+    const where = (w: any) =>
+      `${w?.schedule ?? '?'} for ${w?.duration ?? '?'} ${JSON.stringify([w?.applications ?? [], w?.namespaces ?? [], w?.clusters ?? []])}`;
+    const bw = new Map<string, any>((base.spec?.syncWindows ?? []).map((w: any) => [where(w), w]));
+    const hw = new Map<string, any>((head.spec?.syncWindows ?? []).map((w: any) => [where(w), w]));
     for (const [k, w] of hw) {
       const old = bw.get(k);
-      if (old && JSON.stringify(old) !== JSON.stringify(w)) notes.push(`sync window changed: ${k}`);
+      if (!old)
+        notes.push(`sync window added: ${windowKey(w)}${w?.manualSync ? ', manual syncs allowed' : ''}`);
+      else if (old.kind !== w.kind)
+        notes.push(
+          `sync window inverted: ${windowKey(old)} is now ${w.kind}${w.kind === 'allow' ? ' (automated syncs only inside the window, instead of never inside it)' : ''}`,
+        );
+      else if (JSON.stringify(old) !== JSON.stringify(w)) notes.push(`sync window changed: ${windowKey(w)}`);
     }
+    for (const [k, w] of bw) if (!hw.has(k)) notes.push(`sync window removed: ${windowKey(w)}`);
     for (const f of ['sourceRepos', 'destinations']) {
       const bv = JSON.stringify(base.spec?.[f] ?? []);
       const hv = JSON.stringify(head.spec?.[f] ?? []);

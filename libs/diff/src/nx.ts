@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -95,4 +95,73 @@ export function nxAffectedProjects(
     const msg = lines.find((l) => /error/i.test(l)) ?? lines[0] ?? 'nx failed';
     return new Error(`nx show projects --affected failed: ${msg}`);
   }
+}
+
+/** {@link nxAffectedProjects} without blocking the event loop (the preview works on while Nx computes the graph). */
+export function nxAffectedProjectsAsync(
+  repoDir: string,
+  files: readonly string[],
+  timeoutMs = 60_000,
+): Promise<string[] | Error> {
+  if (!existsSync(join(repoDir, 'nx.json')))
+    return Promise.resolve(new Error('no nx.json in the repository'));
+  const script = nxScript(repoDir);
+  if (!script) return Promise.resolve(new Error('the nx package is not installed'));
+  if (files.some((f) => f.startsWith('libs/')) && !nxAnalyzesSources(repoDir)) {
+    return Promise.resolve(
+      new Error(
+        'Nx does not analyse TypeScript imports here: set pluginsConfig["@nx/js"].analyzeSourceFiles to true in nx.json',
+      ),
+    );
+  }
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [script, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--json'],
+      {
+        cwd: repoDir,
+        encoding: 'utf8',
+        timeout: timeoutMs,
+        maxBuffer: 64 << 20,
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          NX_SKIP_NX_CACHE: 'true',
+          CI: process.env.CI ?? 'false',
+        },
+      },
+      (err, stdout, stderr) => {
+        if (err) {
+          const lines = String(stderr || err.message)
+            .trim()
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean);
+          resolve(
+            new Error(
+              `nx show projects --affected failed: ${lines.find((l) => /error/i.test(l)) ?? lines[0] ?? 'nx failed'}`,
+            ),
+          );
+          return;
+        }
+        const line = stdout
+          .trim()
+          .split('\n')
+          .reverse()
+          .find((l) => l.trim().startsWith('['));
+        try {
+          const parsed = line ? JSON.parse(line) : undefined;
+          resolve(
+            Array.isArray(parsed)
+              ? parsed.map(String)
+              : new Error(`unexpected nx output: ${stdout.trim().slice(0, 200)}`),
+          );
+        } catch {
+          resolve(new Error(`unexpected nx output: ${stdout.trim().slice(0, 200)}`));
+        }
+      },
+    );
+  });
 }

@@ -30,10 +30,10 @@ import {
 } from './git';
 import { inputsChanged, renderInputs } from './inputs';
 import { createMasker, redactText } from './masking';
-import { nxAffectedProjects } from './nx';
+import { nxAffectedProjectsAsync } from './nx';
 import { applicationRisks } from './risk';
-import { selectChanged } from './select';
-import { canRenderInProcess, checkStale } from './stale';
+import { classifyFile, selectChanged } from './select';
+import { canRenderInProcess, checkStale, prepareSystems, type PreparedSystems } from './stale';
 import type { AppPreview, ObjectChange, PreviewReport, RiskFlag, Selection, StaleCheck } from './types';
 
 /** Folders exported from a commit for rendering: what Argo CD reads. */
@@ -64,7 +64,10 @@ export interface PreviewOptions {
   /** Compare the committed outputs with a fresh render of the head's sources. @default true */
   readonly staleCheck?: boolean;
   /** Override Nx (tests). */
-  readonly nxAffected?: (repoDir: string, files: readonly string[]) => readonly string[] | Error;
+  readonly nxAffected?: (
+    repoDir: string,
+    files: readonly string[],
+  ) => readonly string[] | Error | Promise<readonly string[] | Error>;
 }
 
 async function pool<T, R>(
@@ -264,6 +267,30 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     }
 
     lap('discover');
+    // Nx (a separate process) and the in-process synthesis of the sources for the stale check are the two
+    // expensive steps of a source change: run them at the same time.
+    const forNx = options.all ? [] : files.filter((f) => classifyFile(f, new Set(systems)).kind === 'nx');
+    const nxPending = forNx.length
+      ? Promise.resolve((options.nxAffected ?? nxAffectedProjectsAsync)(repo, forNx))
+      : undefined;
+    const sourceSystems = globSync('apps/*/src/system.ts', { cwd: repo }).map((f) => f.split('/')[1]);
+    const staleApplicable =
+      options.staleCheck !== false && sourceSystems.length > 0 && canRenderInProcess(repo) && !options.head;
+    const touchesSources = files.some((f) => classifyFile(f, new Set(systems)).kind !== 'ignored');
+    let prepared: Promise<PreparedSystems> | undefined;
+    if (staleApplicable && touchesSources && !options.systems?.length) {
+      // Every system while Nx decides (a library change usually reaches them all), else only those reached directly.
+      const direct = [
+        ...new Set(
+          files
+            .map((f) => classifyFile(f, new Set(systems)))
+            .flatMap((r) => (r.kind === 'system' ? [r.system] : [])),
+        ),
+      ];
+      prepared = prepareSystems(repo, nxPending ? undefined : direct);
+      prepared.catch(() => undefined); // reported by the check itself
+    }
+    const nxResult = nxPending ? await nxPending : undefined;
     let selection: Selection;
     if (options.all) {
       selection = {
@@ -275,7 +302,6 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
         nx: 'forced',
       };
     } else {
-      const nx = options.nxAffected ?? nxAffectedProjects;
       const pseudo = (s: PreviewSource | undefined, f: string) =>
         !!s && s.role !== 'application' && (f === s.path || f.startsWith(`${s.path}/`));
       const sel = selectChanged({
@@ -291,7 +317,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
                 pseudo(headSources.get(a), f),
             )
             .map((a) => ({ application: a, system: sourceOf(a).system })),
-        nxAffected: (fs) => nx(repo, fs),
+        nxAffected: () => nxResult ?? [],
       });
       selection = sel.selection;
       notes.push(...sel.notes);
@@ -326,7 +352,6 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     );
 
     // Stale outputs: which systems' sources to render, and whether that is possible here.
-    const sourceSystems = globSync('apps/*/src/system.ts', { cwd: repo }).map((f) => f.split('/')[1]);
     let staleResult: StaleCheck | undefined;
     const staleSystems = selection.systems.filter(
       (s) =>
@@ -388,6 +413,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     if (checkStaleNow) {
       staleResult = await checkStale({
         repo,
+        prepared,
         systems: staleSystems,
         argocd: staleArgo,
         headRender: async (system, env) => {

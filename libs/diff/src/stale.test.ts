@@ -5,7 +5,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../../../tools/nx-plugin/src/sandbox';
+import {
+  createSandbox,
+  nxEnv,
+  REAL_WORKSPACE,
+  runNode,
+  type Sandbox,
+} from '../../../tools/nx-plugin/src/sandbox';
 
 const TSX = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
@@ -30,9 +36,11 @@ describe('stale outputs (copy of this workspace)', () => {
     const report = JSON.parse(r.stdout);
     expect(report.stale.status).toBe('stale');
     expect(report.stale.systems).toContain('ode');
-    expect(report.stale.objects.some((o: string) => /^ode prod: differs apps\/v1\/Deployment ode\/ode-viewer/.test(o))).toBe(
-      true,
-    );
+    expect(
+      report.stale.objects.some((o: string) =>
+        /^ode prod: differs apps\/v1\/Deployment ode\/ode-viewer/.test(o),
+      ),
+    ).toBe(true);
     expect(report.stale.files.some((f: string) => /^differs: (charts|overlays)\/ode\//.test(f))).toBe(true);
     expect(r.stderr).toContain('committed outputs are stale');
     const md = await diff('--format', 'markdown');
@@ -44,7 +52,11 @@ describe('stale outputs (copy of this workspace)', () => {
   it('a source edit that does not change the outputs passes the check', async () => {
     sb.append('apps/ode/src/environments.ts', '\n// a comment changes no output\n');
     // Undo the previous commit's change so only the comment differs from HEAD~1... by re-rendering instead:
-    const render = await runNode([TSX, 'tools/cli/src/render.ts', '--skip-verify', '-q', '--system', 'ode'], sb.ws, nxEnv());
+    const render = await runNode(
+      [TSX, 'tools/cli/src/render.ts', '--skip-verify', '-q', '--system', 'ode'],
+      sb.ws,
+      nxEnv(),
+    );
     expect(render.code, render.stderr).toBe(0);
     sb.commit('ode: re-rendered');
     sb.append('apps/ode/src/environments.ts', '// another comment\n');

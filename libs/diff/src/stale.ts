@@ -29,7 +29,33 @@ export function canRenderInProcess(repo: string): boolean {
   }
 }
 
+/** Systems loaded and synthesized ahead of time (while Nx computes the graph), by system name. */
+export interface PreparedSystems {
+  readonly loaded: readonly { definition: any; root: string }[];
+  readonly samples: ReadonlyMap<string, { label: string; objects: K8sObject[] }[] | Error>;
+}
+
+/** Load and synthesize every system with sources (in process): the expensive part of the check, done early. */
+export async function prepareSystems(repo: string, only?: readonly string[]): Promise<PreparedSystems> {
+  const render = await import('@gitops/render');
+  const loaded = await render.loadSystems(undefined, repo);
+  const samples = new Map<string, { label: string; objects: K8sObject[] }[] | Error>();
+  for (const s of loaded) {
+    if (only && !only.includes(s.definition.name)) continue;
+    // Let pending IO (git, Nx, helm) progress between systems.
+    await new Promise((r) => setImmediate(r));
+    try {
+      samples.set(s.definition.name, render.sampleSystem(s.definition) as any);
+    } catch (err: any) {
+      samples.set(s.definition.name, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+  return { loaded, samples };
+}
+
 export interface StaleInputs {
+  /** Systems prepared ahead of time (any superset of `systems`). */
+  readonly prepared?: Promise<PreparedSystems>;
   readonly repo: string;
   /** Systems to check (those the change reaches and that have sources or committed outputs). */
   readonly systems: readonly string[];
@@ -60,8 +86,15 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
       }
   }
   let loaded: Awaited<ReturnType<typeof render.loadSystems>> = [];
+  let prepared: PreparedSystems | undefined;
   try {
-    loaded = withSources.length ? await render.loadSystems(withSources, repo) : [];
+    prepared = inputs.prepared ? await inputs.prepared : undefined;
+    loaded = prepared
+      ? prepared.loaded.filter((s) => withSources.includes(s.definition.name))
+      : withSources.length
+        ? await render.loadSystems(withSources, repo)
+        : [];
+    if (prepared && loaded.length < withSources.length) loaded = await render.loadSystems(withSources, repo);
   } catch (err: any) {
     return {
       status: 'stale',
@@ -73,9 +106,11 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
   }
   for (const sys of loaded) {
     const name = sys.definition.name;
-    let samples: ReturnType<typeof render.sampleSystem>;
+    let samples: { label: string; objects: K8sObject[] }[];
     try {
-      samples = render.sampleSystem(sys.definition);
+      const pre = prepared?.samples.get(name);
+      if (pre instanceof Error) throw pre;
+      samples = pre ?? (render.sampleSystem(sys.definition) as any);
     } catch (err: any) {
       objects.push(`${name}: the sources do not render: ${String(err?.message ?? err).split('\n')[0]}`);
       staleSystems.add(name);
@@ -116,7 +151,7 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
   let argoFiles: Map<string, string> | undefined;
   if (inputs.argocd && existsSync(join(repo, 'apps', 'argocd', 'src', 'index.ts'))) {
     try {
-      const all = await render.loadSystems(undefined, repo);
+      const all = prepared ? prepared.loaded : await render.loadSystems(undefined, repo);
       const mod = await import(join(repo, 'apps', 'argocd', 'src', 'index.ts'));
       const out: Record<string, string> = mod.renderArgoCdFiles(all);
       argoFiles = new Map(

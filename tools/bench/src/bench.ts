@@ -7,7 +7,7 @@
  *                 throw-away copy of this workspace: cache disabled (--skip-nx-cache), then from a warm local
  *                 cache, without the daemon (as CI runs) and with it (as a developer runs);
  *   2. validation throughput of the strict validator on a generated corpus of 10,000 resources;
- *   3. diff       a one-system diff preview (`tsx tools/cli/src/diff.ts --system <s>`) of a commit changing it;
+ *   3. diff       diff previews in process: one system (target < 1 s) and libs-wide (target < 3 s), plus the CLI;
  *   4. scale      50, 100 and 200 synthetic systems × 3 environments rendered and validated in a child
  *                 process each: time, and peak RSS.
  * Writes tmp/bench/results.json (and docs/bench-results.json with --save) and prints a table with the targets.
@@ -135,43 +135,75 @@ function benchValidation(runs: number) {
   };
 }
 
+/**
+ * Diff previews in a copy of the workspace, as a pull request would be previewed (head = the checked-out working
+ * tree, stale-output check on), each timed in one process by the copy's own `libs/diff/src/bench.ts`:
+ *  - one system: a source change of one system, re-rendered and committed (that system's applications at base and
+ *    head, its stale check and the Argo CD files'): target < 1 s;
+ *  - libs-wide: a change in libs/ that Nx finds reaching every system (Nx, every system's stale check): target < 3 s.
+ * The CLI's wall time of the one-system case is recorded too (process start-up included).
+ */
 async function benchDiff(runs: number) {
   const sb = createSandbox({ prefix: 'gitops-bench-diff-', withOutputs: true });
-  try {
-    const system = sb.systems().includes('mini-xdr') ? 'mini-xdr' : sb.systems()[0];
-    // A change the preview has to show: one system's rendered values file.
-    const values = `charts/${system}/values-prod.yaml`;
-    sb.write(
-      values,
-      sb.read(values).replace(/^(\s*replicas:\s*)(\d+)/m, (_, a, b) => `${a}${Number(b) + 1}`),
+  const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const worker = async (label: string) => {
+    const r = await runNode(
+      [tsx, 'libs/diff/src/bench.ts', '--base', 'HEAD~1', '--runs', String(runs)],
+      sb.ws,
+      nxEnv(),
     );
+    if (r.code !== 0) throw new Error(`diff bench (${label}) failed (${r.code}):\n${r.stderr}`);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    log(
+      `  diff ${label}: ${j.timesMs.join(', ')} ms (median ${j.medianMs}; ${JSON.stringify(j.timings)}; stale ${j.stale})`,
+    );
+    if (j.stale !== 'fresh') throw new Error(`diff bench (${label}): stale check ${j.stale}, expected fresh`);
+    return j;
+  };
+  try {
+    const system = 'mini-xdr';
+    // One system: its prod values change in the sources, re-rendered and committed.
+    const envFile = `apps/${system}/src/environments.ts`;
+    const text = sb.read(envFile);
+    // A realistic per-environment change: prod runs one more frontend replica.
+    const changed = text.replace(
+      "  prod: {\n    platform: platformOf('prod'),",
+      "  prod: {\n    platform: platformOf('prod'),\n    frontend: { replicas: 3 },",
+    );
+    if (changed === text)
+      throw new Error(`${envFile}: the bench's prod change no longer applies; update tools/bench`);
+    sb.write(envFile, changed);
+    const render = await runNode(
+      [tsx, 'tools/cli/src/render.ts', '--skip-verify', '-q', '--system', system],
+      sb.ws,
+      nxEnv(),
+    );
+    if (render.code !== 0) throw new Error(`render failed:\n${render.stderr}`);
     sb.commit(`bench: change ${system}`);
-    const ms: number[] = [];
+    const one = await worker(`one system (${system})`);
+    const cli: number[] = [];
     for (let i = 0; i < runs; i++) {
       const r = await runNode(
-        [
-          join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-          'tools/cli/src/diff.ts',
-          '--base',
-          'HEAD~1',
-          '--head',
-          'HEAD',
-          '--system',
-          system,
-          '--format',
-          'json',
-        ],
+        [tsx, 'tools/cli/src/diff.ts', '--base', 'HEAD~1', '--format', 'json'],
         sb.ws,
         nxEnv(),
       );
-      if (r.code !== 0 && r.code !== 2) throw new Error(`diff failed (${r.code}):\n${r.stderr}`);
-      ms.push(r.ms);
-      log(`  diff #${i + 1}: ${r.ms} ms`);
+      if (r.code !== 0 && r.code !== 2) throw new Error(`diff CLI failed (${r.code}):\n${r.stderr}`);
+      cli.push(r.ms);
     }
+    log(`  diff CLI one system: ${cli.join(', ')} ms`);
+    // Libs-wide: a library every system depends on changes (no output changes).
+    const lib = 'libs/platform/src/index.ts';
+    sb.append(lib, '\n// bench: a libs-wide change\n');
+    sb.commit('bench: libs-wide change');
+    const libs = await worker('libs-wide');
     return {
       system,
-      command: `tsx tools/cli/src/diff.ts --base HEAD~1 --head HEAD --system ${system} --format json`,
-      ms: stat(ms),
+      oneSystem: { ...one, ms: stat(one.timesMs) },
+      libsWide: { ...libs, ms: stat(libs.timesMs) },
+      cliMs: stat(cli),
+      command:
+        'runPreview({ base: "HEAD~1" }) in one process (libs/diff/src/bench.ts); CLI: tsx tools/cli/src/diff.ts --base HEAD~1',
     };
   } finally {
     sb.cleanup();
@@ -299,8 +331,27 @@ async function main() {
       '-',
     ]);
   }
-  if (results.diff)
-    rows.push([`diff preview of one system (${results.diff.system})`, s(results.diff.ms.median), '-', '-']);
+  if (results.diff) {
+    const d = results.diff;
+    rows.push([
+      `diff preview, one system (${d.system}: ${d.oneSystem.applications} apps, stale check), in process`,
+      s(d.oneSystem.ms.median),
+      '< 1 s',
+      vs(d.oneSystem.ms.median, 1000),
+    ]);
+    rows.push([
+      `diff preview, libs-wide (${d.libsWide.systems.length} systems via Nx, stale check), in process`,
+      s(d.libsWide.ms.median),
+      '< 3 s',
+      vs(d.libsWide.ms.median, 3000),
+    ]);
+    rows.push([
+      'diff preview, one system, CLI wall time (process start-up included)',
+      s(d.cliMs.median),
+      '-',
+      '-',
+    ]);
+  }
   if (results.scale) {
     for (const z of results.scale.sizes) {
       rows.push([

@@ -1,5 +1,5 @@
 /** Credentials from the Docker config: auths, credential helpers (a real helper program on PATH), ECR via the AWS environment. */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function config(name: string, content: unknown): string {
   const d = join(dir, name);
-  require('node:fs').mkdirSync(d);
+  mkdirSync(d);
   writeFileSync(join(d, 'config.json'), JSON.stringify(content));
   return d;
 }
@@ -37,7 +37,7 @@ describe('credentials', () => {
 
   it('credHelpers: runs docker-credential-<helper> get with the registry on stdin', async () => {
     const bin = join(dir, 'bin');
-    require('node:fs').mkdirSync(bin);
+    mkdirSync(bin);
     const helper = join(bin, 'docker-credential-testhelper');
     writeFileSync(
       helper,
@@ -84,7 +84,7 @@ describe('credentials', () => {
 
   it('a broken Docker config names the file', async () => {
     const d = join(dir, 'broken');
-    require('node:fs').mkdirSync(d);
+    mkdirSync(d);
     writeFileSync(join(d, 'config.json'), '{not json');
     await expect(credentialsFor('x.example.com', { env: { DOCKER_CONFIG: d } })).rejects.toThrow(
       `${join(d, 'config.json')}: not a readable Docker config`,

@@ -12,7 +12,7 @@
  * - a registry that is down: a clear error, nothing written;
  * - `npm run images -- verify` fails on the committed seed systems, naming each unresolved image.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -102,3 +102,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     quota: { requestsCpu: '2', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '4Gi', pods: 10 },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The SLO targets become derived
+ * numbers and texts of the alert rules (error budgets, percentages, milliseconds); the PDB appears from 2
+ * frontend replicas on; the store name names a cluster object.
+ */
+export const renderTime = [
+  'frontend.replicas',
+  'secretStore.name',
+  'slo.availability',
+  'slo.windowDays',
+  'slo.latencyP95Seconds',
+  'slo.maxErrorRate',
+  'slo.maxDbSaturation',
+];

@@ -13,3 +13,6 @@ export * from './pipeline';
 export * from './parity';
 export * from './outputs';
 export * from './yaml-text';
+export * from './chart-guards';
+export * from './chart-interface';
+export * from './template-eval';

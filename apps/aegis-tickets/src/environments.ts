@@ -106,11 +106,11 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
 /**
  * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
  * every value of them), so Helm refuses an override naming this file. The SLO targets become derived
- * numbers and texts of the alert rules (error budgets, percentages, milliseconds); the PDB appears from 2
- * frontend replicas on; the store name names a cluster object.
+ * numbers and texts of the alert rules (error budgets, percentages, milliseconds); the store name names a cluster object.
  */
 export const renderTime = [
-  'frontend.replicas',
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
   'secretStore.name',
   'slo.availability',
   'slo.windowDays',

@@ -144,4 +144,9 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
  * every value of them), so Helm refuses an override naming this file. The namespace is fixed per environment;
  * the store name names a cluster object.
  */
-export const renderTime = ['namespace', 'secrets.storeName'];
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'namespace',
+  'secrets.storeName',
+];

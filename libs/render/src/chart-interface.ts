@@ -160,7 +160,7 @@ export interface UnsoundValue {
   readonly sample: string;
   readonly value: unknown;
   /** no-op: the chart renders what it rendered before; differs: it renders something else. */
-  readonly kind: 'no-op' | 'differs';
+  readonly kind: 'no-op' | 'differs' | 'dead';
   readonly detail: string;
 }
 
@@ -192,9 +192,11 @@ export function findUnsoundValues(
   const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
   const out: UnsoundValue[] = [];
   for (const path of allLeaves(samples)) {
-    if (skip.has(JSON.stringify(path))) continue;
+    if (path.some((_, i) => skip.has(JSON.stringify(path.slice(0, i + 1))))) continue;
     const schema = schemaAt(jsonSchema, path);
     let found: UnsoundValue | undefined;
+    let live = false;
+    let triedAny: unknown;
     for (const s of samples) {
       const current = getPath(s.values, path);
       if (current === undefined) continue;
@@ -202,10 +204,24 @@ export function findUnsoundValues(
       let tried = 0;
       for (const alt of alternativesFor(current, schema)) {
         if (tried >= ALTERNATIVES_PER_LEAF) break;
-        const values = setPath(s.values, path, alt);
-        const want = cache.get(values);
+        let values = setPath(s.values, path, alt);
+        let want = cache.get(values);
+        if (!want && Array.isArray(schema?.enum)) {
+          const coupled = coupledChange(system, s.values, jsonSchema, path, alt, (p) =>
+            p.some((_, i) => skip.has(JSON.stringify(p.slice(0, i + 1)))),
+          );
+          if (coupled) {
+            values = coupled.reduce((v, [p, x]) => setPath(v, p, x), s.values);
+            want = cache.get(values);
+          }
+        }
         if (!want) continue;
         tried++;
+        triedAny ??= alt;
+        if (!live) {
+          const before = cache.get(s.values);
+          live = before === undefined || renderDifference(before, want) !== undefined;
+        }
         const got = renderModel(templates, values);
         const diff = renderDifference(want, got);
         if (diff) {
@@ -221,6 +237,16 @@ export function findUnsoundValues(
       }
       if (found) break;
     }
+    if (!found && !live && triedAny !== undefined) {
+      found = {
+        path,
+        sample: samples.map((x) => x.label).join(', '),
+        value: triedAny,
+        kind: 'dead',
+        detail:
+          'changes nothing the platform renders (Argo CD or render-time configuration, not a chart value)',
+      };
+    }
     if (found) out.push(found);
   }
   return out;
@@ -228,4 +254,47 @@ export function findUnsoundValues(
 
 export function describeUnsound(u: UnsoundValue): string {
   return `${dotted(u.path)}=${JSON.stringify(u.value)} (${u.sample}): ${u.kind}: ${u.detail}`;
+}
+
+/**
+ * A change that needs companions (the node architecture and every image's platform): set the leaf,
+ * then move each enum or boolean value the schema names in its refusal to another allowed value (the
+ * changed leaf's new value when allowed). Returns the changes (leaf first), or undefined.
+ */
+export function coupledChange(
+  system: SystemDefinition<any>,
+  base: unknown,
+  jsonSchema: unknown,
+  path: Path,
+  alt: unknown,
+  frozen: (p: Path) => boolean = () => false,
+): [Path, unknown][] | undefined {
+  let changes: [Path, unknown][] = [[path, alt]];
+  const apply = () => changes.reduce((v, [p, x]) => setPath(v, p, x), base);
+  for (let round = 0; round < 3; round++) {
+    const values = apply();
+    const parsed = system.schema.safeParse(values);
+    if (parsed.success) {
+      try {
+        synthesize(system, parsed.data);
+        return changes;
+      } catch {
+        return undefined;
+      }
+    }
+    const more: [Path, unknown][] = [];
+    for (const issue of parsed.error.issues) {
+      const p = issue.path as Path;
+      if (!p.length || changes.some(([q]) => dotted(q) === dotted(p)) || frozen(p)) continue;
+      const cur = getPath(values, p);
+      const s = schemaAt(jsonSchema, p) as { enum?: unknown[] } | undefined;
+      if (typeof cur !== 'boolean' && !Array.isArray(s?.enum)) continue;
+      const next =
+        typeof cur === 'boolean' ? !cur : s!.enum!.includes(alt) ? alt : s!.enum!.find((e) => e !== cur);
+      if (!more.some(([q]) => dotted(q) === dotted(p))) more.push([p, next]);
+    }
+    if (!more.length) return undefined;
+    changes = [...changes, ...more];
+  }
+  return undefined;
 }

@@ -26,7 +26,7 @@ import {
   type ChartGuard,
 } from './chart-guards';
 import { chartValuesSchema, numberBoundGuards, typedJsonSchema, typedReferences } from './chart-schema';
-import { schemaAt } from './chart-interface';
+import { coupledChange, schemaAt } from './chart-interface';
 import { toYaml } from './yaml-text';
 import {
   canonical,
@@ -523,7 +523,20 @@ export function inferTemplates(
         );
       }
     }
-    const node = inferNode(index, sub, objs, [], ctx, hint);
+    let node: TemplateNode;
+    try {
+      node = inferNode(index, sub, objs, [], ctx, hint);
+    } catch (err) {
+      if (!(err instanceof TemplateInferenceError)) throw err;
+      const differing = hidden.filter(
+        (h) => new Set(samples.map((s) => canonical(getPath(s.values, h)))).size > 1,
+      );
+      if (!differing.length) throw err;
+      throw new TemplateInferenceError(
+        `${err.message} (render-time settings that differ between environments: ${differing.map((d) => dotted(d)).join(', ')}; ` +
+          `a render-time setting the manifests depend on must be the same in every environment, or become a value again)`,
+      );
+    }
     const file = objectFileName(objs[0]);
     if (files.has(file))
       throw new TemplateInferenceError(`${system.name}: two objects map to templates/${file}`);
@@ -550,10 +563,14 @@ function switchSamples(
 ): Sample<K8sObject[]>[] {
   const hiddenKeys = new Set(hidden.map((p) => JSON.stringify(p)));
   const out: Sample<K8sObject[]>[] = [];
-  for (const [path, v] of booleanLeaves(defaults.values)) {
+  const shape = structureOf(defaults.objects);
+  for (const [path, v] of switchLeaves(defaults.values)) {
     if (hiddenKeys.has(JSON.stringify(path))) continue;
+    // Booleans flip; counts cross the 1 / 2 threshold (a PodDisruptionBudget from two replicas on),
+    // kept only when that changes the structure.
+    const changed = typeof v === 'boolean' ? !v : v >= 2 ? 1 : 2;
     const values = structuredClone(defaults.values);
-    setPath(values, path, !v);
+    setPath(values, path, changed);
     const parsed = system.schema.safeParse(values);
     if (!parsed.success) continue;
     let objects: K8sObject[];
@@ -562,15 +579,61 @@ function switchSamples(
     } catch {
       continue;
     }
-    out.push({ label: `defaults with ${dotted(path)}=${!v}`, values, objects });
+    if (typeof v === 'number' && structureOf(objects) === shape) continue;
+    out.push({ label: `defaults with ${dotted(path)}=${changed}`, values, objects });
+  }
+  // Enums: each other value, with the companions the schema requires (node architecture → image platforms).
+  const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  for (const [key, allowed] of enumPaths(jsonSchema)) {
+    const path = JSON.parse(key) as Path;
+    if (!path.length || hiddenKeys.has(key)) continue;
+    const v = getPath(defaults.values, path);
+    if (typeof v !== 'string') continue;
+    for (const other of allowed) {
+      if (other === v) continue;
+      const changes = coupledChange(system, defaults.values, jsonSchema, path, other, (p) =>
+        hiddenKeys.has(JSON.stringify(p)),
+      );
+      if (!changes || changes.length < 2) continue; // alone, an enum's other values come from the environments
+      let values = defaults.values;
+      for (const [p, x] of changes) values = setPathCopy(values, p, x);
+      out.push({
+        label: `defaults with ${changes.map(([p, x]) => `${dotted(p)}=${String(x)}`).join(', ')}`,
+        values,
+        objects: synthesize(system, system.schema.parse(values)),
+      });
+    }
   }
   return out;
 }
 
-function booleanLeaves(v: unknown, prefix: Path = [], out: [Path, boolean][] = []): [Path, boolean][] {
-  if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) booleanLeaves(c, [...prefix, k], out);
-  else if (typeof v === 'boolean') out.push([prefix, v]);
+function setPathCopy<T>(root: T, path: Path, value: unknown): T {
+  const out = structuredClone(root);
+  setPath(out, path, value);
   return out;
+}
+
+function switchLeaves(
+  v: unknown,
+  prefix: Path = [],
+  out: [Path, boolean | number][] = [],
+): [Path, boolean | number][] {
+  if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) switchLeaves(c, [...prefix, k], out);
+  else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v) && v >= 1))
+    out.push([prefix, v]);
+  return out;
+}
+
+/** The key paths of a set of objects (not their scalar values): what a switch changes. */
+function structureOf(objects: readonly K8sObject[]): string {
+  const keys: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) walk(c, `${at}/${k}`);
+    else if (Array.isArray(v)) v.forEach((c, i) => walk(c, `${at}/${i}`));
+    else keys.push(at);
+  };
+  for (const o of objects) walk(o, `${o.kind}/${o.metadata?.name}`);
+  return keys.sort().join('\n');
 }
 
 function withoutPaths(s: Sample<K8sObject[]>, hidden: readonly Path[]): Sample<K8sObject[]> {

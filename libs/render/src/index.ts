@@ -16,3 +16,4 @@ export * from './yaml-text';
 export * from './chart-guards';
 export * from './chart-interface';
 export * from './template-eval';
+export * from './chart-schema';

@@ -1,6 +1,16 @@
 /** Throw-away git repositories with tiny hand-written charts, overlays and Argo CD Applications (for tests and benchmarks). */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -318,4 +328,51 @@ export function rootApplication(env: string): any {
       syncPolicy: { automated: { prune: true, selfHeal: true } },
     },
   };
+}
+
+/**
+ * A throw-away git copy of this workspace (tracked and untracked, not ignored files; outputs included), with
+ * node_modules symlinked and `../shared` linked, committed once: for tests that need the real systems.
+ */
+export function copyWorkspace(prefix = 'gitops-diff-ws-'): {
+  ws: string;
+  git: (...a: string[]) => string;
+  cleanup: () => void;
+} {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const ws = join(root, 'ws');
+  mkdirSync(ws);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: WORKSPACE_ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  })
+    .split('\0')
+    .filter((f) => f && !f.startsWith('tmp/'));
+  for (const f of files) {
+    const from = join(WORKSPACE_ROOT, f);
+    if (!existsSync(from) || !statSync(from).isFile()) continue;
+    mkdirSync(dirname(join(ws, f)), { recursive: true });
+    copyFileSync(from, join(ws, f));
+  }
+  symlinkSync(join(WORKSPACE_ROOT, 'node_modules'), join(ws, 'node_modules'));
+  const shared = resolve(WORKSPACE_ROOT, '..', 'shared');
+  if (existsSync(shared)) symlinkSync(shared, join(root, 'shared'));
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: ws,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  return { ws, git, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

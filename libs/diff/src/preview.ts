@@ -414,6 +414,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
       staleResult = await checkStale({
         repo,
         prepared,
+        onTiming: (phase, ms) => (timings[phase] = ms),
         systems: staleSystems,
         argocd: staleArgo,
         headRender: async (system, env) => {

@@ -3,26 +3,65 @@
  * a system's environments without re-rendering must fail its preview with the stale files, never preview as
  * "0 changes"; an edit that does not change the outputs passes. The copy runs its own CLI, as CI does.
  */
+import { spawn } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSandbox,
-  nxEnv,
-  REAL_WORKSPACE,
-  runNode,
-  type Sandbox,
-} from '../../../tools/nx-plugin/src/sandbox';
+import { copyWorkspace, WORKSPACE_ROOT } from './fixture';
 
-const TSX = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const TSX = join(WORKSPACE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+/** `node args` in `cwd`, asynchronously, offline for Nx. */
+function runNode(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      NX_TUI: 'false',
+      CI: 'true',
+    };
+    for (const k of ['VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_ENV']) delete env[k];
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('close', (code) => res({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+interface Sandbox {
+  ws: string;
+  read(p: string): string;
+  write(p: string, c: string): void;
+  append(p: string, c: string): void;
+  commit(m: string): void;
+  cleanup(): void;
+}
+function createSandbox(): Sandbox {
+  const c = copyWorkspace('gitops-diff-stale-');
+  return {
+    ws: c.ws,
+    read: (p) => readFileSync(join(c.ws, p), 'utf8'),
+    write: (p, content) => writeFileSync(join(c.ws, p), content),
+    append: (p, content) => appendFileSync(join(c.ws, p), content),
+    commit: (m) => {
+      c.git('add', '-A');
+      c.git('commit', '-q', '-m', m);
+    },
+    cleanup: c.cleanup,
+  };
+}
 
 describe('stale outputs (copy of this workspace)', () => {
   let sb: Sandbox;
   beforeAll(() => {
-    sb = createSandbox({ prefix: 'gitops-diff-stale-', withOutputs: true });
+    sb = createSandbox();
   });
   afterAll(() => sb?.cleanup());
   const diff = (...args: string[]) =>
-    runNode([TSX, 'tools/cli/src/diff.ts', '--base', 'HEAD~1', ...args], sb.ws, nxEnv());
+    runNode([TSX, 'tools/cli/src/diff.ts', '--base', 'HEAD~1', ...args], sb.ws);
 
   it('editing apps/ode/src/environments.ts without re-rendering fails with the stale files and objects', async () => {
     const file = 'apps/ode/src/environments.ts';
@@ -55,7 +94,6 @@ describe('stale outputs (copy of this workspace)', () => {
     const render = await runNode(
       [TSX, 'tools/cli/src/render.ts', '--skip-verify', '-q', '--system', 'ode'],
       sb.ws,
-      nxEnv(),
     );
     expect(render.code, render.stderr).toBe(0);
     sb.commit('ode: re-rendered');

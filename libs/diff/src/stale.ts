@@ -66,11 +66,19 @@ export interface StaleInputs {
     system: string,
     environment: string,
   ) => Promise<{ text: string } | { error: string } | undefined>;
+  /** Called with sub-phase timings (ms). */
+  readonly onTiming?: (phase: string, ms: number) => void;
 }
 
 /** Run the stale-output check (in process). Never throws for a render problem: that is reported as stale. */
 export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
   const { repo } = inputs;
+  let t0 = performance.now();
+  const lap = (phase: string) => {
+    const now = performance.now();
+    inputs.onTiming?.(phase, Math.round(now - t0));
+    t0 = now;
+  };
   const render = await import('@gitops/render');
   const withSources = inputs.systems.filter((s) => existsSync(systemSource(repo, s)));
   const removed = inputs.systems.filter((s) => !withSources.includes(s));
@@ -104,6 +112,7 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
       reason: `the head's sources do not render: ${String(err?.message ?? err).split('\n')[0]}`,
     };
   }
+  lap('stale.prepare');
   for (const sys of loaded) {
     const name = sys.definition.name;
     let samples: { label: string; objects: K8sObject[] }[];
@@ -148,6 +157,7 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
     }
   }
 
+  lap('stale.compare');
   let argoFiles: Map<string, string> | undefined;
   if (inputs.argocd && existsSync(join(repo, 'apps', 'argocd', 'src', 'index.ts'))) {
     try {
@@ -168,6 +178,7 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
     }
   }
 
+  lap('stale.argocd');
   // Name the stale files exactly: render the differing systems in full (only on failure, so the cost is paid rarely).
   const exact = loaded.filter((s) => staleSystems.has(s.definition.name));
   if (exact.length) {

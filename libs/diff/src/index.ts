@@ -9,12 +9,45 @@ export {
   countChanges,
   normalizeObject,
   maskSecretValue,
+  maskSecrets,
+  expandLists,
+  type DiffExtras,
   toSortedYaml,
   unifiedDiff,
   changedPaths,
   renameSimilarity,
 } from './diff-manifests';
-export { assessRisks, cidrWithin, widenedCidrs, podSpecOf, SYNC_ANNOTATIONS, CIDR_ANNOTATIONS } from './risk';
+export {
+  assessRisks,
+  applicationRisks,
+  cidrWithin,
+  widenedCidrs,
+  podSpecOf,
+  SYNC_ANNOTATIONS,
+  CIDR_ANNOTATIONS,
+  type RiskContext,
+} from './risk';
+export { createMasker, looksSecret, maskObject, redactText, MASK_RE, type Masker } from './masking';
+export {
+  argoNotes,
+  hookOf,
+  hookText,
+  pruneOutcome,
+  syncPolicyOf,
+  syncPolicyText,
+  type HookLabel,
+  type PruneOutcome,
+  type SyncPolicySummary,
+} from './argo-semantics';
+export { discoverSources, readDirectorySource, type PreviewSource } from './argo-apps';
+export { outOfBoundsSymlink, resolveValueFile, OutsideRepositoryError } from './bounds';
+export {
+  checkStale,
+  prepareSystems,
+  canRenderInProcess,
+  type StaleInputs,
+  type PreparedSystems,
+} from './stale';
 export {
   DEFAULT_IGNORE,
   DEFAULT_SENSITIVE,
@@ -22,6 +55,7 @@ export {
   DiffConfigError,
   loadConfig,
   resolveConfig,
+  parseConfig,
   defaultDiffOptions,
   type DiffConfigFile,
   type DiffOptions,
@@ -39,11 +73,19 @@ export {
   type PathRule,
   type PathRuleInput,
 } from './paths';
-export { formatMarkdown, partMarker, GITHUB_COMMENT_LIMIT, type MarkdownOptions } from './format-markdown';
+export {
+  formatMarkdown,
+  partMarker,
+  mdText,
+  code as mdCode,
+  GITHUB_COMMENT_LIMIT,
+  type MarkdownOptions,
+} from './format-markdown';
+export { nothingToPreview } from './summary';
 export { formatJson } from './format-json';
 export { formatText, type TextOptions } from './format-text';
 export { classifyFile, isDocFile, selectChanged, type FileReach, type SelectInputs } from './select';
 export { runPreview, exitCodeOf, RENDER_PATHS, type PreviewOptions } from './preview';
 export { DiffUserError } from './git';
-export { nxAffectedProjects, nxAnalyzesSources } from './nx';
+export { nxAffectedProjects, nxAffectedProjectsAsync, nxAnalyzesSources } from './nx';
 export { benchmarkPreview, type BenchmarkResult } from './bench';

@@ -47,7 +47,12 @@ function re2Engine(pattern: string): { test: (s: string) => boolean; toString: (
 }
 re2Engine.code = `require(${JSON.stringify(RE2_MODULE)})`;
 
-const AJV_OPTIONS = { strict: false, validateSchema: false, inlineRefs: false, unicodeRegExp: false } as const;
+const AJV_OPTIONS = {
+  strict: false,
+  validateSchema: false,
+  inlineRefs: false,
+  unicodeRegExp: false,
+} as const;
 
 /** `allErrors: false` (stop at the first violation) for speed; the all-errors variant explains failures. */
 function newAjv(allErrors = false): Ajv {

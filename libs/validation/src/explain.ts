@@ -111,7 +111,10 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   }
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && jsonEqual((a as any)[k], (b as any)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every((k) => Object.hasOwn(b as object, k) && jsonEqual((a as any)[k], (b as any)[k]))
+  );
 }
 
 const regexCache = new Map<string, RE2JS | null>();
@@ -171,7 +174,10 @@ class Walker {
     }
     if ('const' in s && !jsonEqual(v, s.const)) {
       const w = s.const;
-      return this.err(w !== null && typeof w === 'object' ? 'const failed' : `value must be ${display(w)}`, loc);
+      return this.err(
+        w !== null && typeof w === 'object' ? 'const failed' : `value must be ${display(w)}`,
+        loc,
+      );
     }
     if (Array.isArray(s.enum)) {
       if (!s.enum.some((e: unknown) => jsonEqual(v, e))) {
@@ -206,7 +212,13 @@ class Walker {
     return this.err('validation failed', loc, errors, { group: true });
   }
 
-  private object(s: any, obj: Record<string, unknown>, loc: readonly string[], errors: VErr[], depth: number) {
+  private object(
+    s: any,
+    obj: Record<string, unknown>,
+    loc: readonly string[],
+    errors: VErr[],
+    depth: number,
+  ) {
     const keys = Object.keys(obj);
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties)
       errors.push(this.err(`minProperties: got ${keys.length}, want ${s.minProperties}`, loc));
@@ -224,7 +236,9 @@ class Walker {
         if (Array.isArray(dep)) {
           const missing = (dep as string[]).filter((d) => !Object.hasOwn(obj, d));
           if (missing.length)
-            errors.push(this.err(`properties ${missing.map(quote).join(', ')} required, if ${quote(p)} exists`, loc));
+            errors.push(
+              this.err(`properties ${missing.map(quote).join(', ')} required, if ${quote(p)} exists`, loc),
+            );
         } else {
           const e = this.validate(dep, obj, loc, depth + 1);
           if (e) errors.push(e);
@@ -232,7 +246,10 @@ class Walker {
       }
     }
     const additional: string[] = [];
-    const patterns = s.patternProperties && typeof s.patternProperties === 'object' ? Object.entries(s.patternProperties) : [];
+    const patterns =
+      s.patternProperties && typeof s.patternProperties === 'object'
+        ? Object.entries(s.patternProperties)
+        : [];
     for (const k of keys) {
       let evaluated = false;
       if (s.properties && Object.hasOwn(s.properties, k)) {
@@ -305,7 +322,8 @@ class Walker {
     }
     if (typeof s.pattern === 'string') {
       const re = re2(s.pattern);
-      if (re && !re.test(str)) errors.push(this.err(`${quote(str)} does not match pattern ${quote(s.pattern)}`, loc));
+      if (re && !re.test(str))
+        errors.push(this.err(`${quote(str)} does not match pattern ${quote(s.pattern)}`, loc));
     }
   }
 
@@ -318,8 +336,10 @@ class Walker {
     let exMin = s.exclusiveMinimum;
     if (exMin === true) [exMin, min] = [min, undefined];
     else if (exMin === false) exMin = undefined;
-    if (typeof min === 'number' && n < min) errors.push(this.err(`minimum: got ${goFloat(n)}, want ${goFloat(min)}`, loc));
-    if (typeof max === 'number' && n > max) errors.push(this.err(`maximum: got ${goFloat(n)}, want ${goFloat(max)}`, loc));
+    if (typeof min === 'number' && n < min)
+      errors.push(this.err(`minimum: got ${goFloat(n)}, want ${goFloat(min)}`, loc));
+    if (typeof max === 'number' && n > max)
+      errors.push(this.err(`maximum: got ${goFloat(n)}, want ${goFloat(max)}`, loc));
     if (typeof exMin === 'number' && n <= exMin)
       errors.push(this.err(`exclusiveMinimum: got ${goFloat(n)}, want ${goFloat(exMin)}`, loc));
     if (typeof exMax === 'number' && n >= exMax)
@@ -332,9 +352,12 @@ class Walker {
   }
 
   private conditions(s: any, v: unknown, loc: readonly string[], errors: VErr[], depth: number) {
-    if (s.not !== undefined && !this.validate(s.not, v, loc, depth + 1)) errors.push(this.err('not failed', loc));
+    if (s.not !== undefined && !this.validate(s.not, v, loc, depth + 1))
+      errors.push(this.err('not failed', loc));
     if (Array.isArray(s.allOf)) {
-      const causes = s.allOf.map((sub: any) => this.validate(sub, v, loc, depth + 1)).filter(Boolean) as VErr[];
+      const causes = s.allOf
+        .map((sub: any) => this.validate(sub, v, loc, depth + 1))
+        .filter(Boolean) as VErr[];
       if (causes.length) errors.push(this.err('allOf failed', loc, causes));
     }
     if (Array.isArray(s.anyOf)) {

@@ -13,7 +13,8 @@ const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 /** Go's time.Parse("2006-01-02", s), as far as its error wording goes. */
 function date(s: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return `parsing time ${JSON.stringify(s)} as "2006-01-02": cannot parse ${JSON.stringify(s)} as "2006-01-02"`;
+  if (!m)
+    return `parsing time ${JSON.stringify(s)} as "2006-01-02": cannot parse ${JSON.stringify(s)} as "2006-01-02"`;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (mo < 1 || mo > 12) return `parsing time ${JSON.stringify(s)}: month out of range`;
   const max = mo === 2 && leap(y) ? 29 : DAYS[mo - 1];
@@ -48,7 +49,8 @@ function time(str: string): string | null {
     else if (rest[0] === '-') sign = 1;
     else return 'offset must begin with plus/minus';
     if (rest[3] !== ':') return 'missing colon in offset';
-    if (!/^\d\d$/.test(rest.slice(1, 3)) || !/^\d\d$/.test(rest.slice(4, 6))) return 'invalid hour/min in offset';
+    if (!/^\d\d$/.test(rest.slice(1, 3)) || !/^\d\d$/.test(rest.slice(4, 6)))
+      return 'invalid hour/min in offset';
     zh = Number(rest.slice(1, 3));
     zm = Number(rest.slice(4, 6));
     if (zh > 23 || zm > 59) return 'hour/min in offset out of range';
@@ -142,7 +144,10 @@ function ipv6(s: string): string | null {
       s,
     );
   if (!ok) return `ParseAddr(${JSON.stringify(s)}): invalid IP address`;
-  const groups = s.replace(/\d{1,3}(\.\d{1,3}){3}$/, '0:0').split(':').filter((g) => g !== '');
+  const groups = s
+    .replace(/\d{1,3}(\.\d{1,3}){3}$/, '0:0')
+    .split(':')
+    .filter((g) => g !== '');
   if (!s.includes('::') && groups.length !== 8) return `ParseAddr(${JSON.stringify(s)}): invalid IP address`;
   if (s.includes('::') && (groups.length > 7 || s.indexOf('::') !== s.lastIndexOf('::')))
     return `ParseAddr(${JSON.stringify(s)}): invalid IP address`;
@@ -200,6 +205,10 @@ export const FORMAT_CHECKS: Readonly<Record<string, Check>> = {
 };
 
 /** ajv `formats` option with the same semantics (true = valid). */
-export const AJV_FORMATS: Record<string, { type: 'string'; validate: (s: string) => boolean }> = Object.fromEntries(
-  Object.entries(FORMAT_CHECKS).map(([name, check]) => [name, { type: 'string', validate: (s: string) => check(s) === null }]),
-);
+export const AJV_FORMATS: Record<string, { type: 'string'; validate: (s: string) => boolean }> =
+  Object.fromEntries(
+    Object.entries(FORMAT_CHECKS).map(([name, check]) => [
+      name,
+      { type: 'string', validate: (s: string) => check(s) === null },
+    ]),
+  );

@@ -54,7 +54,14 @@ class Counter {
   }
   summary(): Summary {
     const { valid, invalid, errors, skipped } = this;
-    return { resources: valid + invalid + errors + skipped, files: this.files.size, valid, invalid, errors, skipped };
+    return {
+      resources: valid + invalid + errors + skipped,
+      files: this.files.size,
+      valid,
+      invalid,
+      errors,
+      skipped,
+    };
   }
 }
 
@@ -106,7 +113,11 @@ function textWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
         case 'statusSkipped':
           // kubeconform prints name before kind here.
           if (o.verbose)
-            out(o.resourceIds ? `${r.filename} - ${id} skipped\n` : `${r.filename} - ${r.name} ${r.kind} skipped\n`);
+            out(
+              o.resourceIds
+                ? `${r.filename} - ${id} skipped\n`
+                : `${r.filename} - ${r.name} ${r.kind} skipped\n`,
+            );
           break;
         default:
       }
@@ -129,7 +140,8 @@ function prettyWriter(out: (s: string) => void, o: FormatOptions): OutputWriter 
       c.add(r);
       switch (r.status) {
         case 'statusValid':
-          if (o.verbose) out(`${GREEN}\u2714${RESET} ${r.filename}: ${GREEN}${r.kind} ${r.name} is valid${RESET}\n`);
+          if (o.verbose)
+            out(`${GREEN}\u2714${RESET} ${r.filename}: ${GREEN}${r.kind} ${r.name} is valid${RESET}\n`);
           break;
         case 'statusInvalid':
           out(`${RED}\u2716${RESET} ${r.filename}: ${RED}${r.kind} ${r.name} is invalid: ${r.msg}${RESET}\n`);
@@ -175,7 +187,10 @@ function jsonWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
   return {
     write(r) {
       c.add(r);
-      if (o.verbose || (r.status !== 'statusValid' && r.status !== 'statusSkipped' && r.status !== 'statusEmpty')) {
+      if (
+        o.verbose ||
+        (r.status !== 'statusValid' && r.status !== 'statusSkipped' && r.status !== 'statusEmpty')
+      ) {
         resources.push({
           filename: r.filename,
           kind: r.kind,
@@ -232,7 +247,15 @@ function junitWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
     write(r) {
       let suite = index.get(r.filename);
       if (!suite) {
-        suite = { name: r.filename, id: suites.length + 1, cases: [], tests: 0, failures: 0, errors: 0, skipped: 0 };
+        suite = {
+          name: r.filename,
+          id: suites.length + 1,
+          cases: [],
+          tests: 0,
+          failures: 0,
+          errors: 0,
+          skipped: 0,
+        };
         suites.push(suite);
         index.set(r.filename, suite);
       }
@@ -246,11 +269,15 @@ function junitWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
       } else if (r.status === 'statusInvalid') {
         invalid++;
         suite.failures++;
-        suite.cases.push(`${open}>\n        <failure message="${xml(r.msg)}" type=""></failure>\n      </testcase>`);
+        suite.cases.push(
+          `${open}>\n        <failure message="${xml(r.msg)}" type=""></failure>\n      </testcase>`,
+        );
       } else if (r.status === 'statusError') {
         errors++;
         suite.errors++;
-        suite.cases.push(`${open}>\n        <error message="${xml(r.msg)}" type=""></error>\n      </testcase>`);
+        suite.cases.push(
+          `${open}>\n        <error message="${xml(r.msg)}" type=""></error>\n      </testcase>`,
+        );
       } else {
         skipped++;
         suite.skipped++;
@@ -314,7 +341,11 @@ function tapWriter(out: (s: string) => void): OutputWriter {
 }
 
 /** kubeconform's output.New. */
-export function createOutput(format: OutputFormat, out: (s: string) => void, options: FormatOptions = {}): OutputWriter {
+export function createOutput(
+  format: OutputFormat,
+  out: (s: string) => void,
+  options: FormatOptions = {},
+): OutputWriter {
   switch (format) {
     case 'text':
       return textWriter(out, options);

@@ -29,7 +29,7 @@ import { ValidationConfigError } from './errors';
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /** Bump when the generated layout or the schema transformation changes: stale caches are regenerated. */
-export const SCHEMA_FORMAT_VERSION = 4;
+export const SCHEMA_FORMAT_VERSION = 7;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = { [k: string]: any };
@@ -127,6 +127,18 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
   return out;
 }
 
+/** The types of a `oneOf` of plain, disjoint types (IntOrString, Quantity), which is their union; else null. */
+function unionOfTypes(s: Schema): string[] | null {
+  if (!Array.isArray(s.oneOf) || Object.keys(s).length !== 1) return null;
+  const types = s.oneOf.map((b: any) =>
+    b && typeof b === 'object' && Object.keys(b).length === 1 && typeof b.type === 'string' ? b.type : null,
+  );
+  const numeric = types.includes('integer') && types.includes('number');
+  return types.every((t: string | null) => t !== null) && new Set(types).size === types.length && !numeric
+    ? types
+    : null;
+}
+
 /** Let an optional property be `null`, as the API server does (and openapi2jsonschema's schemas). */
 function nullable(s: Schema): Schema {
   if (typeof s !== 'object' || s === null) return s;
@@ -136,6 +148,8 @@ function nullable(s: Schema): Schema {
     return out;
   }
   if (Array.isArray(s.type)) return s.type.includes('null') ? s : { ...s, type: [...s.type, 'null'] };
+  const union = unionOfTypes(s);
+  if (union) return { type: [...union, 'null'] };
   if (s.$ref || s.oneOf || s.anyOf || s.allOf) return { anyOf: [{ type: 'null' }, s] };
   return s;
 }
@@ -199,10 +213,20 @@ function inlineDefinitions(top: Schema, definitions: Record<string, Schema>): Sc
         out[k] = Object.fromEntries(Object.entries(v as Schema).map(([n, sub]) => [n, visit(sub, stack)]));
       else out[k] = visit(v, stack);
     }
+    const union = unionOfTypes(out);
+    if (union) return { type: union };
     // `anyOf: [{type: null}, <typed schema>]` (an optional reference) becomes the typed schema accepting null.
-    if (Array.isArray(out.anyOf) && out.anyOf.length === 2 && out.anyOf[0]?.type === 'null' && Object.keys(out).length === 1) {
+    if (
+      Array.isArray(out.anyOf) &&
+      out.anyOf.length === 2 &&
+      out.anyOf[0]?.type === 'null' &&
+      Object.keys(out).length === 1
+    ) {
       const inner = out.anyOf[1];
-      if (inner && typeof inner === 'object' && (typeof inner.type === 'string' || Array.isArray(inner.type))) return nullable(inner);
+      if (inner && typeof inner === 'object' && (typeof inner.type === 'string' || Array.isArray(inner.type)))
+        return nullable(inner);
+      const flat = inner && typeof inner === 'object' && !inner.type ? nullable(inner) : undefined;
+      if (flat && !flat.anyOf) return flat;
     }
     return out;
   };

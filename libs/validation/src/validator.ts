@@ -6,7 +6,15 @@
  * kubeconform's statuses and messages (explain.ts). Input is streamed: memory is bounded by the largest
  * document, not by the file.
  */
-import { closeSync, openSync, readdirSync, readSync, lstatSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync as readdirFs,
+  readSync,
+  lstatSync as lstatFs,
+  statSync as statFs,
+  type Stats,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { compileSchemaFile, defaultCompileCacheDir, type CompiledSchema } from './compile';
 import { explain, type SchemaViolation } from './explain';
@@ -18,7 +26,7 @@ import {
   type SchemaLocation,
 } from './registry';
 import { ensureSchemaDir } from './schemas';
-import { parseDocument, type ParsedDocument } from './yaml11';
+import { goFloat32, parseDocument, type ParsedDocument } from './yaml11';
 
 /** kubeconform's statuses, spelled as in its JSON output. `statusEmpty` results are counted but never printed. */
 export type ResultStatus = 'statusValid' | 'statusInvalid' | 'statusError' | 'statusSkipped' | 'statusEmpty';
@@ -82,7 +90,12 @@ export interface Validator {
    * `stdin` selects kubeconform's stdin semantics (empty documents are reported). Returns false when
    * `onResult` asked to stop.
    */
-  validateStream(read: ChunkReader, filename: string, onResult: (r: ValidationResult) => boolean | void, stdin?: boolean): boolean;
+  validateStream(
+    read: ChunkReader,
+    filename: string,
+    onResult: (r: ValidationResult) => boolean | void,
+    stdin?: boolean,
+  ): boolean;
 }
 
 /** `group/version/Kind` as kubeconform's `-skip`/`-reject` match it (core group: `v1/Kind`). */
@@ -109,7 +122,8 @@ interface Signature {
 }
 const EMPTY_SIG: Signature = { kind: '', version: '', namespace: '', name: '' };
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
 
 function goJsonType(v: unknown): string {
   if (Array.isArray(v)) return 'array';
@@ -142,7 +156,7 @@ function signature(value: unknown): { sig: Signature; err?: string } {
   const str = (v: unknown, path: string): string => {
     if (v === null || v === undefined) return '';
     if (typeof v === 'string') return v;
-    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
+    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat32(v);
     if (typeof v === 'boolean') return String(v);
     err ??= `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonType(v)} into Go struct field .${path} of type string`;
     return '';
@@ -205,7 +219,10 @@ const SEP = Buffer.from('\n---');
  * on `\n---` followed by the rest of that line (whatever it holds); a separator at the very end closes the
  * last document; a last line starting with `---` but without a newline ends the scan.
  */
-export function* splitStream(read: ChunkReader, chunkSize = 1 << 20): Generator<{ bytes: Buffer; line: number }> {
+export function* splitStream(
+  read: ChunkReader,
+  chunkSize = 1 << 20,
+): Generator<{ bytes: Buffer; line: number }> {
   let data = Buffer.alloc(0);
   let eof = false;
   let line = 1;
@@ -290,7 +307,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const keepObjects = options.keepObjects ?? false;
   const skip = csvSet(options.skip);
   const reject = csvSet(options.reject);
-  const cacheDir = options.compileCache === false ? undefined : (options.compileCache ?? defaultCompileCacheDir());
+  const cacheDir =
+    options.compileCache === false ? undefined : (options.compileCache ?? defaultCompileCacheDir());
   let schemaDir = options.schemaDir;
   const usesGenerated = !options.schemaLocations?.length || options.schemaLocations.includes('default');
   if (usesGenerated && !schemaDir) schemaDir = ensureSchemaDir();
@@ -304,7 +322,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     if (hit) return hit;
     hit = { compiled: null };
     const data = templateData(kind, apiVersion, kubernetesVersion, strict);
-    const safe = safeSegment(data.ResourceKind) && safeSegment(data.Group) && safeSegment(data.ResourceAPIVersion);
+    const safe =
+      safeSegment(data.ResourceKind) && safeSegment(data.Group) && safeSegment(data.ResourceAPIVersion);
     for (const loc of safe ? locations : []) {
       if (loc.remote) {
         throw new RemoteLocationError(
@@ -331,7 +350,12 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     sig: Signature,
     status: ResultStatus,
     msg = '',
-    extra: { schema?: string; line?: number; validationErrors?: readonly SchemaViolation[]; object?: Record<string, unknown> } = {},
+    extra: {
+      schema?: string;
+      line?: number;
+      validationErrors?: readonly SchemaViolation[];
+      object?: Record<string, unknown>;
+    } = {},
   ): ValidationResult {
     return {
       filename,
@@ -349,24 +373,38 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   }
 
   /** ValidateResource() once the document is parsed and its signature known. */
-  function validateParsed(r: Record<string, unknown>, sig: Signature, filename: string, line?: number): ValidationResult {
+  function validateParsed(
+    r: Record<string, unknown>,
+    sig: Signature,
+    filename: string,
+    line?: number,
+  ): ValidationResult {
     const gvk = groupVersionKind(sig.version, sig.kind);
-    if (skip.has(gvk) || skip.has(sig.kind)) return result(filename, sig, 'statusSkipped', '', { line, object: r });
+    if (skip.has(gvk) || skip.has(sig.kind))
+      return result(filename, sig, 'statusSkipped', '', { line, object: r });
     if (reject.has(gvk) || reject.has(sig.kind))
-      return result(filename, sig, 'statusError', `prohibited resource kind ${sig.kind}`, { line, object: r });
+      return result(filename, sig, 'statusError', `prohibited resource kind ${sig.kind}`, {
+        line,
+        object: r,
+      });
     let located: Located;
     try {
       located = findSchema(sig.kind, sig.version);
     } catch (e) {
-      if (e instanceof RemoteLocationError) return result(filename, sig, 'statusError', e.message, { line, object: r });
+      if (e instanceof RemoteLocationError)
+        return result(filename, sig, 'statusError', e.message, { line, object: r });
       throw e;
     }
     const { compiled } = located;
     if (!compiled) {
       if (ignoreMissingSchemas) return result(filename, sig, 'statusSkipped', '', { line, object: r });
-      return result(filename, sig, 'statusError', `could not find schema for ${sig.kind}`, { line, object: r });
+      return result(filename, sig, 'statusError', `could not find schema for ${sig.kind}`, {
+        line,
+        object: r,
+      });
     }
-    if (compiled.validate(r)) return result(filename, sig, 'statusValid', '', { schema: compiled.url, line, object: r });
+    if (compiled.validate(r))
+      return result(filename, sig, 'statusValid', '', { schema: compiled.url, line, object: r });
     const e = explain(compiled.schema, r, compiled.url);
     const msg = `problem validating schema. Check JSON formatting: ${e ? e.message : `jsonschema validation failed with ${compiled.url}#`}`;
     return result(filename, sig, 'statusInvalid', msg, {
@@ -390,20 +428,32 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   }
 
   /** Resource.Resources() + ValidateResource() for one parsed document. */
-  function validateDocument(doc: ParsedDocument, filename: string, line: number | undefined, out: (r: ValidationResult) => boolean): boolean {
+  function validateDocument(
+    doc: ParsedDocument,
+    filename: string,
+    line: number | undefined,
+    out: (r: ValidationResult) => boolean,
+  ): boolean {
     const sigValue = doc.error === undefined ? doc.value : doc.lenient;
-    const { sig, err: sigErr } = doc.error !== undefined && doc.lenient === undefined ? { sig: EMPTY_SIG, err: doc.error } : signature(sigValue);
+    const { sig, err: sigErr } =
+      doc.error !== undefined && doc.lenient === undefined
+        ? { sig: EMPTY_SIG, err: doc.error }
+        : signature(sigValue);
     if (!sigErr && sig.kind.toLowerCase() === 'list' && isObject(sigValue)) {
       const items = field(sigValue, 'Items');
-      if (Array.isArray(items)) for (const item of items) if (!out(validateItem(item, filename, line))) return false;
+      if (Array.isArray(items))
+        for (const item of items) if (!out(validateItem(item, filename, line))) return false;
       return true;
     }
     if (doc.error !== undefined)
-      return out(result(filename, sig, 'statusError', `error unmarshalling resource: ${doc.error}`, { line }));
+      return out(
+        result(filename, sig, 'statusError', `error unmarshalling resource: ${doc.error}`, { line }),
+      );
     const v = doc.value;
     if (v === null || v === undefined) return out(result(filename, sig, 'statusEmpty', '', { line }));
     if (!isObject(v)) return out(result(filename, sig, 'statusError', notAMap(v), { line }));
-    if (sigErr) return out(result(filename, sig, 'statusError', `error while parsing: ${sigErr}`, { line, object: v }));
+    if (sigErr)
+      return out(result(filename, sig, 'statusError', `error while parsing: ${sigErr}`, { line, object: v }));
     return out(validateParsed(v, sig, filename, line));
   }
 
@@ -437,7 +487,12 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   function validateObjects(objs: readonly unknown[], filename: string): ValidationResult[] {
     const out: ValidationResult[] = [];
     for (const obj of objs) {
-      if (isObject(obj) && typeof obj.kind === 'string' && obj.kind.toLowerCase() === 'list' && typeof obj.apiVersion === 'string') {
+      if (
+        isObject(obj) &&
+        typeof obj.kind === 'string' &&
+        obj.kind.toLowerCase() === 'list' &&
+        typeof obj.apiVersion === 'string'
+      ) {
         const items = field(obj, 'Items');
         if (Array.isArray(items)) for (const item of items) out.push(validateItem(item, filename));
       } else out.push(validateItem(obj, filename));
@@ -528,7 +583,14 @@ function cleanJoin(dir: string, name: string): string {
  * entry with an error and the walk continues. Platform addition: only regular files (and symlinks to them)
  * are opened — a FIFO or device named `x.yaml` is an error instead of a read that never ends.
  */
-export function* walkPaths(paths: readonly string[], ignore: (path: string) => boolean = () => false): Generator<WalkEntry> {
+export function* walkPaths(
+  paths: readonly string[],
+  ignore: (path: string) => boolean = () => false,
+  cwd = process.cwd(),
+): Generator<WalkEntry> {
+  const lstatSync = (p: string) => lstatFs(resolve(cwd, p));
+  const statSync = (p: string) => statFs(resolve(cwd, p));
+  const readdirSync = (p: string) => readdirFs(resolve(cwd, p));
   for (const root of paths) {
     let st: Stats;
     try {
@@ -576,7 +638,10 @@ export function* walkPaths(paths: readonly string[], ignore: (path: string) => b
         return;
       }
       if (!target.isFile()) {
-        yield { path: p, error: `open ${p}: not a regular file (FIFO, socket or device): refusing to read it` };
+        yield {
+          path: p,
+          error: `open ${p}: not a regular file (FIFO, socket or device): refusing to read it`,
+        };
         return;
       }
       yield { path: p };
@@ -600,4 +665,3 @@ export function expandPaths(paths: readonly string[]): string[] {
 export function splitDocuments(text: string): { text: string; line: number }[] {
   return [...splitStream(stringReader(text))].map((d) => ({ text: d.bytes.toString('utf8'), line: d.line }));
 }
-

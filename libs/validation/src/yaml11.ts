@@ -44,19 +44,23 @@ function implicitTypes(): Type[] {
     const union = new RegExp(variants.map((v) => `(?:${v.test!.source})`).join('|'));
     const first = FIRST_CHARS[tag];
     return new Type(tag, {
-        kind: 'scalar',
-        resolve: (data: string | null) => {
-          const d = data ?? '';
-          return (d === '' ? first.includes('') : first.includes(d[0])) && union.test(d);
-        },
-        construct: (data: string | null) => {
-          const v = variants.find((x) => x.test!.test(data ?? ''))!;
-          const r = v.resolve!(data ?? '', () => undefined, { intAsBigInt: false });
-          return isScalar(r) ? r.value : r;
-        },
-      });
+      kind: 'scalar',
+      resolve: (data: string | null) => {
+        const d = data ?? '';
+        if (!(d === '' ? first.includes('') : first.includes(d[0])) || !union.test(d)) return false;
+        // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
+        return !NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d);
+      },
+      construct: (data: string | null) => {
+        const v = variants.find((x) => x.test!.test(data ?? ''))!;
+        const r = v.resolve!(data ?? '', () => undefined, { intAsBigInt: false });
+        return isScalar(r) ? r.value : r;
+      },
+    });
   });
 }
+
+const NUMERIC = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
 
 /** What the YAML 1.1 null, bool, int and float patterns can start with. */
 const FIRST_CHARS: Record<string, readonly string[]> = {
@@ -92,10 +96,11 @@ export const YAML_1_1_SCHEMA = FAILSAFE_SCHEMA.extend({
 /** go-yaml v2's reader error for these bytes (invalid UTF-8, control characters), or null. */
 export function readerProblem(buf: Uint8Array): string | null {
   const n = buf.length;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const b = buf[i];
     if (b < 0x80) {
-      if (!(b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b <= 0x7e))) return 'control characters are not allowed';
+      if (!(b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b <= 0x7e)))
+        return 'control characters are not allowed';
       i++;
       continue;
     }
@@ -108,10 +113,19 @@ export function readerProblem(buf: Uint8Array): string | null {
       if ((c & 0xc0) !== 0x80) return 'invalid trailing UTF-8 octet';
       value = (value << 6) | (c & 0x3f);
     }
-    if (!((width === 2 && value >= 0x80) || (width === 3 && value >= 0x800) || (width === 4 && value >= 0x10000)))
+    if (!(
+      (width === 2 && value >= 0x80) ||
+      (width === 3 && value >= 0x800) ||
+      (width === 4 && value >= 0x10000)
+    ))
       return 'invalid length of a UTF-8 sequence';
     if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) return 'invalid Unicode character';
-    if (!(value === 0x85 || (value >= 0xa0 && value <= 0xd7ff) || (value >= 0xe000 && value <= 0xfffd) || value >= 0x10000))
+    if (!(
+      value === 0x85 ||
+      (value >= 0xa0 && value <= 0xd7ff) ||
+      (value >= 0xe000 && value <= 0xfffd) ||
+      value >= 0x10000
+    ))
       return 'control characters are not allowed';
     i += width;
   }
@@ -123,7 +137,7 @@ export function readerProblem(buf: Uint8Array): string | null {
 export class YamlError extends Error {}
 
 /** Go's strconv.FormatFloat(f, 'g', -1, 32). */
-function goFloat32(f: number): string {
+export function goFloat32(f: number): string {
   if (f === Infinity) return '+Inf';
   if (f === -Infinity) return '-Inf';
   if (Number.isNaN(f)) return 'NaN';
@@ -157,15 +171,6 @@ function goSyntax(v: unknown, inner = false): string {
     .join(', ')}}`;
 }
 
-function goTypeName(v: unknown): string {
-  if (v === null || v === undefined) return '%!s(<nil>)';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return '[]interface {}';
-  return 'map[interface {}]interface {}';
-}
-
 /** go-yaml v2's allowedAliasRatio. */
 function allowedAliasRatio(decodeCount: number): number {
   if (decodeCount <= 400_000) return 0.99;
@@ -185,7 +190,8 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
   const check = (v: unknown, depth: number): void => {
     decodeCount++;
     if (v === null || typeof v !== 'object') {
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new YamlError(`json: unsupported value: ${goFloat(v)}`);
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new YamlError(`json: unsupported value: ${goFloat(v)}`);
       return;
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
@@ -205,7 +211,8 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
     }
     for (const k in v as object) {
       // js-yaml stringifies null and composite keys ("null", "[object Object]", "a,b"); go-yaml refuses them.
-      if (onSuspiciousKey && (k === 'null' || k === '' || k === '[object Object]' || k.includes(','))) onSuspiciousKey();
+      if (onSuspiciousKey && (k === 'null' || k === '' || k === '[object Object]' || k.includes(',')))
+        onSuspiciousKey();
       check((v as Record<string, unknown>)[k], depth + 1);
     }
   };
@@ -214,7 +221,8 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
   const copy = (v: unknown): unknown => {
     if (v instanceof Uint8Array) return new TextDecoder().decode(v);
     if (Array.isArray(v)) return v.map(copy);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
     return v;
   };
   return copy(root);
@@ -287,7 +295,9 @@ function keyOf(e: YAMLException): string {
   if (buffer === undefined || pos === undefined) return '?';
   // js-yaml points just after the duplicated key: take that line's key.
   const lineStart = buffer.lastIndexOf('\n', Math.max(0, pos - 1)) + 1;
-  const m = /^\s*(?:-\s+)*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(buffer.slice(lineStart));
+  const m = /^\s*(?:-\s+)*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(
+    buffer.slice(lineStart),
+  );
   if (!m) return '?';
   if (m[1] !== undefined) return JSON.parse(`"${m[1]}"`);
   if (m[2] !== undefined) return m[2].replace(/''/g, "'");

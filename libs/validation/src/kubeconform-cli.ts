@@ -4,8 +4,8 @@
  * workspace mode (no path) lives in cli.ts; this module loads neither the renderers nor, unless asked
  * to, the policy engine, so that the compiled command starts fast.
  */
-import { closeSync, openSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { RE2JS } from 're2js';
 import type { K8sObject } from '@gitops/toolchain';
 import { ValidationConfigError } from './errors';
@@ -318,6 +318,19 @@ function runFiles(
     kubernetesVersion: (flags['kubernetes-version'] as string | undefined) ?? 'master',
     keepObjects: policies,
   });
+  // kubeconform finds nothing in a folder that does not exist (each resource: could not find schema);
+  // say why once, on stderr, so that stdout stays kubeconform's.
+  for (const loc of o.schemaLocations ?? []) {
+    if (loc === 'default' || /^https?:/.test(loc)) continue;
+    const path = loc.replace(/^file:\/\//, '');
+    const brace = path.indexOf('{{');
+    const fixed =
+      brace === -1 ? (path.endsWith('json') ? dirname(path) : path) : dirname(path.slice(0, brace) + 'x');
+    if (!existsSync(resolve(o.cwd, fixed)))
+      io.stderr(
+        `validate: warning: -schema-location ${loc}: folder ${fixed} does not exist, no schema will be found there\n`,
+      );
+  }
   const patterns = ((flags['ignore-filename-pattern'] as string[]) ?? []).map((p) => {
     try {
       return { re: RE2JS.compile(p), error: undefined };

@@ -53,6 +53,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secretStore.name,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
+    namespaces: [v.namespace],
   });
   const dbKeys = [
     ['DB_HOST', 'host'],

@@ -58,6 +58,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secretStore.name,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
+    namespaces: [v.namespace],
   });
   const db = new ExternalSecret(chart, 'Database', {
     name: `${SYSTEM}-database`,

@@ -61,6 +61,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secrets.storeName,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secrets),
+    namespaces: [v.namespace],
   });
   // The seed's `ode-secrets` (database-url, redis-url) is no longer patched by hand: synced from the store.
   const keys = ['database-url', 'redis-url', 'redis-address', 'redis-password'];

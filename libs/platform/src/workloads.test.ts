@@ -283,7 +283,7 @@ describe('QueueWorker', () => {
 });
 
 describe('MigrationJob', () => {
-  it('is an Argo CD PreSync hook with the restricted profile', () => {
+  it('is an Argo CD Sync-phase hook in the migration wave, with the restricted profile', () => {
     const objs = synth(
       (c) =>
         void new MigrationJob(c, 'M', {
@@ -297,8 +297,9 @@ describe('MigrationJob', () => {
     );
     const job = find(objs, 'Job', 'sys-migrate');
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': '-2',
     });
     expect(JSON.stringify(job)).not.toContain('helm.sh');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');

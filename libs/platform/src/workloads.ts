@@ -15,8 +15,8 @@ import {
   componentLabels,
   ConfigError,
   kubeObject,
-  PRESYNC_HOOK_ANNOTATIONS,
   intOrString,
+  MIGRATION_HOOK_ANNOTATIONS,
   parseQuantity,
   quantity,
   selectorLabels,
@@ -666,11 +666,11 @@ export interface MigrationJobProps extends PodProps {
 }
 
 /**
- * A Job that runs before each sync: an Argo CD `PreSync` hook (recreated on every sync). The chart
- * emitter maps the hook to `helm.sh/hook: pre-install,pre-upgrade` for the chart form.
+ * A Job that runs on every sync, after the database Secret exists and before the workloads roll: an
+ * Argo CD `Sync`-phase hook in wave `SYNC_WAVE.migration` (recreated on every sync). Helm has no hook
+ * between resources, so the chart carries the same Argo CD annotations (Argo CD reads them in charts).
  *
- * It uses the namespace's default ServiceAccount with no token: hooks run before the sync phase
- * creates the system's own ServiceAccounts.
+ * It uses the namespace's default ServiceAccount with no token unless one is given.
  */
 export class MigrationJob extends Construct {
   readonly name: string;
@@ -698,7 +698,7 @@ export class MigrationJob extends Construct {
       this,
       'Job',
       k8s.KubeJob,
-      { name: this.name, namespace: props.namespace, labels, annotations: { ...PRESYNC_HOOK_ANNOTATIONS } },
+      { name: this.name, namespace: props.namespace, labels, annotations: { ...MIGRATION_HOOK_ANNOTATIONS } },
       { spec: { backoffLimit, activeDeadlineSeconds: deadline, template } },
     );
   }

@@ -78,6 +78,8 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.backend.image,
     imageConstraints: constraints,
+    // EKS 1.28 has no native preStop sleep: the alpine-based images (seed 003) ship busybox sleep.
+    preStopSleep: 'exec',
     port: BACKEND_PORT,
     health: { path: '/api/health' },
     replicas: v.backend.replicas,
@@ -110,6 +112,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.frontend.image,
     imageConstraints: constraints,
+    preStopSleep: 'exec',
     port: FRONTEND_PORT,
     health: { path: '/' },
     replicas: v.frontend.replicas,

@@ -116,6 +116,8 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.backend.image,
     imageConstraints: constraints,
+    // 1.30+ everywhere: the drain delay is the native preStop sleep, no binary needed in the image.
+    kubernetesVersion: v.cluster.kubernetesVersion,
     port: BACKEND_PORT,
     health: { path: '/health' },
     // Seed 000's stabilised figures: readiness after 90 s, liveness after 120 s, start-up allowed 150 s.
@@ -158,6 +160,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.frontend.image,
     imageConstraints: constraints,
+    kubernetesVersion: v.cluster.kubernetesVersion,
     port: FRONTEND_PORT,
     health: { path: '/' },
     replicas: v.frontend.replicas,

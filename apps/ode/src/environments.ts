@@ -122,6 +122,7 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
       tls: { enabled: false },
     },
     network: { vpcCidr: '10.100.0.0/16', objectStoreEgress: { cidr: '10.100.30.0/24', port: 9000 } },
-    quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '12', limitsMemory: '12Gi', pods: 16 },
+    // Limits at maximum scale (api 4+1, viewer 2+1, worker 6+1 surge pods) need 13.5 CPU / 12.75Gi.
+    quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '14', limitsMemory: '14Gi', pods: 16 },
   },
 };

@@ -137,6 +137,9 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.api.image,
     imageConstraints: constraints,
+    // EKS 1.29 has no native preStop sleep (alpha, off): the drain delay runs the image's sleep, so the
+    // images must ship one (a distroless build would need preStopDelaySeconds: 0 until the 1.30 upgrade).
+    preStopSleep: 'exec',
     port: HTTP_PORT,
     metricsPort: METRICS_PORT,
     health: { path: '/health' },
@@ -193,6 +196,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.viewer.image,
     imageConstraints: constraints,
+    preStopSleep: 'exec',
     port: HTTP_PORT,
     metricsPort: METRICS_PORT,
     health: { path: '/health' },

@@ -89,3 +89,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     quota: { requestsCpu: '2', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '4Gi', pods: 10 },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The SLO targets become derived
+ * numbers and texts of the alert rules (error budgets, percentages, milliseconds); the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'secretStore.name',
+  'slo.availability',
+  'slo.windowDays',
+  'slo.latencyP95Seconds',
+  'slo.maxErrorRate',
+  'slo.maxDbSaturation',
+];

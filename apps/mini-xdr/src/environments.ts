@@ -80,3 +80,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     network: { vpcCidr: '10.100.0.0/16', databaseCidr: '10.100.20.0/24' },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The namespace is fixed per
+ * environment; the start-up budget becomes a derived probe threshold; an access mode picks a storage
+ * class of the platform; the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'namespace',
+  'backend.maxStartupSeconds',
+  'backend.storage.models.accessMode',
+  'backend.storage.data.accessMode',
+  'secretStore.name',
+];

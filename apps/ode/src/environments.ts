@@ -126,3 +126,15 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '14', limitsMemory: '14Gi', pods: 16 },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The namespace is fixed per environment;
+ * the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'namespace',
+  'secrets.storeName',
+];

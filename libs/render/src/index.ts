@@ -14,3 +14,7 @@ export * from './pipeline';
 export * from './parity';
 export * from './outputs';
 export * from './yaml-text';
+export * from './chart-guards';
+export * from './chart-interface';
+export * from './template-eval';
+export * from './chart-schema';

@@ -13,7 +13,10 @@ import { checkRepositorySync, formatPlanTable, formatProblem } from '@gitops/syn
 import { discoverArgoSources } from '@gitops/toolchain';
 import { runMain, UsageError } from './errors';
 
-export async function main(argv: string[], out = (s: string) => process.stdout.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => void process.stdout.write(s),
+): Promise<number> {
   const program = new Command('plan')
     .description('Print the order in which Argo CD syncs one Application, and check it')
     .argument('<system>', 'system name, e.g. mini-xdr')

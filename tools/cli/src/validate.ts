@@ -3,52 +3,39 @@
  * With no FILE or DIR, validates the whole workspace as Argo CD renders it (see libs/validation/README.md),
  * then checks every Application's sync plan (libs/sync-plan): exit 1 if an object needs something that
  * does not exist yet at its step.
+ *
+ * Runs compiled (tools/cli/bin/validate.cjs). Modules are required on demand so that validating files
+ * loads neither the renderers, the sync plan nor (without -environment) the policy engine: start-up stays
+ * in tens of milliseconds.
  */
-import { resolve } from 'node:path';
-import { ENVIRONMENT_NAMES } from '@gitops/environments';
-import { WORKSPACE_ROOT } from '@gitops/render';
-import { checkRepositorySync, formatProblem } from '@gitops/sync-plan';
-import { parseGoFlags, runValidateCli, VALIDATE_FLAGS } from '@gitops/validation';
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type * as Files from '../../../libs/validation/src/kubeconform-cli';
 
+const files: typeof Files = require('../../../libs/validation/src/kubeconform-cli');
+const io = {
+  stdout: (s: string) => void process.stdout.write(s),
+  stderr: (s: string) => void process.stderr.write(s),
+};
 const argv = process.argv.slice(2);
-let code = runValidateCli(argv, {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-});
 
-/** Workspace mode (no paths, no -h/-v): the sync plan of every Application validated above. */
-function syncPlanCode(): number {
-  let parsed;
+function main(): number {
+  let prepared: Files.Prepared;
   try {
-    parsed = parseGoFlags(argv, VALIDATE_FLAGS);
-  } catch {
-    return 0; // reported by runValidateCli
-  }
-  const { flags, paths } = parsed;
-  if (paths.length || flags.h || flags.v) return 0;
-  const csv = (name: string) =>
-    String(flags[name] ?? '')
-      .split(',')
-      .filter(Boolean);
-  const repoDir = resolve(process.cwd(), (flags.repo as string | undefined) ?? WORKSPACE_ROOT);
-  try {
-    const report = checkRepositorySync({
-      repoDir,
-      environments: csv('environment').length ? csv('environment') : [...ENVIRONMENT_NAMES],
-      systems: csv('system'),
-    });
-    const problems = [...report.errors, ...report.problems.map(formatProblem)];
-    if (problems.length) process.stderr.write(`${problems.map((p) => `sync plan: ${p}`).join('\n')}\n`);
-    if (flags.summary === true || problems.length)
-      process.stdout.write(
-        `Sync plan: ${report.applications.length} Applications, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`,
-      );
-    return problems.length ? 1 : 0;
+    prepared = files.prepareValidate(argv, io);
   } catch (err) {
-    process.stderr.write(`validate: sync plan: ${(err as Error).message.split('\n')[0]}\n`);
-    return 1;
+    return files.reportCliError(err, io);
   }
+  if (prepared.exit !== undefined) return prepared.exit;
+  if (prepared.paths.length) {
+    return files.runValidateFiles(prepared, io, () => ({
+      ...require('../../../libs/validation/src/policy'),
+      policyContextFor: require('../../../libs/validation/src/workspace').policyContextFor,
+    }));
+  }
+  const code: number = require('@gitops/validation').runValidateCli(argv, io);
+  return code === 0 || code === 1
+    ? Math.max(code, require('./validate-sync-plan').syncPlanExitCode(argv, io))
+    : code;
 }
 
-if (code === 0 || code === 1) code = Math.max(code, syncPlanCode());
-process.exitCode = code;
+process.exitCode = main();

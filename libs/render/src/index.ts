@@ -12,4 +12,5 @@ export * from './emit-overlay';
 export * from './pipeline';
 export * from './parity';
 export * from './outputs';
+export * from './ownership';
 export * from './yaml-text';

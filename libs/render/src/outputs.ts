@@ -17,7 +17,6 @@ import {
   realpathSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -366,6 +365,8 @@ export async function writeOutputs(
       rmSync(trash, { recursive: true, force: true });
       rmSync(staging, { recursive: true, force: true });
     }
+    // A signal that arrived during the synchronous swap is delivered now, while the cleanup is registered.
+    await new Promise((r) => setImmediate(r));
     dispose();
   }
 }

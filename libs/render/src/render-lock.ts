@@ -224,6 +224,7 @@ export async function withRenderLock<T>(
   try {
     return await fn();
   } finally {
+    await new Promise((r) => setImmediate(r));
     dispose();
     release();
   }

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
-import { parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import RULES from './rules.json';
 
 /** Ids of the data rules (rules.json) and of the structural rules. */
@@ -176,9 +176,19 @@ function scanDecodedStructure(decoded: string, c: Collect, line: number): void {
     );
 }
 
-function scanStructure(value: unknown, text: string, c: Collect, path: string[] = []): void {
+/** Nodes visited per text at most: YAML aliases make a small text a huge (shared) tree. */
+const STRUCTURE_BUDGET = 200_000;
+
+function scanStructure(
+  value: unknown,
+  text: string,
+  c: Collect,
+  path: string[] = [],
+  budget = { left: STRUCTURE_BUDGET },
+): void {
+  if (--budget.left < 0) return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => scanStructure(v, text, c, [...path, String(i)]));
+    value.forEach((v, i) => scanStructure(v, text, c, [...path, String(i)], budget));
     return;
   }
   if (!value || typeof value !== 'object') return;
@@ -207,7 +217,7 @@ function scanStructure(value: unknown, text: string, c: Collect, path: string[] 
   for (const [k, v] of Object.entries(o)) {
     if (typeof v === 'string' && CREDENTIAL_FIELD.test(k) && !REFERENCE.test(v))
       find('field-credential', v, `${[...path, k].join('.')}: ${redact(v)}`, [...path, k]);
-    scanStructure(v, text, c, [...path, k]);
+    scanStructure(v, text, c, [...path, k], budget);
   }
 }
 
@@ -235,7 +245,7 @@ export function scanText(text: string, source: string, o: ScanOptions = {}): Sec
     docs =
       /^[{[]/.test(trimmed) && !trimmed.startsWith('{{')
         ? [JSON.parse(text)]
-        : parseAllDocuments(yamlText, { logLevel: 'silent' }).map((d) => d.toJS({ maxAliasCount: 100 }));
+        : (loadAll(yamlText, undefined, { schema: CORE_SCHEMA }) as unknown[]);
   } catch {
     docs = [];
   }

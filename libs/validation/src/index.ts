@@ -69,3 +69,4 @@ export {
 } from './workspace';
 export { benchmarkValidation, generateBenchCorpus, type BenchmarkResult } from './bench';
 export { parseGoFlags, runSchemasCli, runValidateCli, usage, VALIDATE_FLAGS } from './cli';
+export * from './api-limits';

@@ -7,6 +7,7 @@ declare module 'js-yaml' {
   }
   export const CORE_SCHEMA: unknown;
   export function load(text: string, options?: LoadOptions): unknown;
+  export function loadAll(text: string, iterator?: undefined, options?: LoadOptions): unknown[];
   export class YAMLException extends Error {
     reason: string;
     mark?: { line: number; column: number };

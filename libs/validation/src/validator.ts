@@ -111,7 +111,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       let compiled: CompiledSchema | null;
       try {
         compiled = compileSchemaFile(path, cacheDir);
-      } catch {
+      } catch (err) {
+        if (err instanceof ValidationConfigError) throw err; // a generated schema failed its integrity check
         continue; // not JSON: kubeconform tries the next location
       }
       if (!compiled) continue;

@@ -27,6 +27,7 @@ import {
 } from '@gitops/render';
 import { assertNoSecrets, loadAllowList } from '@gitops/secrets';
 import { TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
+import { apiServerLimitProblems, formatLimitProblems } from '@gitops/validation';
 import { runMain, UsageError } from './errors';
 import { verifyOutputs } from './verify';
 
@@ -112,6 +113,17 @@ export async function main(argv: string[]): Promise<number> {
         loadAllowList(ws),
       );
       phase('secret scan');
+      // Limits the API server enforces that no schema states (sizes, names, CIDRs as Go parses them).
+      const limits = rendered.systems.flatMap((r) =>
+        r.samples.flatMap((s) =>
+          formatLimitProblems(apiServerLimitProblems(s.objects), `apps/${r.system.name} (${s.label})`),
+        ),
+      );
+      if (limits.length) {
+        throw new VerificationFailed(
+          `${[...new Set(limits)].join('\n')}\n${limits.length} object(s) the API server would refuse; nothing was written`,
+        );
+      }
       const roots = o.system
         ? rendered.roots
         : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();

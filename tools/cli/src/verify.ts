@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { checkParity, parityTargets, type WorkspaceRender } from '@gitops/render';
 import { kustomizeBuildAsync, type ToolchainId } from '@gitops/toolchain';
 import {
+  apiServerLimitProblems,
   createValidator,
+  ensureSchemaDir,
+  formatLimitProblems,
   formatPolicyViolations,
   policyContextFor,
   runPolicies,
@@ -73,6 +76,15 @@ export async function verifyOutputs(
       for (const p of r.problems) problems.push(`${source}: parity with the synthesis: ${p}`);
       const validation = validatorFor(t.kubeVersion).validateObjects(r.objects, source);
       problems.push(...problemsOf(validation));
+      problems.push(
+        ...formatLimitProblems(
+          apiServerLimitProblems(r.objects, {
+            schemaDir: ensureSchemaDir(),
+            kubernetesVersion: t.kubeVersion,
+          }),
+          source,
+        ),
+      );
       resources = r.objects.length;
       if (r.form === 'helm') {
         problems.push(

@@ -145,20 +145,19 @@ function fsyncTree(path: string, recurse = true): void {
  * during the swap it strikes at the n-th root (default 1), after the old root was moved aside.
  */
 let swapFaultCount = 0;
-function injectFault(point: 'stage' | 'swap'): void {
+function faultAt(point: 'stage' | 'swap'): string | undefined {
   const m = /^(kill|sigterm|sigint|throw|enospc|pause)-during-(stage|swap)(?:@(\d+))?$/.exec(
     process.env.GITOPS_RENDER_FAULT ?? '',
   );
-  if (!m || m[2] !== point) return;
-  if (point === 'swap' && ++swapFaultCount !== Number(m[3] ?? 1)) return;
-  const kind = m[1];
+  if (!m || m[2] !== point) return undefined;
+  if (point === 'swap' && ++swapFaultCount !== Number(m[3] ?? 1)) return undefined;
+  return m[1];
+}
+
+function strike(kind: string, point: string): void {
   if (kind === 'kill') process.kill(process.pid, 'SIGKILL');
   if (kind === 'sigterm') process.kill(process.pid, 'SIGTERM');
   if (kind === 'sigint') process.kill(process.pid, 'SIGINT');
-  if (kind === 'pause') {
-    process.stderr.write(`render: paused (injected during ${point})\n`);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);
-  }
   if (kind === 'throw') throw new Error(`injected fault during ${point}`);
   if (kind === 'enospc') {
     throw Object.assign(new Error(`ENOSPC: no space left on device, write (injected during ${point})`), {
@@ -166,6 +165,22 @@ function injectFault(point: 'stage' | 'swap'): void {
       syscall: 'write',
     });
   }
+}
+
+/** During the swap (synchronous: a signal takes effect after it). */
+function injectFault(point: 'swap'): void {
+  const kind = faultAt(point);
+  if (kind) strike(kind, point);
+}
+
+/** While staging/verifying (asynchronous, as verification is: signals are handled here). */
+async function injectStageFault(): Promise<void> {
+  const kind = faultAt('stage');
+  if (!kind) return;
+  strike(kind, 'stage');
+  if (kind === 'pause') process.stderr.write('render: paused (injected during stage)\n');
+  if (kind === 'pause' || kind === 'sigint' || kind === 'sigterm')
+    await new Promise((r) => setTimeout(r, kind === 'pause' ? 600_000 : 5_000));
 }
 
 /** Moves of whole roots; `GITOPS_RENDER_FAULT=exdev` makes every rename fail as across file systems. */
@@ -319,7 +334,7 @@ export async function writeOutputs(
     try {
       for (const r of o.roots) ownedPath(workspace, r, 'output root');
       stageFiles(staging, files);
-      injectFault('stage');
+      await injectStageFault();
       await o.beforeSwap?.(staging);
     } catch (err) {
       rmSync(staging, { recursive: true, force: true });

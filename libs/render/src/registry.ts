@@ -56,9 +56,7 @@ export async function loadSystems(
         .join('');
       if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND')
         throw new ConfigError(`${file}: an import cannot be resolved: ${first}`);
-      throw new ConfigError(
-        `${authorFrame(err, name) ?? file}: loading system "${name}" failed: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${first}`,
-      );
+      throw new ConfigError(`${authorFrame(err, name) ?? file}: loading system "${name}" failed: ${first}`);
     }
     const definition: SystemDefinition<any> | undefined = mod.default ?? mod.system;
     if (!definition || typeof definition.build !== 'function') {

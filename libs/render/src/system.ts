@@ -229,8 +229,8 @@ export function runBuild<V extends BaseValues>(
     if (err?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
     if (err instanceof ConfigError && err.message.startsWith('apps/')) throw err;
     const frame = authorFrame(err, system.name);
-    const what =
-      err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+    // The message only: the error's class (TypeError…) is the author's business, the line says where.
+    const what = err instanceof Error ? err.message : String(err);
     throw new ConfigError(
       `${frame ?? where}: build() of system "${system.name}" failed (values "${label}"): ${what}`,
     );

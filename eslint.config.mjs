@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'charts/**', 'overlays/**', 'tmp/**', '.nx/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'charts/**', 'overlays/**', 'tmp/**', '.nx/**', 'dist/**', 'libs/platform/src/imports/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.js', '**/*.cjs'],

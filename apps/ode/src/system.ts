@@ -5,6 +5,7 @@
  * IRSA for the S3 documents bucket (MinIO with store-provided credentials on premises).
  */
 import type { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { defineSystem } from '@gitops/render';
 import {
   AppIngress,
@@ -96,15 +97,18 @@ export function build(chart: Chart, v: Values): void {
       roleArn: v.documents.irsaRoleArn,
     });
   } else {
-    kubeObject(chart, 'DocumentsServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      name: DOCUMENTS_SA,
-      namespace: ns,
-      labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
-      body: { automountServiceAccountToken: false },
-    });
+    kubeObject(
+      chart,
+      'DocumentsServiceAccount',
+      k8s.KubeServiceAccount,
+      {
+        name: DOCUMENTS_SA,
+        namespace: ns,
+        labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
+      },
+      { automountServiceAccountToken: false },
+    );
   }
   const documents: PodIdentity = { serviceAccountName: DOCUMENTS_SA, irsa: v.documents.irsa };
   const appEnv: EnvVar[] = [

@@ -23,6 +23,14 @@ export interface EnvironmentTraits {
   readonly zoneSpread: boolean;
   /** The CPU architecture of the nodes; images must be built for it. */
   readonly nodeArch: 'amd64' | 'arm64';
+  /**
+   * How rendered manifests reference a resolved image (apps/<system>/images.lock.yaml): `digest` pins
+   * `repository:tag@sha256:…`, so what runs is exactly what was verified and no node cache serves other
+   * code (seed 003); `tag` follows the tag. Unresolved images are referenced by tag either way.
+   */
+  readonly imageReference: 'digest' | 'tag';
+  /** The environment whose locked images `npm run promote` moves here (null: releases start here). */
+  readonly promotedFrom: EnvironmentName | null;
 }
 
 const ECR = '116912495274.dkr.ecr.us-east-1.amazonaws.com';
@@ -37,6 +45,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentTraits>> 
     allowedRegistries: [ECR, '116912495274.dkr.ecr.eu-west-1.amazonaws.com'],
     zoneSpread: false,
     nodeArch: 'amd64',
+    imageReference: 'tag',
+    promotedFrom: null,
   },
   prod: {
     name: 'prod',
@@ -47,6 +57,8 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentTraits>> 
     allowedRegistries: [ECR, '116912495274.dkr.ecr.eu-west-1.amazonaws.com'],
     zoneSpread: true,
     nodeArch: 'amd64',
+    imageReference: 'digest',
+    promotedFrom: 'mini-corp',
   },
   'mini-corp': {
     name: 'mini-corp',
@@ -57,5 +69,19 @@ export const ENVIRONMENTS: Readonly<Record<EnvironmentName, EnvironmentTraits>> 
     allowedRegistries: ['registry.mini-corp.internal'],
     zoneSpread: false,
     nodeArch: 'amd64',
+    imageReference: 'digest',
+    promotedFrom: 'dev',
   },
 };
+
+/** The order releases travel, from the environment `promotedFrom` names: dev → mini-corp → prod. */
+export function promotionOrder(): EnvironmentName[] {
+  const out: EnvironmentName[] = [];
+  let next = ENVIRONMENT_NAMES.find((e) => ENVIRONMENTS[e].promotedFrom === null);
+  while (next && !out.includes(next)) {
+    out.push(next);
+    const from: EnvironmentName = next;
+    next = ENVIRONMENT_NAMES.find((e) => ENVIRONMENTS[e].promotedFrom === from);
+  }
+  return out;
+}

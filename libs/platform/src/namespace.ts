@@ -3,7 +3,15 @@
  * label (so rollouts wait for targets to be healthy), a ResourceQuota and a LimitRange.
  */
 import { Construct } from 'constructs';
-import { assertDnsLabel, kubeObject, parseQuantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  assertDnsLabel,
+  kubeObject,
+  parseQuantity,
+  quantities,
+  SYNC_WAVE,
+  SYNC_WAVE_ANNOTATION,
+} from './core';
 
 export const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
 
@@ -63,14 +71,18 @@ export class GuardedNamespace extends Construct {
       'pod-security.kubernetes.io/warn': 'restricted',
     };
     if (props.albReadinessGate) labels[READINESS_GATE_LABEL] = 'enabled';
-    kubeObject(this, 'Namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      name: props.name,
-      clusterScoped: true,
-      labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace },
-    });
+    kubeObject(
+      this,
+      'Namespace',
+      k8s.KubeNamespace,
+      {
+        name: props.name,
+        clusterScoped: true,
+        labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace },
+      },
+      {},
+    );
     const q = props.quota;
     const hard: Record<string, string> = {
       'requests.cpu': q.requestsCpu,
@@ -88,13 +100,13 @@ export class GuardedNamespace extends Construct {
       labels: props.labels,
       annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
     };
-    kubeObject(this, 'Quota', {
-      ...common,
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      name: `${props.guardrailsName ?? props.name}-quota`,
-      body: { spec: { hard } },
-    });
+    kubeObject(
+      this,
+      'Quota',
+      k8s.KubeResourceQuota,
+      { ...common, name: `${props.guardrailsName ?? props.name}-quota` },
+      { spec: { hard: quantities(hard) } },
+    );
     const lr = props.limitRange;
     for (const [k, v] of Object.entries({
       ...prefix('defaultRequest', lr.defaultRequest),
@@ -103,24 +115,24 @@ export class GuardedNamespace extends Construct {
     })) {
       parseQuantity(path, `limitRange.${k}`, v);
     }
-    kubeObject(this, 'LimitRange', {
-      ...common,
-      apiVersion: 'v1',
-      kind: 'LimitRange',
-      name: `${props.guardrailsName ?? props.name}-limits`,
-      body: {
+    kubeObject(
+      this,
+      'LimitRange',
+      k8s.KubeLimitRange,
+      { ...common, name: `${props.guardrailsName ?? props.name}-limits` },
+      {
         spec: {
           limits: [
             {
               type: 'Container',
-              defaultRequest: { ...lr.defaultRequest },
-              default: { ...lr.defaultLimit },
-              max: { ...lr.max },
+              defaultRequest: quantities(lr.defaultRequest),
+              default: quantities(lr.defaultLimit),
+              max: quantities(lr.max),
             },
           ],
         },
       },
-    });
+    );
   }
 }
 

@@ -4,7 +4,8 @@
  * ingress-nginx for mini-corp, and NetworkPolicies (default deny, then only the needed flows).
  */
 import { Construct } from 'constructs';
-import { assertInt, ConfigError, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import { k8s } from 'cdk8s-plus-28';
+import { assertInt, ConfigError, intOrString, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
 
 /** Annotation marking an ingress deliberately open to the internet (checked by policy). */
 export const PUBLIC_ANNOTATION = 'policy.gitops.platform/public';
@@ -95,7 +96,7 @@ export class AppIngress extends Construct {
     }
     const annotations: Record<string, string> = { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.ingress };
     if (props.public) annotations[PUBLIC_ANNOTATION] = 'true';
-    let tls: unknown[] | undefined;
+    let tls: k8s.IngressTls[] | undefined;
     if (props.controller === 'alb') {
       const alb = props.alb;
       if (!alb)
@@ -143,7 +144,7 @@ export class AppIngress extends Construct {
         annotations['nginx.ingress.kubernetes.io/ssl-redirect'] = 'false';
       }
     }
-    const paths = props.routes.map((r) => {
+    const paths = props.routes.map((r): k8s.HttpIngressPath => {
       assertInt(path, `routes[${r.path}].servicePort`, r.servicePort, 1, 65535);
       return {
         path: r.path,
@@ -151,21 +152,19 @@ export class AppIngress extends Construct {
         backend: { service: { name: r.serviceName, port: { number: r.servicePort } } },
       };
     });
-    kubeObject(this, 'Resource', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations,
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubeIngress,
+      { name: props.name, namespace: props.namespace, labels: props.labels, annotations },
+      {
         spec: {
           ingressClassName: props.controller,
           ...(tls ? { tls } : {}),
           rules: [{ ...(props.host ? { host: props.host } : {}), http: { paths } }],
         },
       },
-    });
+    );
   }
 }
 
@@ -193,19 +192,26 @@ export interface NetworkPolicyProps {
   readonly egress?: readonly NetworkPeer[];
 }
 
-function renderPeer(path: string, p: NetworkPeer) {
-  const peer: Record<string, unknown> = {};
+function renderPeer(
+  path: string,
+  p: NetworkPeer,
+): { peers: k8s.NetworkPolicyPeer[]; ports?: k8s.NetworkPolicyPort[] } {
+  let peer: k8s.NetworkPolicyPeer;
   if (p.cidr) {
     assertCidr(path, 'cidr', p.cidr);
-    peer.ipBlock = { cidr: p.cidr };
+    peer = { ipBlock: { cidr: p.cidr } };
   } else {
-    if (p.namespaces) peer.namespaceSelector = { matchLabels: { ...p.namespaces } };
-    if (p.pods) peer.podSelector = { matchLabels: { ...p.pods } };
     if (!p.namespaces && !p.pods)
       throw new ConfigError(`${path}: a network peer needs pods, namespaces or cidr`);
+    peer = {
+      ...(p.namespaces ? { namespaceSelector: { matchLabels: { ...p.namespaces } } } : {}),
+      ...(p.pods ? { podSelector: { matchLabels: { ...p.pods } } } : {}),
+    };
   }
-  const ports = p.ports?.map((x) =>
-    typeof x === 'number' ? { port: x, protocol: 'TCP' } : { port: x.port, protocol: x.protocol },
+  const ports = p.ports?.map((x): k8s.NetworkPolicyPort =>
+    typeof x === 'number'
+      ? { port: intOrString(x), protocol: 'TCP' }
+      : { port: intOrString(x.port), protocol: x.protocol },
   );
   return { peers: [peer], ports };
 }
@@ -216,33 +222,37 @@ export class NetworkPolicy extends Construct {
     super(scope, id);
     const path = this.node.path;
     const policyTypes: string[] = [];
-    const spec: Record<string, unknown> = { podSelector: { matchLabels: { ...props.podSelector } } };
-    if (props.ingress) {
-      policyTypes.push('Ingress');
-      spec.ingress = props.ingress.map((p) => {
-        const r = renderPeer(path, p);
-        return { from: r.peers, ...(r.ports ? { ports: r.ports } : {}) };
-      });
-    }
-    if (props.egress) {
-      policyTypes.push('Egress');
-      spec.egress = props.egress.map((p) => {
-        const r = renderPeer(path, p);
-        return { to: r.peers, ...(r.ports ? { ports: r.ports } : {}) };
-      });
-    }
+    const ingress = props.ingress?.map((p): k8s.NetworkPolicyIngressRule => {
+      const r = renderPeer(path, p);
+      return { from: r.peers, ...(r.ports ? { ports: r.ports } : {}) };
+    });
+    const egress = props.egress?.map((p): k8s.NetworkPolicyEgressRule => {
+      const r = renderPeer(path, p);
+      return { to: r.peers, ...(r.ports ? { ports: r.ports } : {}) };
+    });
+    if (ingress) policyTypes.push('Ingress');
+    if (egress) policyTypes.push('Egress');
     if (!policyTypes.length)
       throw new ConfigError(`${path}: a NetworkPolicy needs ingress and/or egress rules`);
-    spec.policyTypes = policyTypes;
-    kubeObject(this, 'Resource', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
-      body: { spec },
-    });
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubeNetworkPolicy,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
+      },
+      {
+        spec: {
+          podSelector: { matchLabels: { ...props.podSelector } },
+          ...(ingress ? { ingress } : {}),
+          ...(egress ? { egress } : {}),
+          policyTypes,
+        },
+      },
+    );
   }
 }
 
@@ -260,15 +270,18 @@ export class DefaultDenyNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: DefaultDenyProps) {
     super(scope, id);
     const name = props.name ?? 'default-deny';
-    kubeObject(this, 'Resource', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
-      body: { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
-    });
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubeNetworkPolicy,
+      {
+        name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.guardrails },
+      },
+      { spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } },
+    );
     if (props.allowDns ?? true) {
       new NetworkPolicy(this, 'Dns', {
         name: `${name}-allow-dns`,

@@ -5,6 +5,10 @@
  */
 import { Construct } from 'constructs';
 import { assertInt, ConfigError, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import * as monitoring from './imports/monitoring.coreos.com';
+
+type Rule = monitoring.PrometheusRuleSpecGroupsRules;
+const promql = (e: string) => monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(e);
 
 /** The label kube-prometheus-stack selects ServiceMonitors/PrometheusRules by (its Helm release). */
 export const PROMETHEUS_RELEASE_LABEL = { release: 'kube-prometheus-stack' } as const;
@@ -30,20 +34,23 @@ export class ServiceMonitor extends Construct {
     const interval = props.interval ?? '30s';
     if (!/^\d+(s|m)$/.test(interval))
       throw new ConfigError(`${this.node.path}: interval "${interval}" must look like 30s or 1m`);
-    kubeObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      name: props.name,
-      namespace: props.namespace,
-      labels: { ...props.labels, ...PROMETHEUS_RELEASE_LABEL },
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      monitoring.ServiceMonitor,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...props.labels, ...PROMETHEUS_RELEASE_LABEL },
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
         spec: {
           selector: { matchLabels: { ...props.selector } },
           endpoints: [{ port: props.port, path: props.path ?? '/metrics', interval }],
         },
       },
-    });
+    );
   }
 }
 
@@ -125,14 +132,14 @@ export class SloRules extends Construct {
     const errorRatio = (w: string) =>
       `sum(rate(${total}{${errSel}}[${w}])) / clamp_min(sum(rate(${total}{${sel}}[${w}])), 1e-9)`;
     const labels = { service: props.service };
-    const recording: unknown[] = [
+    const recording: Rule[] = [
       {
         record: 'sli:http:request_duration_seconds:p95',
-        expr: `histogram_quantile(0.95, sum by (le) (rate(${hist}_bucket{${sel}}[5m])))`,
+        expr: promql(`histogram_quantile(0.95, sum by (le) (rate(${hist}_bucket{${sel}}[5m])))`),
         labels,
       },
-      { record: 'sli:http:request_rate:5m', expr: `sum(rate(${total}{${sel}}[5m]))`, labels },
-      { record: 'sli:http:error_rate:5m', expr: errorRatio('5m'), labels },
+      { record: 'sli:http:request_rate:5m', expr: promql(`sum(rate(${total}{${sel}}[5m]))`), labels },
+      { record: 'sli:http:error_rate:5m', expr: promql(errorRatio('5m')), labels },
     ];
     const windows = new Set<string>();
     for (const [long, short] of BURN_RATE_WINDOWS) {
@@ -141,22 +148,27 @@ export class SloRules extends Construct {
     }
     windows.delete('5m');
     for (const w of windows)
-      recording.push({ record: `sli:http:error_rate:${w}`, expr: errorRatio(w), labels });
+      recording.push({ record: `sli:http:error_rate:${w}`, expr: promql(errorRatio(w)), labels });
     if (o.dbSaturation)
-      recording.push({ record: 'sli:db:saturation:connections', expr: o.dbSaturation.expr, labels });
+      recording.push({ record: 'sli:db:saturation:connections', expr: promql(o.dbSaturation.expr), labels });
     recording.push(
-      { record: 'slo:availability:target', expr: `vector(${o.availability.target})`, labels },
-      { record: 'slo:latency:target', expr: `vector(${o.latencyP95Seconds})`, labels },
-      { record: 'slo:error_rate:target', expr: `vector(${o.maxErrorRate})`, labels },
+      { record: 'slo:availability:target', expr: promql(`vector(${o.availability.target})`), labels },
+      { record: 'slo:latency:target', expr: promql(`vector(${o.latencyP95Seconds})`), labels },
+      { record: 'slo:error_rate:target', expr: promql(`vector(${o.maxErrorRate})`), labels },
     );
     if (o.dbSaturation)
-      recording.push({ record: 'slo:db_saturation:target', expr: `vector(${o.dbSaturation.max})`, labels });
+      recording.push({
+        record: 'slo:db_saturation:target',
+        expr: promql(`vector(${o.dbSaturation.max})`),
+        labels,
+      });
     const budget = r(1 - o.availability.target);
-    const alerts: unknown[] = BURN_RATE_WINDOWS.map(([long, short, factor, severity]) => ({
+    const alerts: Rule[] = BURN_RATE_WINDOWS.map(([long, short, factor, severity]) => ({
       alert: `${pascal(props.service)}ErrorBudgetBurn${long}`,
-      expr:
+      expr: promql(
         `sli:http:error_rate:${long}{service="${props.service}"} > ${r(factor * budget)}` +
-        ` and sli:http:error_rate:${short}{service="${props.service}"} > ${r(factor * budget)}`,
+          ` and sli:http:error_rate:${short}{service="${props.service}"} > ${r(factor * budget)}`,
+      ),
       for: severity === 'critical' ? '2m' : '15m',
       labels: { severity, service: props.service, slo: 'availability' },
       annotations: {
@@ -167,14 +179,16 @@ export class SloRules extends Construct {
     alerts.push(
       {
         alert: `${pascal(props.service)}LatencyP95High`,
-        expr: `sli:http:request_duration_seconds:p95{service="${props.service}"} > ${o.latencyP95Seconds}`,
+        expr: promql(
+          `sli:http:request_duration_seconds:p95{service="${props.service}"} > ${o.latencyP95Seconds}`,
+        ),
         for: '10m',
         labels: { severity: 'warning', service: props.service, slo: 'latency' },
         annotations: { summary: `${props.service} p95 latency above ${o.latencyP95Seconds * 1000} ms` },
       },
       {
         alert: `${pascal(props.service)}ErrorRateHigh`,
-        expr: `sli:http:error_rate:5m{service="${props.service}"} > ${o.maxErrorRate}`,
+        expr: promql(`sli:http:error_rate:5m{service="${props.service}"} > ${o.maxErrorRate}`),
         for: '10m',
         labels: { severity: 'warning', service: props.service, slo: 'error-rate' },
         annotations: { summary: `${props.service} error rate above ${r(o.maxErrorRate * 100)}%` },
@@ -183,7 +197,7 @@ export class SloRules extends Construct {
     if (o.dbSaturation) {
       alerts.push({
         alert: `${pascal(props.service)}DbConnectionSaturation`,
-        expr: `sli:db:saturation:connections{service="${props.service}"} > ${o.dbSaturation.max}`,
+        expr: promql(`sli:db:saturation:connections{service="${props.service}"} > ${o.dbSaturation.max}`),
         for: '5m',
         labels: { severity: 'warning', service: props.service, slo: 'db-saturation' },
         annotations: {
@@ -191,14 +205,17 @@ export class SloRules extends Construct {
         },
       });
     }
-    kubeObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      name: props.name,
-      namespace: props.namespace,
-      labels: { ...props.labels, ...PROMETHEUS_RELEASE_LABEL },
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      monitoring.PrometheusRule,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...props.labels, ...PROMETHEUS_RELEASE_LABEL },
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
         spec: {
           groups: [
             { name: `${props.service}.slo.recording`, interval: '30s', rules: recording },
@@ -206,7 +223,7 @@ export class SloRules extends Construct {
           ],
         },
       },
-    });
+    );
   }
 }
 

@@ -6,7 +6,9 @@
  * every sync fights the autoscaler (seed 000: "HPA can override deployment replicas").
  */
 import { Construct } from 'constructs';
-import { assertInt, ConfigError, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import { k8s } from 'cdk8s-plus-28';
+import { assertInt, ConfigError, intOrString, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import * as keda from './imports/keda.sh';
 
 /** One scaling policy: at most `value` (percent or pods) per `periodSeconds`. */
 export interface ScalingPolicy {
@@ -68,7 +70,12 @@ export function behaviorOf(b: SimpleBehavior): ScalingBehavior {
   };
 }
 
-function renderRules(path: string, field: string, r: ScalingRules, defaultWindow: number) {
+function renderRules(
+  path: string,
+  field: string,
+  r: ScalingRules,
+  defaultWindow: number,
+): k8s.HpaScalingRulesV2 {
   if (!r.policies.length) throw new ConfigError(`${path}: ${field}.policies needs at least one policy`);
   r.policies.forEach((p, i) => {
     assertInt(path, `${field}.policies[${i}].value`, p.value, 1);
@@ -83,8 +90,11 @@ function renderRules(path: string, field: string, r: ScalingRules, defaultWindow
   };
 }
 
-/** Render a behaviour to the `autoscaling/v2` shape (validated). */
-export function renderBehavior(path: string, b: ScalingBehavior): Record<string, unknown> {
+/**
+ * Render a behaviour to the `autoscaling/v2` shape (validated); KEDA's
+ * `advanced.horizontalPodAutoscalerConfig.behavior` has the same shape.
+ */
+export function renderBehavior(path: string, b: ScalingBehavior): k8s.HorizontalPodAutoscalerBehaviorV2 {
   return {
     scaleUp: renderRules(path, 'behavior.scaleUp', b.scaleUp, 0),
     scaleDown: renderRules(path, 'behavior.scaleDown', b.scaleDown, 300),
@@ -131,7 +141,7 @@ export class HorizontalPodAutoscaler extends Construct {
     super(scope, id);
     const path = this.node.path;
     assertBounds(path, props);
-    const metrics: unknown[] = [];
+    const metrics: k8s.MetricSpecV2[] = [];
     for (const [res, v] of [
       ['cpu', props.cpuUtilization],
       ['memory', props.memoryUtilization],
@@ -145,14 +155,17 @@ export class HorizontalPodAutoscaler extends Construct {
     }
     if (!metrics.length)
       throw new ConfigError(`${path}: set cpuUtilization and/or memoryUtilization to scale on`);
-    kubeObject(this, 'Resource', {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubeHorizontalPodAutoscalerV2,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
           minReplicas: props.minReplicas,
@@ -161,7 +174,7 @@ export class HorizontalPodAutoscaler extends Construct {
           behavior: renderBehavior(path, props.behavior),
         },
       },
-    });
+    );
   }
 }
 
@@ -201,7 +214,7 @@ export class RedisQueueScaledObject extends Construct {
     const path = this.node.path;
     assertBounds(path, props);
     assertInt(path, 'listLength', props.listLength, 1);
-    const secretTargetRef = [
+    const secretTargetRef: keda.TriggerAuthenticationSpecSecretTargetRef[] = [
       { parameter: 'address', name: props.connectionSecret.name, key: props.connectionSecret.addressKey },
     ];
     if (props.connectionSecret.passwordKey) {
@@ -212,23 +225,19 @@ export class RedisQueueScaledObject extends Construct {
       });
     }
     const annotations = { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload };
-    kubeObject(this, 'Auth', {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'TriggerAuthentication',
-      name: `${props.name}-redis`,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations,
-      body: { spec: { secretTargetRef } },
-    });
-    kubeObject(this, 'Resource', {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ScaledObject',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations,
-      body: {
+    kubeObject(
+      this,
+      'Auth',
+      keda.TriggerAuthentication,
+      { name: `${props.name}-redis`, namespace: props.namespace, labels: props.labels, annotations },
+      { spec: { secretTargetRef } },
+    );
+    kubeObject(
+      this,
+      'Resource',
+      keda.ScaledObject,
+      { name: props.name, namespace: props.namespace, labels: props.labels, annotations },
+      {
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },
           minReplicaCount: props.minReplicas,
@@ -254,7 +263,7 @@ export class RedisQueueScaledObject extends Construct {
           ],
         },
       },
-    });
+    );
   }
 }
 
@@ -277,15 +286,23 @@ export class PodDisruptionBudget extends Construct {
     super(scope, id);
     const maxUnavailable = props.maxUnavailable ?? 1;
     assertInt(this.node.path, 'maxUnavailable', maxUnavailable, 1);
-    kubeObject(this, 'Resource', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: { spec: { maxUnavailable, selector: { matchLabels: { ...props.selector } } } },
-    });
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubePodDisruptionBudget,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
+        spec: {
+          maxUnavailable: intOrString(maxUnavailable),
+          selector: { matchLabels: { ...props.selector } },
+        },
+      },
+    );
   }
 }
 
@@ -293,7 +310,7 @@ export class PodDisruptionBudget extends Construct {
 export function zoneSpreadConstraints(
   selector: Record<string, string>,
   whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule' = 'ScheduleAnyway',
-) {
+): k8s.TopologySpreadConstraint[] {
   return [
     {
       maxSkew: 1,

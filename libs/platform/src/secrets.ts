@@ -4,7 +4,9 @@
  * Workloads that call AWS themselves get an IRSA-annotated ServiceAccount.
  */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
 import { ConfigError, kubeObject, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import * as eso from './imports/external-secrets.io';
 
 /** AWS Secrets Manager backend, authenticated with the IRSA role of the operator's ServiceAccount. */
 export interface AwsSecretsManagerBackend {
@@ -63,7 +65,7 @@ export class ClusterSecretStore extends Construct {
     super(scope, id);
     this.storeName = props.name;
     const b = props.backend;
-    let provider: Record<string, unknown>;
+    let provider: eso.ClusterSecretStoreSpecProvider;
     if (b.provider === 'aws-secrets-manager') {
       if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(b.region)) {
         throw new ConfigError(
@@ -72,7 +74,7 @@ export class ClusterSecretStore extends Construct {
       }
       provider = {
         aws: {
-          service: 'SecretsManager',
+          service: eso.ClusterSecretStoreSpecProviderAwsService.SECRETS_MANAGER,
           region: b.region,
           auth: {
             jwt: {
@@ -88,7 +90,7 @@ export class ClusterSecretStore extends Construct {
         vault: {
           server: b.server,
           path: b.path,
-          version: 'v2',
+          version: eso.ClusterSecretStoreSpecProviderVaultVersion.V2,
           auth: {
             kubernetes: {
               mountPath: b.mountPath ?? 'kubernetes',
@@ -99,15 +101,18 @@ export class ClusterSecretStore extends Construct {
         },
       };
     }
-    kubeObject(this, 'Resource', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ClusterSecretStore',
-      name: props.name,
-      clusterScoped: true,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.secretStore },
-      body: { spec: { provider } },
-    });
+    kubeObject(
+      this,
+      'Resource',
+      eso.ClusterSecretStore,
+      {
+        name: props.name,
+        clusterScoped: true,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.secretStore },
+      },
+      { spec: { provider } },
+    );
   }
 }
 
@@ -150,29 +155,39 @@ export class ExternalSecret extends Construct {
     const refresh = props.refreshInterval ?? '1h';
     if (!/^\d+(s|m|h)$/.test(refresh))
       throw new ConfigError(`${this.node.path}: refreshInterval "${refresh}" must look like 1h, 15m or 30s`);
-    kubeObject(this, 'Resource', {
-      apiVersion: 'external-secrets.io/v1',
-      kind: 'ExternalSecret',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
-      body: {
+    kubeObject(
+      this,
+      'Resource',
+      eso.ExternalSecret,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
+      },
+      {
         spec: {
           refreshInterval: refresh,
-          secretStoreRef: { kind: 'ClusterSecretStore', name: props.storeName },
-          target: { name: this.secretName, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+          secretStoreRef: {
+            kind: eso.ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
+            name: props.storeName,
+          },
+          target: {
+            name: this.secretName,
+            creationPolicy: eso.ExternalSecretSpecTargetCreationPolicy.OWNER,
+            deletionPolicy: eso.ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          },
           data: props.data.map((d) => ({
             secretKey: d.secretKey,
             remoteRef: d.property ? { key: d.remoteKey, property: d.property } : { key: d.remoteKey },
           })),
         },
       },
-    });
+    );
   }
 
   /** An env var reading one key of the produced Secret. */
-  envVar(envName: string, key: string): Record<string, unknown> {
+  envVar(envName: string, key: string): k8s.EnvVar {
     if (!this.keys.includes(key))
       throw new ConfigError(
         `${this.node.path}: ExternalSecret has no key "${key}" (has: ${this.keys.join(', ')})`,
@@ -202,17 +217,20 @@ export class IrsaServiceAccount extends Construct {
       );
     }
     this.serviceAccountName = props.name;
-    kubeObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      annotations: {
-        [IRSA_ROLE_ANNOTATION]: props.roleArn,
-        [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubeServiceAccount,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        annotations: {
+          [IRSA_ROLE_ANNOTATION]: props.roleArn,
+          [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
+        },
       },
-      body: { automountServiceAccountToken: true },
-    });
+      { automountServiceAccountToken: true },
+    );
   }
 }

@@ -4,6 +4,7 @@
  * `emptyDir` on `/tmp`, added by the workloads), and unprivileged ports only
  * (seed 003: nginx as non-root had to move from 80 to 8080).
  */
+import { k8s } from 'cdk8s-plus-28';
 import { ConfigError } from './core';
 
 /** The identity a container runs as. */
@@ -43,7 +44,7 @@ function ids(path: string, p: RunAsProps) {
 }
 
 /** The pod-level security context of the restricted profile. */
-export function restrictedPodSecurityContext(path: string, p: RunAsProps = {}): Record<string, unknown> {
+export function restrictedPodSecurityContext(path: string, p: RunAsProps = {}): k8s.PodSecurityContext {
   const { user, group, fsGroup } = ids(path, p);
   return {
     runAsNonRoot: true,
@@ -55,10 +56,7 @@ export function restrictedPodSecurityContext(path: string, p: RunAsProps = {}): 
 }
 
 /** The container-level security context of the restricted profile. */
-export function restrictedContainerSecurityContext(
-  path: string,
-  p: RunAsProps = {},
-): Record<string, unknown> {
+export function restrictedContainerSecurityContext(path: string, p: RunAsProps = {}): k8s.SecurityContext {
   const { user, group } = ids(path, p);
   return {
     allowPrivilegeEscalation: false,

@@ -4,7 +4,8 @@
  * The storage class comes from the environment's platform values.
  */
 import { Construct } from 'constructs';
-import { kubeObject, parseQuantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import { k8s } from 'cdk8s-plus-28';
+import { kubeObject, parseQuantity, quantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
 
 export type AccessMode = 'ReadWriteMany' | 'ReadWriteOnce';
 
@@ -40,24 +41,27 @@ export class PersistentClaim extends Construct {
       props.accessMode === 'ReadWriteMany'
         ? props.storageClasses.readWriteMany
         : props.storageClasses.readWriteOnce;
-    kubeObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      name: props.name,
-      namespace: props.namespace,
-      labels: props.labels,
-      // Claims outlive workloads: created before them, never pruned with the data by accident.
-      annotations: {
-        [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
-        'argocd.argoproj.io/sync-options': 'Prune=false',
+    kubeObject(
+      this,
+      'Resource',
+      k8s.KubePersistentVolumeClaim,
+      {
+        name: props.name,
+        namespace: props.namespace,
+        labels: props.labels,
+        // Claims outlive workloads: created before them, never pruned with the data by accident.
+        annotations: {
+          [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
+          'argocd.argoproj.io/sync-options': 'Prune=false',
+        },
       },
-      body: {
+      {
         spec: {
           accessModes: [props.accessMode],
           storageClassName: this.storageClassName,
-          resources: { requests: { storage: props.size } },
+          resources: { requests: { storage: quantity(props.size) } },
         },
       },
-    });
+    );
   }
 }

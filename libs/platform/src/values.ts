@@ -17,6 +17,13 @@ export const imageValuesSchema = z
     platform: z
       .enum(['amd64', 'arm64'])
       .describe('CPU architecture the image was built for; must match the nodes (kubernetes.io/arch)'),
+    digest: z
+      .string()
+      .regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 lower-case hex digits>')
+      .optional()
+      .describe(
+        'Digest the tag was resolved to (from apps/<system>/images.lock.yaml, set by the render); pins repository:tag@digest',
+      ),
   })
   .strict();
 export type ImageValues = z.infer<typeof imageValuesSchema>;

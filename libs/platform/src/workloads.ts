@@ -7,7 +7,7 @@
  * 90 s of model loading is never killed by liveness; `spec.replicas` is omitted when an HPA/KEDA
  * scales; a `ReadWriteOnce` claim can never be mounted by a workload that may run more than one pod.
  */
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   assertDnsLabel,
@@ -16,7 +16,9 @@ import {
   ConfigError,
   kubeObject,
   PRESYNC_HOOK_ANNOTATIONS,
+  intOrString,
   parseQuantity,
+  quantity,
   selectorLabels,
   SYNC_WAVE,
   SYNC_WAVE_ANNOTATION,
@@ -51,7 +53,7 @@ export interface ResourceRequirements {
 }
 
 /** Validate resources: both requests and limits for cpu and memory, requests <= limits. */
-export function renderResources(path: string, r: ResourceRequirements | undefined): Record<string, unknown> {
+export function renderResources(path: string, r: ResourceRequirements | undefined): k8s.ResourceRequirements {
   if (!r)
     throw new ConfigError(
       `${path}: resources are required: set requests (from measured usage) and limits for cpu and memory`,
@@ -75,8 +77,8 @@ export function renderResources(path: string, r: ResourceRequirements | undefine
     }
   }
   return {
-    requests: { cpu: r.requests.cpu, memory: r.requests.memory },
-    limits: { cpu: r.limits.cpu, memory: r.limits.memory },
+    requests: { cpu: quantity(r.requests.cpu), memory: quantity(r.requests.memory) },
+    limits: { cpu: quantity(r.limits.cpu), memory: quantity(r.limits.memory) },
   };
 }
 
@@ -152,7 +154,7 @@ export interface PodProps {
   readonly serviceAccount?: PodIdentity;
 }
 
-function renderEnv(env: readonly EnvVar[] | undefined) {
+function renderEnv(env: readonly EnvVar[] | undefined): k8s.EnvVar[] {
   return (env ?? []).map((e) =>
     'value' in e
       ? { name: e.name, value: e.value }
@@ -172,22 +174,22 @@ function renderEnv(env: readonly EnvVar[] | undefined) {
 /** What `buildPod` needs beyond {@link PodProps}. */
 interface PodExtras {
   readonly ports: readonly { name: string; containerPort: number }[];
-  readonly probes: Record<string, unknown>;
-  readonly lifecycle?: Record<string, unknown>;
+  readonly probes: Probes;
+  readonly lifecycle?: k8s.Lifecycle;
   readonly terminationGracePeriodSeconds: number;
   readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
-  readonly topologySpreadConstraints?: unknown[];
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
   readonly serviceAccountName: string | undefined;
   readonly automountToken: boolean;
 }
 
 /** Build a pod template from validated props. */
-function buildPod(path: string, name: string, p: PodProps, x: PodExtras) {
+function buildPod(path: string, p: PodProps, x: PodExtras): k8s.PodTemplateSpec {
   const img = resolveImage(path, p.image, p.imageConstraints);
   const tmp = p.tmpSizeLimit ?? '256Mi';
   parseQuantity(path, 'tmpSizeLimit', tmp);
-  const volumes: unknown[] = [{ name: 'tmp', emptyDir: { sizeLimit: tmp } }];
-  const mounts: unknown[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: quantity(tmp) } }];
+  const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
   const seen = new Set(['tmp']);
   const paths = new Set(['/tmp']);
   for (const v of p.volumes ?? []) {
@@ -204,11 +206,11 @@ function buildPod(path: string, name: string, p: PodProps, x: PodExtras) {
       mounts.push({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
     } else {
       parseQuantity(path, `volumes.${v.name}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
-      volumes.push({ name: v.name, emptyDir: { sizeLimit: v.emptyDir.sizeLimit } });
+      volumes.push({ name: v.name, emptyDir: { sizeLimit: quantity(v.emptyDir.sizeLimit) } });
       mounts.push({ name: v.name, mountPath: v.mountPath });
     }
   }
-  const container: Record<string, unknown> = {
+  const container: k8s.Container = {
     name: p.component,
     image: img.image,
     imagePullPolicy: img.imagePullPolicy,
@@ -238,13 +240,17 @@ function buildPod(path: string, name: string, p: PodProps, x: PodExtras) {
       containers: [container],
       volumes,
     },
-    _name: name,
   };
 }
 
-function httpProbe(check: HttpCheck, defaultPort: string, period: number, failureThreshold: number) {
+function httpProbe(
+  check: HttpCheck,
+  defaultPort: string,
+  period: number,
+  failureThreshold: number,
+): k8s.Probe {
   return {
-    httpGet: { path: check.path, port: check.port ?? defaultPort, scheme: 'HTTP' },
+    httpGet: { path: check.path, port: intOrString(check.port ?? defaultPort), scheme: 'HTTP' },
     ...(check.initialDelaySeconds ? { initialDelaySeconds: check.initialDelaySeconds } : {}),
     periodSeconds: period,
     timeoutSeconds: 5,
@@ -275,8 +281,11 @@ export const LIVENESS_PERIOD_SECONDS = 10;
 export const LIVENESS_FAILURE_THRESHOLD = 3;
 export const STARTUP_PROBE_PERIOD_SECONDS = 10;
 
-function renderProbes(path: string, p: ProbeProps, defaultPort: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+/** The probes of a container. */
+type Probes = Pick<k8s.Container, 'readinessProbe' | 'livenessProbe' | 'startupProbe'>;
+
+function renderProbes(path: string, p: ProbeProps, defaultPort: string): Probes {
+  const out: { -readonly [K in keyof Probes]: Probes[K] } = {
     readinessProbe: httpProbe(p.readiness ?? p.health, defaultPort, 10, 3),
     livenessProbe: httpProbe(
       p.liveness ?? p.health,
@@ -365,7 +374,7 @@ abstract class LongRunning extends Construct {
   readonly selector: Record<string, string>;
   readonly labels: Record<string, string>;
   /** Escape hatch: the Deployment object (`addJsonPatch`). */
-  deployment!: ApiObject;
+  deployment!: k8s.KubeDeployment;
 
   protected constructor(scope: Construct, id: string, p: PodProps) {
     super(scope, id);
@@ -383,15 +392,18 @@ abstract class LongRunning extends Construct {
         serviceAccountName: p.serviceAccount.serviceAccountName,
         automountToken: p.serviceAccount.irsa ?? false,
       };
-    kubeObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      name: this.name,
-      namespace: this.namespace,
-      labels: this.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
-      body: { automountServiceAccountToken: false },
-    });
+    kubeObject(
+      this,
+      'ServiceAccount',
+      k8s.KubeServiceAccount,
+      {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret },
+      },
+      { automountServiceAccountToken: false },
+    );
     return { serviceAccountName: this.name, automountToken: false };
   }
 
@@ -404,23 +416,32 @@ abstract class LongRunning extends Construct {
     const path = this.node.path;
     assertRwoSingleReplica(path, p.volumes, s);
     const id = this.identity(p);
-    const pod = buildPod(path, this.name, p, {
+    const template = buildPod(path, p, {
       ...extras,
       ...id,
       topologySpreadConstraints: p.zoneSpread ? zoneSpreadConstraints(this.selector) : undefined,
     });
-    const { _name, ...template } = pod;
-    void _name;
     // A RWO volume cannot attach to the new pod while the old one holds it: replace, don't surge.
-    const strategy = hasRwo(p.volumes) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate };
-    this.deployment = kubeObject(this, 'Deployment', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      name: this.name,
-      namespace: this.namespace,
-      labels: this.labels,
-      annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: {
+    const strategy: k8s.DeploymentStrategy = hasRwo(p.volumes)
+      ? { type: 'Recreate' }
+      : {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxSurge: intOrString(rollingUpdate.maxSurge),
+            maxUnavailable: intOrString(rollingUpdate.maxUnavailable),
+          },
+        };
+    this.deployment = kubeObject(
+      this,
+      'Deployment',
+      k8s.KubeDeployment,
+      {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
         spec: {
           ...(s.replicas !== undefined ? { replicas: s.replicas } : {}),
           revisionHistoryLimit: 3,
@@ -429,7 +450,7 @@ abstract class LongRunning extends Construct {
           template,
         },
       },
-    });
+    );
     if (p.autoscaling) {
       new HorizontalPodAutoscaler(this, 'Hpa', {
         ...p.autoscaling,
@@ -479,7 +500,7 @@ export class WebService extends LongRunning {
   readonly servicePort: number;
   /** The Service's name (same as the Deployment's). */
   readonly serviceName: string;
-  readonly service: ApiObject;
+  readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id, props);
@@ -517,26 +538,36 @@ export class WebService extends LongRunning {
       { maxSurge: 1, maxUnavailable: 0 },
     );
     this.serviceName = this.name;
-    this.service = kubeObject(this, 'Service', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      name: this.name,
-      namespace: this.namespace,
-      labels: this.labels,
-      annotations: { ...props.serviceAnnotations, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-      body: {
+    this.service = kubeObject(
+      this,
+      'Service',
+      k8s.KubeService,
+      {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+        annotations: { ...props.serviceAnnotations, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      {
         spec: {
           type: 'ClusterIP',
           selector: { ...this.selector },
           ports: [
-            { name: 'http', port: this.servicePort, targetPort: 'http', protocol: 'TCP' },
+            { name: 'http', port: this.servicePort, targetPort: intOrString('http'), protocol: 'TCP' },
             ...(props.metricsPort !== undefined
-              ? [{ name: 'metrics', port: props.metricsPort, targetPort: 'metrics', protocol: 'TCP' }]
+              ? [
+                  {
+                    name: 'metrics',
+                    port: props.metricsPort,
+                    targetPort: intOrString('metrics'),
+                    protocol: 'TCP',
+                  },
+                ]
               : []),
           ],
         },
       },
-    });
+    );
   }
 }
 
@@ -595,21 +626,31 @@ export class QueueWorker extends LongRunning {
     }
     if (props.metricsService ?? true) {
       this.serviceName = this.name;
-      kubeObject(this, 'Service', {
-        apiVersion: 'v1',
-        kind: 'Service',
-        name: this.name,
-        namespace: this.namespace,
-        labels: this.labels,
-        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-        body: {
+      kubeObject(
+        this,
+        'Service',
+        k8s.KubeService,
+        {
+          name: this.name,
+          namespace: this.namespace,
+          labels: this.labels,
+          annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+        },
+        {
           spec: {
             type: 'ClusterIP',
             selector: { ...this.selector },
-            ports: [{ name: 'metrics', port: this.metricsPort, targetPort: 'metrics', protocol: 'TCP' }],
+            ports: [
+              {
+                name: 'metrics',
+                port: this.metricsPort,
+                targetPort: intOrString('metrics'),
+                protocol: 'TCP',
+              },
+            ],
           },
         },
-      });
+      );
     }
   }
 }
@@ -633,7 +674,7 @@ export interface MigrationJobProps extends PodProps {
  */
 export class MigrationJob extends Construct {
   readonly name: string;
-  readonly job: ApiObject;
+  readonly job: k8s.KubeJob;
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id);
     const path = this.node.path;
@@ -644,7 +685,7 @@ export class MigrationJob extends Construct {
     const deadline = props.activeDeadlineSeconds ?? 900;
     assertInt(path, 'backoffLimit', backoffLimit, 0, 10);
     assertInt(path, 'activeDeadlineSeconds', deadline, 1);
-    const pod = buildPod(path, this.name, props, {
+    const template = buildPod(path, props, {
       ports: [],
       probes: {},
       terminationGracePeriodSeconds: 30,
@@ -652,17 +693,13 @@ export class MigrationJob extends Construct {
       serviceAccountName: props.serviceAccount?.serviceAccountName,
       automountToken: props.serviceAccount?.irsa ?? false,
     });
-    const { _name, ...template } = pod;
-    void _name;
     const labels = componentLabels({ system: props.system, component: props.component });
-    this.job = kubeObject(this, 'Job', {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      name: this.name,
-      namespace: props.namespace,
-      labels,
-      annotations: { ...PRESYNC_HOOK_ANNOTATIONS },
-      body: { spec: { backoffLimit, activeDeadlineSeconds: deadline, template } },
-    });
+    this.job = kubeObject(
+      this,
+      'Job',
+      k8s.KubeJob,
+      { name: this.name, namespace: props.namespace, labels, annotations: { ...PRESYNC_HOOK_ANNOTATIONS } },
+      { spec: { backoffLimit, activeDeadlineSeconds: deadline, template } },
+    );
   }
 }

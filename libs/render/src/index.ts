@@ -4,6 +4,7 @@
  */
 export * from './system';
 export * from './registry';
+export * from './image-lock';
 export * from './hooks';
 export * from './values-index';
 export * from './template-inference';

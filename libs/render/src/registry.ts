@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { authorFrame, ConfigError, RESERVED_SYSTEM_NAMES, type SystemDefinition } from './system';
+import { withImageLock } from './image-lock';
 
 /** The workspace root (this file is libs/render/src/registry.ts). */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
@@ -18,6 +19,12 @@ export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
   return globSync('apps/*/src/system.ts', { cwd: workspaceRoot }).sort();
 }
 
+/** How loadSystems treats each system's images.lock.yaml. */
+export interface LoadOptions {
+  /** `locked`: apply the lock (tags, digests) after checking it agrees with the sources; `sources`: ignore it. @default 'locked' */
+  readonly images?: 'locked' | 'sources';
+}
+
 /**
  * Load every system of the workspace. Adding a system is adding a folder: nothing here lists them.
  * @param only restrict to these system names (unknown names are an error)
@@ -25,6 +32,7 @@ export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
 export async function loadSystems(
   only?: readonly string[],
   workspaceRoot = WORKSPACE_ROOT,
+  options: LoadOptions = {},
 ): Promise<LoadedSystem[]> {
   const out: LoadedSystem[] = [];
   for (const file of systemFiles(workspaceRoot)) {
@@ -67,7 +75,10 @@ export async function loadSystems(
         `${file}: system name "${definition.name}" must equal its folder name "${basename(root)}"`,
       );
     }
-    out.push({ definition, root });
+    out.push({
+      definition: options.images === 'sources' ? definition : withImageLock(definition, root, workspaceRoot),
+      root,
+    });
   }
   if (only) {
     const found = new Set(out.map((s) => s.definition.name));

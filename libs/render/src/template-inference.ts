@@ -211,6 +211,8 @@ export function inferNode(
     const strs = values as string[];
     const interp = interpolate(index, samples, strs, hint, ctx, at);
     if (interp) return interp;
+    const pinned = optionalDigest(index, samples, strs, at, ctx, hint);
+    if (pinned) return pinned;
   }
 
   // 3. Structure: recurse into maps and equal-length lists.
@@ -622,6 +624,49 @@ function bindString(
         return { t: 'expr', expr: `join ${goString(sep)} ${valuesRef(path)} | toJson`, paths: [path] };
       }
     }
+  }
+  return undefined;
+}
+
+/**
+ * An image pinned by digest in some samples only (`repo:tag@sha256:…` where a digest value is set,
+ * `repo:tag` where it is not — an unresolved image, or an environment that follows tags): the field is
+ * the part before `@`, inferred as usual, plus `@<digest>` when the value is set.
+ */
+function optionalDigest(
+  index: ValuesIndex,
+  samples: readonly number[],
+  strs: readonly string[],
+  at: Path,
+  ctx: InferenceContext,
+  hint: readonly string[],
+): TemplateNode | undefined {
+  for (const path of index.paths) {
+    const vals = samples.map((si) => index.valueIn(si, path));
+    const set = vals.map((v) => typeof v === 'string' && v.length > 0);
+    if (!set.some(Boolean) || set.every(Boolean)) continue;
+    if (!vals.every((v, i) => (set[i] ? strs[i].endsWith(`@${v as string}`) : v === undefined || v === '')))
+      continue;
+    if (!vals.every((v, i) => set[i] || !/@sha256:/.test(strs[i]))) continue;
+    const bases = strs.map((s, i) => (set[i] ? s.slice(0, s.length - (vals[i] as string).length - 1) : s));
+    let base: TemplateNode;
+    try {
+      base = inferNode(index, samples, bases, at, ctx, hint);
+    } catch (err) {
+      if (err instanceof TemplateInferenceError) continue;
+      throw err;
+    }
+    let baseExpr: string;
+    if (base.t === 'literal' && typeof base.value === 'string') baseExpr = goString(base.value);
+    else if (base.t === 'expr' && base.expr.endsWith(' | toJson'))
+      baseExpr = `(${base.expr.slice(0, -' | toJson'.length)})`;
+    else continue;
+    const ref = valuesRef(path);
+    return {
+      t: 'expr',
+      expr: `printf "%s%s" ${baseExpr} (ternary (printf "@%s" (toString ${ref})) "" (not (empty ${ref}))) | toJson`,
+      paths: [...(base.t === 'expr' ? base.paths : []), path],
+    };
   }
   return undefined;
 }

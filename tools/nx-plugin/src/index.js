@@ -54,7 +54,7 @@ function inputsOf(tools) {
 
 const INPUTS = {
   /** tools/cli/src/render.ts → @gitops/render, @gitops/toolchain; verify.ts → @gitops/validation. */
-  render: inputsOf({ cli: ['render.ts', 'verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation'] }),
+  render: inputsOf({ cli: ['render.ts', 'verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
   /**
    * tools/nx-plugin/src/validate-system.ts → the validate CLI of @gitops/validation, on a private view holding
    * the system's render outputs (its one dependency: the only outputs hashed) and its own Argo CD objects,
@@ -62,7 +62,7 @@ const INPUTS = {
    */
   validate: inputsOf({
     cli: [],
-    libs: ['validation', 'toolchain', 'environments', 'render', 'argocd'],
+    libs: ['validation', 'toolchain', 'environments', 'render', 'argocd', 'images'],
     extra: ['{workspaceRoot}/tools/nx-plugin/src/validate-system.ts', { dependentTasksOutputFiles: '**/*', transitive: false }],
   }),
   /**
@@ -72,12 +72,12 @@ const INPUTS = {
   diff: (/** @type {string} */ system) =>
     inputsOf({
       cli: ['diff.ts'],
-      libs: ['diff', 'toolchain', 'render', 'environments'],
+      libs: ['diff', 'toolchain', 'render', 'environments', 'images'],
       extra: ['{workspaceRoot}/.gitops-diff.yaml', `{workspaceRoot}/charts/${system}/**/*`, `{workspaceRoot}/overlays/${system}/**/*`, '{workspaceRoot}/overlays/argocd/**/*'],
     }),
   /** tools/nx-plugin/src/render-argocd.ts → @gitops/render, tools/cli/src/verify.ts → @gitops/validation. */
   argocd: [
-    ...inputsOf({ cli: ['verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation'] }),
+    ...inputsOf({ cli: ['verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
     '{workspaceRoot}/tools/nx-plugin/src/render-argocd.ts',
   ],
 };

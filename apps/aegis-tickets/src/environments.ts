@@ -5,7 +5,7 @@
  * first pinned release replacing the seed's alpine:latest-based builds.
  */
 import { platformOf, type DeepPartial } from '@gitops/render';
-import type { EnvironmentName } from '@gitops/environments';
+import { CLUSTERS, type EnvironmentName } from '@gitops/environments';
 import type { Values } from './values';
 
 const ECR = '116912495274.dkr.ecr.eu-west-1.amazonaws.com';
@@ -13,12 +13,7 @@ export const APP_VERSION = 'v1.0.0';
 
 export const defaults: Values = {
   namespace: 'tickets-prod',
-  cluster: {
-    name: 'tickets-prod',
-    server: 'https://2b7e151628aed2a6abf7158809cf4f3c.gr7.eu-west-1.eks.amazonaws.com',
-    kubernetesVersion: '1.28.0',
-    region: 'eu-west-1',
-  },
+  cluster: { ...CLUSTERS['tickets-prod'] },
   platform: platformOf('prod'),
   backend: {
     image: { repository: `${ECR}/aegistickets-backend`, tag: APP_VERSION, platform: 'amd64' },
@@ -66,10 +61,7 @@ export const defaults: Values = {
 export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
   dev: {
     namespace: 'tickets-dev',
-    cluster: {
-      name: 'tickets-dev',
-      server: 'https://8c3f0e5a1d7b9c2e4f6a8b0d2c4e6f8a.gr7.eu-west-1.eks.amazonaws.com',
-    },
+    cluster: { ...CLUSTERS['tickets-dev'] },
     platform: platformOf('dev'),
     database: { remoteKey: 'aegistickets/dev/db' },
     ingress: { host: 'tickets-dev.example.com', tls: { enabled: false } },
@@ -79,12 +71,7 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
   },
   'mini-corp': {
     namespace: 'aegis-tickets',
-    cluster: {
-      name: 'mini-corp-lab',
-      server: 'https://mini-corp-lab.mini-corp.internal:6443',
-      kubernetesVersion: '1.30.0',
-      region: 'mini-corp-dc1',
-    },
+    cluster: { ...CLUSTERS['mini-corp-lab'] },
     platform: platformOf('mini-corp'),
     backend: {
       image: { repository: 'registry.mini-corp.internal/aegis-tickets/aegistickets-backend' },
@@ -102,3 +89,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     quota: { requestsCpu: '2', requestsMemory: '2Gi', limitsCpu: '4', limitsMemory: '4Gi', pods: 10 },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The SLO targets become derived
+ * numbers and texts of the alert rules (error budgets, percentages, milliseconds); the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'secretStore.name',
+  'slo.availability',
+  'slo.windowDays',
+  'slo.latencyP95Seconds',
+  'slo.maxErrorRate',
+  'slo.maxDbSaturation',
+];

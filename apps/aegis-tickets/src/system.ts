@@ -4,7 +4,18 @@
  * internet-facing ALB (target-type ip), SLO recording rules and burn-rate alerts, ResourceQuota.
  */
 import type { Chart } from 'cdk8s';
-import { defineSystem } from '@gitops/render';
+import {
+  appIngressGuards,
+  defineSystem,
+  failWhen,
+  imageFitsPlatform,
+  minNotAboveMax,
+  noOpenCidr,
+  privateCidrsWhen,
+  requestsWithinLimits,
+  type ChartGuard,
+  validCidr,
+} from '@gitops/render';
 import {
   AppIngress,
   behaviorOf,
@@ -22,7 +33,7 @@ import {
   WebService,
   type EnvVar,
 } from '@gitops/platform';
-import { APP_VERSION, defaults, environments } from './environments';
+import { APP_VERSION, defaults, environments, renderTime } from './environments';
 import { valuesSchema, type Values } from './values';
 
 const SYSTEM = 'aegis-tickets';
@@ -53,6 +64,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secretStore.name,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
+    namespaces: [v.namespace],
   });
   const dbKeys = [
     ['DB_HOST', 'host'],
@@ -77,6 +89,8 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.backend.image,
     imageConstraints: constraints,
+    // EKS 1.28 has no native preStop sleep: the alpine-based images (seed 003) ship busybox sleep.
+    preStopSleep: 'exec',
     port: BACKEND_PORT,
     health: { path: '/api/health' },
     replicas: v.backend.replicas,
@@ -109,6 +123,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.frontend.image,
     imageConstraints: constraints,
+    preStopSleep: 'exec',
     port: FRONTEND_PORT,
     health: { path: '/' },
     replicas: v.frontend.replicas,
@@ -192,6 +207,32 @@ export function build(chart: Chart, v: Values): void {
   });
 }
 
+/** The refinements of `values.ts` and the constructs' checks, as Helm guards. */
+export const chartGuards: ChartGuard[] = [
+  ...imageFitsPlatform('backend'),
+  ...imageFitsPlatform('frontend'),
+  minNotAboveMax('backend.autoscaling'),
+  ...requestsWithinLimits('backend.resources'),
+  ...requestsWithinLimits('frontend.resources'),
+  noOpenCidr(
+    'ingress.allowedCidrs',
+    '0.0.0.0/0 is allowed but the ingress is not declared public (ingress.public)',
+    'eq (toString .Values.ingress.public) "true"',
+  ),
+  failWhen(
+    ['ingress.public', 'platform.provider'],
+    'and (eq (toString .Values.platform.provider) "onprem") (eq (toString .Values.ingress.public) "true")',
+    'ingress.public: an isolated on-prem environment cannot be public',
+  ),
+  privateCidrsWhen(
+    'ingress.allowedCidrs',
+    'eq (toString .Values.platform.provider) "onprem"',
+    'private RFC 1918 CIDRs only on premises',
+  ),
+  ...appIngressGuards(),
+  validCidr('network.vpcCidr'),
+];
+
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'AegisTickets-Lite: ticketing API and nginx storefront with SLOs (seed 003)',
@@ -201,5 +242,7 @@ export default defineSystem<Values>({
   defaults,
   environments,
   argoSource: 'kustomize',
+  renderTime,
+  chartGuards,
   build,
 });

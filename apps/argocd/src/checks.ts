@@ -15,6 +15,7 @@ import {
 } from '@gitops/toolchain';
 import { ANNOTATIONS, ARGOCD_NAMESPACE, PLATFORM_PROJECT, rootAppName, SYNC_POLICIES } from './config';
 import { validateArgoObject } from './crd-schema';
+import { retainedFor } from './retained';
 import { groupKindOf, groupOf, isClusterScoped } from './scope';
 
 /**
@@ -288,35 +289,35 @@ export function waveOrderProblems(app: string, objects: readonly K8sObject[]): s
 export const isMigrationJob = (o: K8sObject): boolean =>
   groupOf(o.apiVersion) === 'batch' && o.kind === 'Job' && /migrat/i.test(o.metadata.name ?? '');
 
-/** The migration Job runs before every sync and is recreated each time: PreSync/BeforeHookCreation, or the Helm hooks Argo CD maps to them. */
-export function migrationHookProblems(app: string, form: 'helm' | 'kustomize', job: K8sObject): string[] {
+/**
+ * The migration Job runs on every sync, after the database Secret exists and before the workloads roll:
+ * a Sync-phase hook (Argo CD's own annotation in both forms: Helm has no hook between resources),
+ * recreated each time (BeforeHookCreation), in a wave after every ExternalSecret and before every workload.
+ */
+export function migrationHookProblems(
+  app: string,
+  _form: 'helm' | 'kustomize',
+  job: K8sObject,
+  objects: readonly K8sObject[] = [],
+): string[] {
   const a = annotationsOf(job);
   const id = `${app}: ${objectKey(job)}`;
   const out: string[] = [];
-  if (form === 'kustomize') {
-    if (!listOf(a[ANNOTATIONS.hook] ?? '').includes('PreSync'))
-      out.push(`${id}: needs ${ANNOTATIONS.hook}: PreSync (has "${a[ANNOTATIONS.hook] ?? ''}")`);
-    if (!listOf(a[ANNOTATIONS.hookDeletePolicy] ?? '').includes('BeforeHookCreation')) {
-      out.push(`${id}: needs ${ANNOTATIONS.hookDeletePolicy}: BeforeHookCreation so it re-runs every sync`);
-    }
-  } else {
-    const hooks = listOf(a[ANNOTATIONS.helmHook] ?? '');
-    if (!hooks.includes('pre-install') || !hooks.includes('pre-upgrade')) {
-      out.push(
-        `${id}: needs ${ANNOTATIONS.helmHook}: pre-install,pre-upgrade (Argo CD runs both as PreSync); has "${a[ANNOTATIONS.helmHook] ?? ''}"`,
-      );
-    }
-    if (!listOf(a[ANNOTATIONS.helmHookDeletePolicy] ?? '').includes('before-hook-creation')) {
-      out.push(
-        `${id}: needs ${ANNOTATIONS.helmHookDeletePolicy}: before-hook-creation so it re-runs every sync`,
-      );
-    }
-    if (a[ANNOTATIONS.hook] !== undefined && !listOf(a[ANNOTATIONS.hook]).includes('PreSync')) {
-      out.push(
-        `${id}: ${ANNOTATIONS.hook} "${a[ANNOTATIONS.hook]}" overrides the Helm hook with another phase`,
-      );
-    }
-  }
+  if (!listOf(a[ANNOTATIONS.hook] ?? '').includes('Sync'))
+    out.push(
+      `${id}: needs ${ANNOTATIONS.hook}: Sync (has "${a[ANNOTATIONS.hook] ?? a[ANNOTATIONS.helmHook] ?? ''}"): a PreSync hook runs before the ExternalSecret that writes its database Secret`,
+    );
+  if (!listOf(a[ANNOTATIONS.hookDeletePolicy] ?? '').includes('BeforeHookCreation'))
+    out.push(`${id}: needs ${ANNOTATIONS.hookDeletePolicy}: BeforeHookCreation so it re-runs every sync`);
+  const wave = waveOf(job);
+  const kinds = (gks: string[]) =>
+    objects.filter((o) => !isHook(o) && gks.includes(`${groupOf(o.apiVersion)}/${o.kind}`));
+  for (const es of kinds(['external-secrets.io/ExternalSecret']))
+    if (!(waveOf(es) < wave))
+      out.push(`${id}: wave ${wave} does not come after ${objectKey(es)} (wave ${waveOf(es)})`);
+  for (const w of kinds(WAVE_TIERS[2].kinds as string[]))
+    if (!(wave < waveOf(w)))
+      out.push(`${id}: wave ${wave} does not come before ${objectKey(w)} (wave ${waveOf(w)})`);
   return out;
 }
 
@@ -527,16 +528,21 @@ export function projectProblems(repo: ArgoRepository): string[] {
             return false;
           }
         })
-        .map((o) => `${groupOf(o.apiVersion)}/${o.kind}`),
+        .map((o) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.name}`),
     );
+    const retained = retainedFor(s.system, s.environment as EnvironmentName);
     for (const e of project.spec.clusterResourceWhitelist ?? []) {
-      if (e.group.includes('*') || e.kind.includes('*'))
+      if (e.group.includes('*') || e.kind.includes('*') || !e.name || /[*?[]/.test(e.name))
         out.push(
-          `${s.application}: project ${project.metadata.name} allows cluster kinds by wildcard ${e.group}/${e.kind}`,
+          `${s.application}: project ${project.metadata.name} allows cluster kind ${e.group}/${e.kind} by kind or wildcard, not by name`,
         );
-      else if (objects && !renderedCluster.has(`${e.group}/${e.kind}`))
+      else if (
+        objects &&
+        !renderedCluster.has(`${e.group}/${e.kind}/${e.name}`) &&
+        !retained.some((r) => r.group === e.group && r.kind === e.kind && r.name === e.name)
+      )
         out.push(
-          `${s.application}: project ${project.metadata.name} allows cluster kind ${e.group}/${e.kind} it does not render`,
+          `${s.application}: project ${project.metadata.name} allows cluster object ${e.group}/${e.kind} ${e.name} it neither renders nor retains`,
         );
     }
   }
@@ -553,13 +559,16 @@ export function hookAndWaveProblems(repo: ArgoRepository): string[] {
     out.push(...waveOrderProblems(s.application, objects));
     for (const job of objects.filter(isMigrationJob)) {
       migrations++;
-      out.push(...migrationHookProblems(s.application, s.form, job));
+      out.push(...migrationHookProblems(s.application, s.form, job, objects));
     }
     if (s.form === 'helm') {
+      // Argo CD hooks Helm has an equivalent for (PreSync, PostSync) must use it; Sync/SyncFail/Skip cannot.
+      const HELM_MAPPED = ['PreSync', 'PostSync'];
       for (const o of objects.filter(
         (x) =>
           annotationsOf(x)[ANNOTATIONS.hook] !== undefined &&
-          annotationsOf(x)[ANNOTATIONS.helmHook] === undefined,
+          annotationsOf(x)[ANNOTATIONS.helmHook] === undefined &&
+          listOf(annotationsOf(x)[ANNOTATIONS.hook]).every((h) => HELM_MAPPED.includes(h)),
       )) {
         out.push(
           `${s.application}: ${objectKey(o)} is an Argo CD hook in a Helm chart: use helm.sh/hook (Argo CD maps it) so plain helm installs behave the same`,
@@ -748,11 +757,8 @@ export function bootstrapProblems(repo: ArgoRepository, kustomizeBuild: (dir: st
       out.push(
         `${e.dir}: root app project ${root.spec.project} is not the bootstrapped ${proj.metadata.name}`,
       );
-    const managed = e.appProjects.find((p) => p.metadata.name === proj.metadata.name);
-    if (!managed || JSON.stringify(managed) !== JSON.stringify(proj))
-      out.push(
-        `${e.dir}: the ${proj.metadata.name} AppProject in bootstrap/ differs from the one the root app manages in appprojects.yaml`,
-      );
+    if (e.appProjects.some((p) => p.metadata.name === proj.metadata.name))
+      out.push(`${e.dir}: the ${proj.metadata.name} AppProject must live only in bootstrap/root-app.yaml`);
     let built: K8sObject[] = [];
     try {
       built = parseManifests(kustomizeBuild(join(repo.repoDir, e.dir)), e.dir);
@@ -760,11 +766,15 @@ export function bootstrapProblems(repo: ArgoRepository, kustomizeBuild: (dir: st
       out.push(`${e.dir}: kustomize build failed: ${(err as Error).message}`);
       continue;
     }
-    const expected = [...e.appProjects, ...e.applications].map(objectKey).sort();
+    const expected = [...e.bootstrap, ...e.appProjects, ...e.applications].map(objectKey).sort();
     const got = built.map(objectKey).sort();
     if (JSON.stringify(expected) !== JSON.stringify(got))
       out.push(`${e.dir}: kustomize build yields ${got.join(', ')}; expected ${expected.join(', ')}`);
-    if (got.some((k) => k.includes(rootName))) out.push(`${e.dir}: the root app must not manage itself`);
+    // Self-managed: the root app syncs its own bootstrap file, so bootstrap changes reach the cluster.
+    if (!got.some((k) => k.endsWith(`/${rootName}`)))
+      out.push(
+        `${e.dir}: the root app does not manage itself (bootstrap/root-app.yaml is not in the kustomization)`,
+      );
     for (const o of built) {
       if (!projectPermits(proj, o))
         out.push(`${e.dir}: ${PLATFORM_PROJECT} project does not permit ${objectKey(o)}`);

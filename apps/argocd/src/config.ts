@@ -1,15 +1,29 @@
-import type { EnvironmentName } from '@gitops/environments';
+import { GIT_REPOSITORY, type EnvironmentName } from '@gitops/environments';
 
 /**
  * Argo CD consumption settings, as data. Everything the generated AppProjects and Applications
  * depend on that is not derived from the systems themselves lives here.
  */
 
-/** The Git repository Argo CD reads: this repository. Defined once. */
-export const REPO_URL = 'https://github.com/example-org/gitops-platform.git';
+/** The Git repository Argo CD reads: this repository. Set once, in `libs/environments/src/clusters.ts`. */
+export const REPO_URL: string = GIT_REPOSITORY.url;
 
-/** The branch every Application tracks. */
-export const TARGET_REVISION = 'main';
+/** The branch every Application tracks (`libs/environments/src/clusters.ts`). */
+export const TARGET_REVISION: string = GIT_REPOSITORY.revision;
+
+/**
+ * The oldest Argo CD these objects work with: `syncOverrun` on sync windows is 3.5.0
+ * (argoproj/argo-cd#25510); names in `clusterResourceWhitelist` 3.3.0 (#24674); the
+ * `ignore-healthcheck` annotation 2.14.0; `helm.kubeVersion` / `kustomize.kubeVersion` 2.13.0.
+ */
+export const MINIMUM_ARGOCD_VERSION = '3.5.0';
+
+/**
+ * The resource tracking method the outputs require (argocd-cm `application.resourceTrackingMethod`):
+ * `annotation`, Argo CD's default since 3.0 (`argocd.argoproj.io/tracking-id`). Under `label` Argo CD
+ * rewrites `app.kubernetes.io/instance`; no rendered selector uses that label either way.
+ */
+export const REQUIRED_TRACKING_METHOD = 'annotation';
 
 /** The namespace Argo CD is installed in; every Application and AppProject lives there. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -55,6 +69,8 @@ export interface SyncWindow {
   readonly duration: string;
   readonly timeZone: string;
   readonly manualSync: boolean;
+  /** A sync that started before a deny window opens runs to its end (Argo CD 3.5+). */
+  readonly syncOverrun: boolean;
   readonly description: string;
 }
 
@@ -100,6 +116,7 @@ export const SYNC_POLICIES: Readonly<Record<EnvironmentName, EnvironmentSyncPoli
         duration: '62h',
         timeZone: 'UTC',
         manualSync: true,
+        syncOverrun: true,
         description:
           'prod change freeze Friday 18:00 to Monday 08:00 UTC: no automated syncs; manual syncs allowed for hotfixes',
       },

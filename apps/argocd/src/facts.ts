@@ -1,6 +1,7 @@
 import type { EnvironmentName } from '@gitops/environments';
 import { resolveValues, synthesize, type LoadedSystem } from '@gitops/render';
 import type { K8sObject } from '@gitops/toolchain';
+import { renderedEntries } from '@gitops/sync-plan';
 import { groupKindOf, groupOf, isClusterScoped, type GroupKind } from './scope';
 
 /** A workload whose replica count an autoscaler owns. */
@@ -22,6 +23,10 @@ export interface SystemEnvironmentFacts {
   readonly kubeVersion: string;
   /** Cluster-scoped kinds the system renders, sorted. */
   readonly clusterKinds: readonly GroupKind[];
+  /** Cluster-scoped objects the system renders (group, kind, name), sorted: the project permits exactly these. */
+  readonly clusterObjects: readonly (GroupKind & { readonly name: string })[];
+  /** What the render rendered, as recorded on the AppProject (`gitops.platform/rendered`). */
+  readonly rendered: string;
   /** Namespaced kinds the system renders, sorted. */
   readonly namespacedKinds: readonly GroupKind[];
   /** Workloads scaled by a HorizontalPodAutoscaler or a KEDA ScaledObject, sorted. */
@@ -72,9 +77,12 @@ export function factsFromObjects(
 ): SystemEnvironmentFacts {
   const cluster: GroupKind[] = [];
   const namespaced: GroupKind[] = [];
+  const clusterObjects = new Map<string, GroupKind & { name: string }>();
   for (const o of objects) {
     const gk = groupKindOf(o);
     (isClusterScoped(gk) ? cluster : namespaced).push(gk);
+    if (isClusterScoped(gk))
+      clusterObjects.set(`${gk.group}/${gk.kind}/${o.metadata.name}`, { ...gk, name: o.metadata.name! });
   }
   return {
     system: system.definition.name,
@@ -85,6 +93,10 @@ export function factsFromObjects(
     clusterName: values.cluster.name,
     kubeVersion: values.cluster.kubernetesVersion,
     clusterKinds: uniqueKinds(cluster),
+    clusterObjects: [...clusterObjects.values()].sort(
+      (a, b) => compareGk(a, b) || a.name.localeCompare(b.name),
+    ),
+    rendered: renderedEntries(objects),
     namespacedKinds: uniqueKinds(namespaced),
     autoscaled: autoscaledTargets(objects, values.namespace),
   };

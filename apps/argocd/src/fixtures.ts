@@ -93,7 +93,7 @@ function fixture(
         apiVersion: 'external-secrets.io/v1',
         kind: 'ClusterSecretStore',
         metadata: { name: `${name}-store`, annotations: wave(-5) },
-        spec: { provider: { fake: { data: [] } } },
+        spec: { provider: { fake: { data: [] } }, conditions: [{ namespaces: [ns] }] },
       });
       new ApiObject(chart, 'es', {
         apiVersion: 'external-secrets.io/v1',
@@ -118,17 +118,13 @@ function fixture(
         metadata: {
           name: `${name}-migrate`,
           namespace: ns,
-          annotations:
-            argoSource === 'helm'
-              ? {
-                  'helm.sh/hook': 'pre-install,pre-upgrade',
-                  'helm.sh/hook-delete-policy': 'before-hook-creation',
-                  'helm.sh/hook-weight': '0',
-                }
-              : {
-                  'argocd.argoproj.io/hook': 'PreSync',
-                  'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-                },
+          // A Sync-phase hook after the ExternalSecret (-2), before the workloads (0): Helm has no such hook,
+          // so both forms carry Argo CD's annotations.
+          annotations: {
+            'argocd.argoproj.io/hook': 'Sync',
+            'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+            'argocd.argoproj.io/sync-wave': '-1',
+          },
         },
         spec: {
           template: {

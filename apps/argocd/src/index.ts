@@ -21,6 +21,7 @@ import { GENERATED_HEADER, toYaml, toYamlStream } from './serialize';
 export * from './config';
 export * from './facts';
 export * from './objects';
+export * from './retained';
 export * from './scope';
 export * from './serialize';
 
@@ -40,10 +41,11 @@ export function argoCdPaths(env: EnvironmentName) {
 export function argoCdObjects(env: EnvironmentName, facts: readonly SystemEnvironmentFacts[]) {
   const sorted = [...facts].sort((a, b) => a.system.localeCompare(b.system));
   return {
-    appProjects: [platformAppProject(env), ...sorted.map(systemAppProject)].sort((a, b) =>
-      a.metadata.name!.localeCompare(b.metadata.name!),
-    ),
+    appProjects: sorted
+      .map(systemAppProject)
+      .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!)),
     applications: sorted.map(systemApplication),
+    // Applied once by hand, then synced by the root app itself (the folder's kustomization lists it).
     bootstrap: [platformAppProject(env), rootApplication(env)],
   };
 }
@@ -81,7 +83,12 @@ export function environmentFiles(
   objects: ReturnType<typeof argoCdObjects>,
 ): Record<string, string> {
   const p = argoCdPaths(env);
-  const resources = ['appprojects.yaml', ...(objects.applications.length ? ['applications.yaml'] : [])];
+  // The root app manages its own bootstrap file: a change to it reaches the cluster like any other.
+  const resources = [
+    'bootstrap/root-app.yaml',
+    ...(objects.appProjects.length ? ['appprojects.yaml'] : []),
+    ...(objects.applications.length ? ['applications.yaml'] : []),
+  ];
   const kustomization = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
@@ -89,7 +96,9 @@ export function environmentFiles(
   };
   return {
     [p.kustomization]: GENERATED_HEADER + toYaml(kustomization),
-    [p.appProjects]: toYamlStream(objects.appProjects),
+    [p.appProjects]: objects.appProjects.length
+      ? toYamlStream(objects.appProjects)
+      : `${GENERATED_HEADER}# No systems: no AppProjects.\n`,
     [p.applications]: objects.applications.length
       ? toYamlStream(objects.applications)
       : `${GENERATED_HEADER}# No systems: no Applications.\n`,

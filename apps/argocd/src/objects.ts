@@ -13,7 +13,9 @@ import {
   rootAppName,
   type EnvironmentSyncPolicy,
 } from './config';
+import { RENDERED_ANNOTATION } from '@gitops/sync-plan';
 import type { SystemEnvironmentFacts } from './facts';
+import { retainedFor } from './retained';
 
 export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
 const PART_OF = {
@@ -69,6 +71,7 @@ function syncWindows(p: EnvironmentSyncPolicy, applications: string[]) {
     duration: w.duration,
     timeZone: w.timeZone,
     manualSync: w.manualSync,
+    syncOverrun: w.syncOverrun,
     applications,
     description: w.description,
   }));
@@ -84,6 +87,17 @@ function syncWindows(p: EnvironmentSyncPolicy, applications: string[]) {
 export function systemAppProject(f: SystemEnvironmentFacts): K8sObject {
   const policy = SYNC_POLICIES[f.environment];
   const windows = syncWindows(policy, [applicationName(f.system, f.environment)]);
+  const retained = retainedFor(f.system, f.environment);
+  const clusterEntries = uniqueEntries([
+    ...f.clusterObjects.map((o) => ({ group: o.group, kind: o.kind, name: o.name })),
+    ...retained
+      .filter((r) => r.name !== undefined)
+      .map((r) => ({ group: r.group, kind: r.kind, name: r.name! })),
+  ]);
+  const namespacedEntries = uniqueEntries([
+    ...f.namespacedKinds.map((gk) => ({ group: gk.group, kind: gk.kind })),
+    ...retained.filter((r) => r.name === undefined).map((r) => ({ group: r.group, kind: r.kind })),
+  ]);
   return {
     apiVersion: ARGO_API_VERSION,
     kind: 'AppProject',
@@ -91,18 +105,31 @@ export function systemAppProject(f: SystemEnvironmentFacts): K8sObject {
       name: f.system,
       namespace: ARGOCD_NAMESPACE,
       labels: { ...PART_OF, [SYSTEM_LABEL]: f.system, [ENVIRONMENT_LABEL]: f.environment },
-      annotations: { [ANNOTATIONS.syncWave]: ROOT_WAVES.appProject },
+      annotations: { [ANNOTATIONS.syncWave]: ROOT_WAVES.appProject, [RENDERED_ANNOTATION]: f.rendered },
       finalizers: [RESOURCES_FINALIZER],
     },
     spec: {
       description: `${f.system} in ${f.environment}: ${f.form === 'helm' ? 'Helm chart' : 'Kustomize overlay'} ${sourcePath(f)}`,
       sourceRepos: [REPO_URL],
       destinations: [{ server: f.server, namespace: f.namespace }],
-      clusterResourceWhitelist: f.clusterKinds.map((gk) => ({ group: gk.group, kind: gk.kind })),
-      namespaceResourceWhitelist: f.namespacedKinds.map((gk) => ({ group: gk.group, kind: gk.kind })),
+      // Cluster-scoped objects by name (Argo CD 3.3+): the project may touch its own Namespace and store, not kube-system.
+      clusterResourceWhitelist: clusterEntries,
+      namespaceResourceWhitelist: namespacedEntries,
       ...(windows.length ? { syncWindows: windows } : {}),
     },
   };
+}
+
+/** Sorted, unique allow-list entries (group, kind, then name). */
+function uniqueEntries<T extends { group: string; kind: string; name?: string }>(list: T[]): T[] {
+  const m = new Map<string, T>();
+  for (const e of list) m.set(`${e.group}/${e.kind}/${e.name ?? ''}`, e);
+  return [...m.values()].sort(
+    (a, b) =>
+      a.group.localeCompare(b.group) ||
+      a.kind.localeCompare(b.kind) ||
+      (a.name ?? '').localeCompare(b.name ?? ''),
+  );
 }
 
 /** The Application that deploys one system to one environment. */
@@ -190,9 +217,10 @@ export function platformAppProject(env: EnvironmentName): K8sObject {
 }
 
 /**
- * The root app-of-apps of an environment: syncs `overlays/argocd/<env>` (the projects and the
- * system Applications) into the argocd namespace. No resources finalizer: deleting the root app
- * never cascades to the systems. Prune follows the environment (manual in prod).
+ * The root app-of-apps of an environment: syncs `overlays/argocd/<env>` (itself and the platform
+ * project from `bootstrap/root-app.yaml`, the system projects and Applications) into the argocd
+ * namespace. No resources finalizer: deleting the root app never cascades to the systems. Prune
+ * follows the environment (manual in prod).
  */
 export function rootApplication(env: EnvironmentName): K8sObject {
   const policy = SYNC_POLICIES[env];

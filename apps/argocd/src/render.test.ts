@@ -47,7 +47,7 @@ describe('renderArgoCdFiles (fixture systems)', () => {
     const all = Object.keys(files)
       .filter((p) => !p.endsWith('kustomization.yaml'))
       .flatMap(objectsOf);
-    expect(all.length).toBe(3 * (3 + 2 + 2));
+    expect(all.length).toBe(3 * (2 + 2 + 2));
     expect(all.flatMap(validateArgoObject)).toEqual([]);
   });
 
@@ -100,20 +100,21 @@ describe('renderArgoCdFiles (fixture systems)', () => {
 
   it('gives each system its own project: own destination, computed cluster-scoped allow-list', () => {
     const projects = objectsOf(argoCdPaths('prod').appProjects);
-    expect(projects.map((p) => p.metadata.name)).toEqual(['ledger', 'platform', 'shop']);
+    expect(projects.map((p) => p.metadata.name)).toEqual(['ledger', 'shop']);
     const ledger = projects.find((p) => p.metadata.name === 'ledger')!;
     const shop = projects.find((p) => p.metadata.name === 'shop')!;
     expect(ledger.spec.destinations).toEqual([
       { server: 'https://prod.eks.example.com', namespace: 'ledger-prod' },
     ]);
+    // By name (Argo CD 3.3+): the project may touch its own Namespace and store, not any other.
     expect(ledger.spec.clusterResourceWhitelist).toEqual([
-      { group: '', kind: 'Namespace' },
-      { group: 'external-secrets.io', kind: 'ClusterSecretStore' },
-      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: '', kind: 'Namespace', name: 'ledger-prod' },
+      { group: 'external-secrets.io', kind: 'ClusterSecretStore', name: 'ledger-store' },
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ledger-reader' },
     ]);
     expect(shop.spec.clusterResourceWhitelist).toEqual([
-      { group: '', kind: 'Namespace' },
-      { group: 'external-secrets.io', kind: 'ClusterSecretStore' },
+      { group: '', kind: 'Namespace', name: 'shop-prod' },
+      { group: 'external-secrets.io', kind: 'ClusterSecretStore', name: 'shop-store' },
     ]);
     expect(shop.spec.namespaceResourceWhitelist).toContainEqual({ group: 'batch', kind: 'Job' });
     expect(shop.spec.namespaceResourceWhitelist).not.toContainEqual({
@@ -185,7 +186,8 @@ describe('renderArgoCdFiles (fixture systems)', () => {
       expect(parse(files[p.kustomization])).toEqual({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
         kind: 'Kustomization',
-        resources: ['appprojects.yaml', 'applications.yaml'],
+        // The root app manages itself: bootstrap changes reach the cluster.
+        resources: ['bootstrap/root-app.yaml', 'appprojects.yaml', 'applications.yaml'],
       });
     }
   });

@@ -8,7 +8,7 @@
  * images mirrored to registry.mini-corp.internal. Server URLs of EKS are placeholders in EKS form.
  */
 import { platformOf, type DeepPartial } from '@gitops/render';
-import type { EnvironmentName } from '@gitops/environments';
+import { CLUSTERS, type EnvironmentName } from '@gitops/environments';
 import type { Values } from './values';
 
 const ECR = '116912495274.dkr.ecr.us-east-1.amazonaws.com';
@@ -17,12 +17,7 @@ export const APP_VERSION = 'v1.1.8';
 
 export const defaults: Values = {
   namespace: 'mini-xdr',
-  cluster: {
-    name: 'mini-xdr-cluster',
-    server: 'https://4f1c2a9e7b3d5c8e0a6b2d4f1e3c5a7b.gr7.us-east-1.eks.amazonaws.com',
-    kubernetesVersion: '1.31.0',
-    region: 'us-east-1',
-  },
+  cluster: { ...CLUSTERS['mini-xdr-cluster'] },
   platform: platformOf('prod'),
   backend: {
     image: { repository: `${ECR}/mini-xdr-backend`, tag: APP_VERSION, platform: 'amd64' },
@@ -68,10 +63,7 @@ export const defaults: Values = {
 
 export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
   dev: {
-    cluster: {
-      name: 'mini-xdr-dev',
-      server: 'https://9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d.gr7.us-east-1.eks.amazonaws.com',
-    },
+    cluster: { ...CLUSTERS['mini-xdr-dev'] },
     platform: platformOf('dev'),
     ingress: { host: 'dev.xdr.example.com', tls: { enabled: false } },
   },
@@ -79,12 +71,7 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     platform: platformOf('prod'),
   },
   'mini-corp': {
-    cluster: {
-      name: 'mini-corp-lab',
-      server: 'https://mini-corp-lab.mini-corp.internal:6443',
-      kubernetesVersion: '1.30.0',
-      region: 'mini-corp-dc1',
-    },
+    cluster: { ...CLUSTERS['mini-corp-lab'] },
     platform: platformOf('mini-corp'),
     backend: { image: { repository: 'registry.mini-corp.internal/mini-xdr/mini-xdr-backend' } },
     frontend: { image: { repository: 'registry.mini-corp.internal/mini-xdr/mini-xdr-frontend' } },
@@ -93,3 +80,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     network: { vpcCidr: '10.100.0.0/16', databaseCidr: '10.100.20.0/24' },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The namespace is fixed per
+ * environment; the start-up budget becomes a derived probe threshold; an access mode picks a storage
+ * class of the platform; the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'namespace',
+  'backend.maxStartupSeconds',
+  'backend.storage.models.accessMode',
+  'backend.storage.data.accessMode',
+  'secretStore.name',
+];

@@ -101,12 +101,19 @@ describe('mini-xdr backend (seed 000)', () => {
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(backend(env).spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64' });
   });
-  it.each(ENVIRONMENT_NAMES)('%s: Alembic `alembic upgrade head` runs as a PreSync hook', (env) => {
-    const job = find(objs[env], 'Job', 'mini-xdr-migrate');
-    expect(container(job).command).toEqual(['alembic', 'upgrade', 'head']);
-    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
-    expect(container(job).image).toBe(container(backend(env)).image);
-  });
+  it.each(ENVIRONMENT_NAMES)(
+    '%s: Alembic `alembic upgrade head` runs on every sync, after the database Secret, before the workloads',
+    (env) => {
+      const job = find(objs[env], 'Job', 'mini-xdr-migrate');
+      const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+      expect(container(job).command).toEqual(['alembic', 'upgrade', 'head']);
+      // A Sync-phase hook: PreSync would run before the ExternalSecret that writes DATABASE_URL exists.
+      expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
+      expect(wave(job)).toBeGreaterThan(wave(find(objs[env], 'ExternalSecret', 'mini-xdr-database')));
+      expect(wave(job)).toBeLessThan(wave(backend(env)));
+      expect(container(job).image).toBe(container(backend(env)).image);
+    },
+  );
   it('RDS credentials come from Secrets Manager on AWS and Vault in mini-corp', () => {
     expect(find(objs.prod, 'ClusterSecretStore').spec.provider.aws.service).toBe('SecretsManager');
     expect(find(objs.dev, 'ClusterSecretStore').spec.provider.aws.region).toBe('us-east-1');

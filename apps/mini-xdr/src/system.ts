@@ -4,7 +4,19 @@
  * credentials from the secret store, IP-restricted ALB (HTTPS in prod); ingress-nginx in mini-corp.
  */
 import type { Chart } from 'cdk8s';
-import { defineSystem } from '@gitops/render';
+import {
+  appIngressGuards,
+  defineSystem,
+  failWhen,
+  failWhenf,
+  imageFitsPlatform,
+  minNotAboveMax,
+  noOpenCidr,
+  privateCidrsWhen,
+  requestsWithinLimits,
+  validCidr,
+  type ChartGuard,
+} from '@gitops/render';
 import {
   AppIngress,
   ClusterSecretStore,
@@ -21,7 +33,7 @@ import {
   WebService,
   type EnvVar,
 } from '@gitops/platform';
-import { APP_VERSION, defaults, environments } from './environments';
+import { APP_VERSION, defaults, environments, renderTime } from './environments';
 import { valuesSchema, type Values } from './values';
 
 const SYSTEM = 'mini-xdr';
@@ -58,6 +70,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secretStore.name,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secretStore),
+    namespaces: [v.namespace],
   });
   const db = new ExternalSecret(chart, 'Database', {
     name: `${SYSTEM}-database`,
@@ -115,6 +128,8 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.backend.image,
     imageConstraints: constraints,
+    // 1.30+ everywhere: the drain delay is the native preStop sleep, no binary needed in the image.
+    kubernetesVersion: v.cluster.kubernetesVersion,
     port: BACKEND_PORT,
     health: { path: '/health' },
     // Seed 000's stabilised figures: readiness after 90 s, liveness after 120 s, start-up allowed 150 s.
@@ -157,6 +172,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.frontend.image,
     imageConstraints: constraints,
+    kubernetesVersion: v.cluster.kubernetesVersion,
     port: FRONTEND_PORT,
     health: { path: '/' },
     replicas: v.frontend.replicas,
@@ -233,6 +249,42 @@ export function build(chart: Chart, v: Values): void {
   });
 }
 
+/** The refinements of `values.ts` and the constructs' checks, as Helm guards. */
+export const chartGuards: ChartGuard[] = [
+  ...imageFitsPlatform('backend'),
+  ...imageFitsPlatform('frontend'),
+  minNotAboveMax('backend.autoscaling'),
+  ...requestsWithinLimits('backend.resources'),
+  ...requestsWithinLimits('frontend.resources'),
+  ...(defaults.backend.storage.data.accessMode === 'ReadWriteOnce'
+    ? [
+        failWhenf(
+          ['backend.replicas', 'backend.autoscaling.maxReplicas'],
+          'or (gt (.Values.backend.replicas | float64) 1.0) (and (eq (toString .Values.backend.autoscaling.enabled) "true") (gt (.Values.backend.autoscaling.maxReplicas | float64) 1.0))',
+          'backend.replicas (and backend.autoscaling.maxReplicas when enabled) must stay 1 while /app/data is ReadWriteOnce',
+          'backend.replicas=%v, backend.autoscaling.maxReplicas=%v (enabled: %v): the backend\'s /app/data volume is ReadWriteOnce (one node only), so the backend must not run more than 1 replica; seed 000: "HPA forcing 2+ replicas" crashed the backend. Move /app/data to ReadWriteMany first (apps/mini-xdr/src/environments.ts).',
+          '.Values.backend.replicas',
+          '.Values.backend.autoscaling.maxReplicas',
+          '.Values.backend.autoscaling.enabled',
+        ),
+      ]
+    : []),
+  noOpenCidr('ingress.allowedCidrs', 'mini-xdr is IP-restricted (seed 001): 0.0.0.0/0 is not allowed'),
+  privateCidrsWhen(
+    'ingress.allowedCidrs',
+    'eq (toString .Values.platform.provider) "onprem"',
+    'an on-prem (isolated) environment allows private RFC 1918 CIDRs only',
+  ),
+  ...appIngressGuards(),
+  validCidr('network.vpcCidr'),
+  validCidr('network.databaseCidr'),
+  failWhen(
+    ['backend.autoscaling.enabled', 'backend.autoscaling.memoryUtilization'],
+    'and (eq (toString .Values.backend.autoscaling.enabled) "true") (not .Values.backend.autoscaling.cpuUtilization) (not .Values.backend.autoscaling.memoryUtilization)',
+    'backend.autoscaling: set cpuUtilization and/or memoryUtilization to scale on',
+  ),
+];
+
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'Mini-XDR: FastAPI detection backend with ML models and Next.js console (seeds 000-002)',
@@ -242,5 +294,7 @@ export default defineSystem<Values>({
   defaults,
   environments,
   argoSource: 'helm',
+  renderTime,
+  chartGuards,
   build,
 });

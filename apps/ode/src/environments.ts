@@ -6,7 +6,7 @@
  * pinned release; no account is named, so images use the platform's ECR account.
  */
 import { platformOf, type DeepPartial } from '@gitops/render';
-import type { EnvironmentName } from '@gitops/environments';
+import { CLUSTERS, type EnvironmentName } from '@gitops/environments';
 import type { Values } from './values';
 
 const ECR = '116912495274.dkr.ecr.us-east-1.amazonaws.com';
@@ -15,12 +15,7 @@ const LAB = 'registry.mini-corp.internal/ode';
 
 export const defaults: Values = {
   namespace: 'ode',
-  cluster: {
-    name: 'ode-production-cluster',
-    server: 'https://0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a.gr7.us-east-1.eks.amazonaws.com',
-    kubernetesVersion: '1.29.0',
-    region: 'us-east-1',
-  },
+  cluster: { ...CLUSTERS['ode-production-cluster'] },
   platform: platformOf('prod'),
   api: {
     image: { repository: `${ECR}/ode-api`, tag: APP_VERSION, platform: 'amd64' },
@@ -96,10 +91,7 @@ export const defaults: Values = {
 
 export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values> } = {
   dev: {
-    cluster: {
-      name: 'ode-dev',
-      server: 'https://5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d.gr7.us-east-1.eks.amazonaws.com',
-    },
+    cluster: { ...CLUSTERS['ode-dev'] },
     platform: platformOf('dev'),
     secrets: { remoteKey: 'ode/dev/app' },
     documents: {
@@ -116,12 +108,7 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
     platform: platformOf('prod'),
   },
   'mini-corp': {
-    cluster: {
-      name: 'mini-corp-lab',
-      server: 'https://mini-corp-lab.mini-corp.internal:6443',
-      kubernetesVersion: '1.30.0',
-      region: 'mini-corp-dc1',
-    },
+    cluster: { ...CLUSTERS['mini-corp-lab'] },
     platform: platformOf('mini-corp'),
     api: { image: { repository: `${LAB}/ode-api` }, autoscaling: { maxReplicas: 4 } },
     worker: { image: { repository: `${LAB}/ode-worker` }, queueScaling: { maxReplicas: 6 } },
@@ -135,6 +122,19 @@ export const environments: { readonly [E in EnvironmentName]: DeepPartial<Values
       tls: { enabled: false },
     },
     network: { vpcCidr: '10.100.0.0/16', objectStoreEgress: { cidr: '10.100.30.0/24', port: 9000 } },
-    quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '12', limitsMemory: '12Gi', pods: 16 },
+    // Limits at maximum scale (api 4+1, viewer 2+1, worker 6+1 surge pods) need 13.5 CPU / 12.75Gi.
+    quota: { requestsCpu: '6', requestsMemory: '6Gi', limitsCpu: '14', limitsMemory: '14Gi', pods: 16 },
   },
 };
+
+/**
+ * Render-time configuration: set here per environment, not values of the chart (the chart cannot honour
+ * every value of them), so Helm refuses an override naming this file. The namespace is fixed per environment;
+ * the store name names a cluster object.
+ */
+export const renderTime = [
+  // Where the system is deployed: Argo CD's destination, nothing the manifests contain.
+  'cluster',
+  'namespace',
+  'secrets.storeName',
+];

@@ -6,7 +6,18 @@
  */
 import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { defineSystem } from '@gitops/render';
+import {
+  appIngressGuards,
+  defineSystem,
+  failWhen,
+  imageFitsPlatform,
+  minNotAboveMax,
+  noOpenCidr,
+  privateCidrsWhen,
+  requestsWithinLimits,
+  type ChartGuard,
+  validCidr,
+} from '@gitops/render';
 import {
   AppIngress,
   behaviorOf,
@@ -30,7 +41,7 @@ import {
   type PodIdentity,
   secretBackendFor,
 } from '@gitops/platform';
-import { APP_VERSION, defaults, environments } from './environments';
+import { APP_VERSION, defaults, environments, renderTime } from './environments';
 import { valuesSchema, type Values } from './values';
 
 const SYSTEM = 'ode';
@@ -61,6 +72,7 @@ export function build(chart: Chart, v: Values): void {
     name: v.secrets.storeName,
     labels,
     backend: secretBackendFor(v.platform.secretsProvider, v.secrets),
+    namespaces: [v.namespace],
   });
   // The seed's `ode-secrets` (database-url, redis-url) is no longer patched by hand: synced from the store.
   const keys = ['database-url', 'redis-url', 'redis-address', 'redis-password'];
@@ -136,6 +148,9 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.api.image,
     imageConstraints: constraints,
+    // EKS 1.29 has no native preStop sleep (alpha, off): the drain delay runs the image's sleep, so the
+    // images must ship one (a distroless build would need preStopDelaySeconds: 0 until the 1.30 upgrade).
+    preStopSleep: 'exec',
     port: HTTP_PORT,
     metricsPort: METRICS_PORT,
     health: { path: '/health' },
@@ -192,6 +207,7 @@ export function build(chart: Chart, v: Values): void {
     namespace: ns,
     image: v.viewer.image,
     imageConstraints: constraints,
+    preStopSleep: 'exec',
     port: HTTP_PORT,
     metricsPort: METRICS_PORT,
     health: { path: '/health' },
@@ -288,6 +304,32 @@ export function build(chart: Chart, v: Values): void {
   });
 }
 
+/** The refinements of `values.ts` and the constructs' checks, as Helm guards. */
+export const chartGuards: ChartGuard[] = [
+  ...imageFitsPlatform('api'),
+  ...imageFitsPlatform('worker'),
+  ...imageFitsPlatform('viewer'),
+  minNotAboveMax('api.autoscaling'),
+  minNotAboveMax('worker.queueScaling'),
+  ...requestsWithinLimits('api.resources'),
+  ...requestsWithinLimits('worker.resources'),
+  ...requestsWithinLimits('viewer.resources'),
+  failWhen(
+    ['documents.irsa', 'platform.provider'],
+    'ne (eq (toString .Values.documents.irsa) "true") (eq (toString .Values.platform.provider) "aws")',
+    'documents.irsa: IRSA exists on AWS only: set irsa to true on aws and false on premises',
+  ),
+  noOpenCidr('ingress.allowedCidrs', 'ode is not a public service: restrict the CIDRs'),
+  privateCidrsWhen(
+    'ingress.allowedCidrs',
+    'eq (toString .Values.platform.provider) "onprem"',
+    'private RFC 1918 CIDRs only on premises',
+  ),
+  ...appIngressGuards(),
+  validCidr('network.vpcCidr'),
+  validCidr('network.objectStoreEgress.cidr'),
+];
+
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'ODE (Oxidized Document Engine): document API, queue workers and viewer on EKS (seed 004)',
@@ -297,5 +339,7 @@ export default defineSystem<Values>({
   defaults,
   environments,
   argoSource: 'kustomize',
+  renderTime,
+  chartGuards,
   build,
 });

@@ -77,6 +77,56 @@ describe('npm run diff (CLI)', () => {
     expect(readFileSync(`${file}.2024`, 'utf8')).toBe('notes of the user\n');
   });
 
+  it('piped output is complete: 200 KB and more reach the reader (no exit before stdout drains)', () => {
+    const lines = Array.from({ length: 4000 }, (_, i) => `setting-${i} = ${'v'.repeat(50)}`).join('\n');
+    repo.setObjects('beta', 'prod', [configMap('beta-settings', 'beta', { mode: 'prod', big: lines })]);
+    const bigHead = repo.commit('big');
+    for (const format of ['json', 'text', 'markdown']) {
+      // Through a real shell pipe, as CI runs it (`npm run diff … | tee`).
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `"${TSX}" "${CLI}" --repo "${repo.dir}" --base ${head} --head ${bigHead} --format ${format} | cat`,
+        ],
+        { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NO_COLOR: '1' } },
+      );
+      expect(r.status).toBe(0);
+      expect(r.stdout.length).toBeGreaterThan(200 * 1024);
+      if (format === 'json')
+        expect(JSON.parse(r.stdout).apps.find((a: any) => a.application === 'beta-prod').changes[0].key).toBe(
+          '/ConfigMap beta/beta-settings',
+        );
+      if (format === 'text') expect(r.stdout).toContain('+    setting-3999 = ');
+      if (format === 'markdown') expect(r.stdout.trimEnd().endsWith('</details>')).toBe(true);
+    }
+  });
+
+  it('nothing previewable: no markdown part is written, and an earlier one is removed', () => {
+    const file = join(out, 'nothing.md');
+    writeFileSync(file, 'old');
+    writeFileSync(`${file}.2`, 'old');
+    const before = repo.git('rev-parse', 'HEAD').trim();
+    repo.write('docs/notes.md', '# notes\n');
+    const docs = repo.commit('docs only');
+    const r = run([
+      '--repo',
+      repo.dir,
+      '--base',
+      before,
+      '--head',
+      docs,
+      '--format',
+      'markdown',
+      '--output',
+      file,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('nothing to preview');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.2`)).toBe(false);
+  });
+
   it('user mistakes print one line and exit 1, without a stack trace', () => {
     const cases: [string[], RegExp][] = [
       [['--bogus'], /^diff: unknown option '--bogus'/],

@@ -104,9 +104,14 @@ export function loadConfig(dir: string, file?: string): ResolvedConfig {
     if (file) throw new DiffConfigError(`config file ${file} does not exist`);
     return resolveConfig();
   }
+  return parseConfig(readFileSync(path, 'utf8'), path);
+}
+
+/** Parse and resolve a config text (`source` names it in errors). */
+export function parseConfig(text: string, path: string): ResolvedConfig {
   let parsed: unknown;
   try {
-    parsed = parse(readFileSync(path, 'utf8')) ?? {};
+    parsed = parse(text) ?? {};
   } catch (err: any) {
     throw new DiffConfigError(`${path}: ${err?.message ?? err}`);
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
+import { createHash } from 'node:crypto';
 import { diffManifests, maskSecretValue } from './diff-manifests';
+import { createMasker } from './masking';
 import { compileRule, matchesPath, parsePath } from './paths';
 import { cidrWithin } from './risk';
 import type { K8sObject } from './types';
@@ -130,9 +132,64 @@ describe('diffManifests', () => {
     const text = JSON.stringify(changes);
     for (const raw of ['c2VjcmV0MQ==', 'c2VjcmV0Mg==', 'pw-one-XYZ', 'pw-two-XYZ'])
       expect(text).not.toContain(raw);
-    expect(text).toContain(maskSecretValue('pw-one-XYZ').slice(0, -1));
+    // No fingerprint is shown at all, only whether the value changed.
+    expect(text).not.toMatch(/hmac|sha256/);
+    const secretDiff = changes.find((c) => c.kind === 'Secret')!.diff;
+    expect(secretDiff).toContain('+  k: <secret changed>');
+    expect(secretDiff).toContain('-  k: <secret>');
+    expect(changes.find((c) => c.kind === 'ConfigMap')!.diff).toContain('   plain: visible');
+  });
+
+  it('the mask is keyed per run: an unsalted hash of a guessable value cannot be looked up', () => {
+    expect(maskSecretValue('hunter2')).not.toBe(maskSecretValue('hunter2'));
+    const m = createMasker();
+    expect(m('hunter2')).toBe(m('hunter2'));
+    expect(m('hunter2')).not.toContain(createHash('sha256').update('hunter2').digest('hex').slice(0, 8));
+  });
+
+  it('masks every leak of the issue: base64 password and AWS key in a ConfigMap, a Secret inside a List, Secret annotations, last-applied copies', () => {
+    const B64 = Buffer.from('password=Sup3rS3cret!').toString('base64');
+    const AWS = 'AKIAIOSFODNN7EXAMPLE';
+    const cmLeaky = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'app-config',
+        namespace: 'ns',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `{"data":{"k":"${AWS}"}}` },
+      },
+      data: { DB_PASSWORD_B64: B64, aws: AWS, 'db-password': 'pw-Xy9', region: v },
+    });
+    const list = (v: string): K8sObject => ({
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: {},
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: 'in-list',
+            namespace: 'ns',
+            annotations: { 'team.example.com/note': `token ${v}-TOKEN-9f8e` },
+          },
+          stringData: { password: `listpw-${v}` },
+        },
+      ],
+    });
+    const changes = diffManifests([cmLeaky('eu-west-1'), list('a')], [cmLeaky('eu-west-2'), list('b')], {
+      ...resolveConfig({ defaultIgnore: false }).diff,
+    });
+    const text = JSON.stringify(changes);
+    for (const raw of [B64, AWS, 'pw-Xy9', 'listpw-a', 'listpw-b', 'a-TOKEN-9f8e', 'b-TOKEN-9f8e'])
+      expect(text).not.toContain(raw);
+    expect(changes.map((c) => c.key).sort()).toEqual(['/ConfigMap ns/app-config', '/Secret ns/in-list']);
+    const cmDiff = changes.find((c) => c.kind === 'ConfigMap')!.diff;
+    expect(cmDiff).toContain('+  region: eu-west-2'); // ordinary values stay readable
+    expect(cmDiff).toContain('   aws: <secret unchanged>');
+    expect(cmDiff).toContain('   DB_PASSWORD_B64: <secret unchanged>');
     expect(changes.find((c) => c.kind === 'Secret')!.diff).toContain(
-      `+  k: ${maskSecretValue('c2VjcmV0Mg==').slice(0, -1)} changed>`,
+      '+    team.example.com/note: <secret changed>',
     );
   });
 });
@@ -147,6 +204,7 @@ describe('risk flags', () => {
     head.spec.template.spec.securityContext = {};
     head.spec.template.spec.hostNetwork = true;
     expect(codes([dep()], [head]).sort()).toEqual([
+      'host-access',
       'image-changed',
       'probe-removed',
       'replicas-lowered',
@@ -254,5 +312,134 @@ describe('paths', () => {
     expect(compileRule('Secret:data.*').kind).toBe('Secret');
     expect(compileRule('metadata.annotations["a:b"]').kind).toBeUndefined();
     expect(() => resolveConfig({ ignore: ['metadata.labels["x'] })).toThrow(/unterminated/);
+  });
+});
+
+describe('risk rules for new and changed objects', () => {
+  const assess = (base: K8sObject[], head: K8sObject[], environment = 'prod', operational = true) =>
+    diffManifests(base, head, {
+      ...resolveConfig().diff,
+      assessRisk: true,
+      riskContext: { environment, environments: ['dev', 'mini-corp', 'prod'], operational },
+    });
+  const codesOf = (...a: Parameters<typeof assess>) =>
+    assess(...a).flatMap((c) => c.risks.map((r) => r.code));
+  const ns = (level?: string): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'app', labels: level ? { 'pod-security.kubernetes.io/enforce': level } : {} },
+  });
+  const svc = (type?: string): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'ns' },
+    spec: { ...(type ? { type } : {}), ports: [{ port: 80 }] },
+  });
+
+  it('pod security enforce level lowered (restricted → privileged), or removed, or a new privileged Namespace', () => {
+    expect(codesOf([ns('restricted')], [ns('privileged')])).toEqual(['psa-downgraded']);
+    expect(codesOf([ns('restricted')], [ns('baseline')])).toEqual(['psa-downgraded']);
+    expect(codesOf([ns('baseline')], [ns()])).toEqual(['psa-downgraded']);
+    expect(codesOf([ns('baseline')], [ns('restricted')])).toEqual([]);
+    expect(codesOf([], [ns('privileged')], 'dev', false)).toEqual(['psa-downgraded']);
+    expect(assess([ns('restricted')], [ns('privileged')])[0].risks[0].message).toBe(
+      'pod-security.kubernetes.io/enforce: restricted → privileged',
+    );
+  });
+
+  it('a new LoadBalancer or NodePort Service, or a Service turned into one (every environment)', () => {
+    expect(codesOf([], [svc('LoadBalancer')])).toEqual(['service-exposed']);
+    expect(codesOf([], [svc('NodePort')], 'dev', false)).toEqual(['service-exposed']);
+    expect(codesOf([svc()], [svc('LoadBalancer')])).toEqual(['service-exposed']);
+    expect(codesOf([], [svc()])).toEqual([]);
+  });
+
+  it('hostNetwork / privileged / hostPath in a new workload; hostNetwork or privileged gained', () => {
+    const pod = (spec: Record<string, unknown>, name = 'agent'): K8sObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name, namespace: 'ns' },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'r.example.com/a:1' }], ...spec } } },
+    });
+    expect(codesOf([], [pod({ hostNetwork: true })], 'dev', false)).toEqual(['host-access']);
+    const priv = pod({
+      containers: [{ name: 'c', image: 'r.example.com/a:1', securityContext: { privileged: true } }],
+    });
+    expect(codesOf([], [priv], 'dev', false)).toEqual(['host-access']);
+    expect(codesOf([pod({})], [pod({ hostNetwork: true })], 'dev', false)).toEqual([
+      'host-access',
+      'security-weakened',
+    ]);
+  });
+
+  it('a dev ExternalSecret pointed at a prod key is a cross-environment reference', () => {
+    const es = (key: string): K8sObject => ({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'db', namespace: 'ns' },
+      spec: {
+        secretStoreRef: { name: 'store', kind: 'ClusterSecretStore' },
+        data: [{ secretKey: 'password', remoteRef: { key } }],
+      },
+    });
+    expect(codesOf([es('dev/db/password')], [es('prod/db/password')], 'dev', false)).toEqual([
+      'cross-env-secret',
+    ]);
+    expect(codesOf([], [es('tickets-prod/db')], 'dev', false)).toEqual(['cross-env-secret']);
+    expect(codesOf([], [es('dev/db/password')], 'dev', false)).toEqual([]);
+    expect(codesOf([], [es('product-catalog/db')], 'dev', false)).toEqual([]);
+    expect(assess([], [es('prod/db/password')], 'dev', false)[0].risks[0].message).toBe(
+      'dev reads secret key "prod/db/password" of prod',
+    );
+  });
+
+  it('ClusterRole and ClusterRoleBinding changes, additions and removals (every environment)', () => {
+    const cr = (verbs: string[]): K8sObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'reader' },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs }],
+    });
+    const crb: K8sObject = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'a', namespace: 'ns' }],
+    };
+    expect(codesOf([cr(['get'])], [cr(['get', 'delete'])], 'dev', false)).toEqual(['cluster-rbac-changed']);
+    expect(codesOf([], [crb], 'dev', false)).toEqual(['cluster-rbac-changed']);
+    expect(codesOf([crb], [], 'dev', false)).toEqual(['cluster-rbac-changed']);
+  });
+
+  it('prod deletions are flagged only when Argo CD would delete them', () => {
+    const cmap: K8sObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns' },
+      data: {},
+    };
+    const run = (prune: boolean) =>
+      diffManifests([cmap], [], {
+        ...resolveConfig().diff,
+        assessRisk: true,
+        riskContext: { environment: 'prod', environments: ['dev', 'prod'], operational: true },
+        syncPolicy: { application: 'x-prod', environment: 'prod', mode: 'automated', prune },
+      })[0];
+    expect(run(true).risks.map((r) => r.code)).toEqual(['object-removed']);
+    expect(run(true).prune?.message).toBe('would be deleted: auto-prune in prod');
+    expect(run(false).risks).toEqual([]);
+    expect(run(false).prune?.outcome).toBe('stays');
+    const kept = {
+      ...cmap,
+      metadata: { ...cmap.metadata, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } },
+    };
+    const r = diffManifests([kept], [], {
+      ...resolveConfig().diff,
+      assessRisk: true,
+      syncPolicy: { application: 'x-prod', environment: 'prod', mode: 'automated', prune: true },
+    })[0];
+    expect(r.prune?.message).toBe('stays: Prune=false on the object (stays in prod)');
+    expect(r.risks).toEqual([]);
   });
 });

@@ -1,27 +1,48 @@
-import { createHash } from 'node:crypto';
 import { structuredPatch } from 'diff';
 import { stringify } from 'yaml';
 import { objectKey, type K8sObject } from '@gitops/toolchain';
 import { defaultDiffOptions, type DiffOptions } from './config';
 import { formatPath, leaves, maskPaths, removePaths, type Path } from './paths';
-import { assessRisks } from './risk';
+import { argoNotes, hookOf, pruneOutcome, type SyncPolicySummary } from './argo-semantics';
+import { createMasker, maskObject, MASK_RE, type Masker } from './masking';
+import { assessRisks, type RiskContext } from './risk';
 import type { ChangeCounts, ObjectChange } from './types';
 
-const SECRET_RE = /^<secret sha256:([0-9a-f]{8})>$/;
-
-/** The mask of one sensitive value: `<secret sha256:1a2b3c4d>` (unsalted sha256 prefix of the value). */
+/** A mask of one sensitive value under a fresh random key (see masking.ts). Each call draws a new key. */
 export function maskSecretValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return `<secret sha256:${createHash('sha256').update(text).digest('hex').slice(0, 8)}>`;
+  return createMasker()(value);
+}
+
+/**
+ * Mask secret material of one object (Secrets wherever they are, configured sensitive fields, last-applied
+ * copies, anything the secret scanner recognises). The result never contains a secret value.
+ */
+export function maskSecrets(obj: K8sObject, sensitive: DiffOptions['sensitive'], mask: Masker): K8sObject {
+  return maskObject(maskPaths(obj, sensitive, obj.kind, mask), mask);
 }
 
 /** Remove noise and mask sensitive values of one object. The result never contains a sensitive value. */
 export function normalizeObject(
   obj: K8sObject,
   options: Pick<DiffOptions, 'ignore' | 'sensitive'>,
+  mask: Masker = createMasker(),
 ): K8sObject {
-  const masked = maskPaths(obj, options.sensitive, obj.kind, maskSecretValue);
-  return removePaths(masked, options.ignore, obj.kind);
+  return removePaths(maskSecrets(obj, options.sensitive, mask), options.ignore, obj.kind);
+}
+
+/**
+ * The objects of a stream with every `List` (`v1/List`, `*List` with `items`) replaced by its items, as
+ * kubectl and Argo CD do; recursive.
+ */
+export function expandLists(objects: readonly K8sObject[]): K8sObject[] {
+  const out: K8sObject[] = [];
+  const visit = (o: K8sObject) => {
+    if (o && typeof o === 'object' && /List$/.test(String(o.kind)) && Array.isArray((o as any).items)) {
+      for (const item of (o as any).items) if (item && typeof item === 'object') visit(item);
+    } else out.push(o);
+  };
+  for (const o of objects) visit(o);
+  return out;
 }
 
 /** Sorted-key YAML of an object: the text per-object diffs are computed on (key order never shows). */
@@ -37,26 +58,31 @@ function annotateSecrets(
   base: K8sObject | undefined,
   head: K8sObject | undefined,
 ): [K8sObject | undefined, K8sObject | undefined] {
-  if (!base || !head) return [base, head];
-  const baseLeaves = new Map(leaves(base).map(([p, v]) => [JSON.stringify(p), v]));
-  const headLeaves = new Map(leaves(head).map(([p, v]) => [JSON.stringify(p), v]));
-  const rewrite = (obj: K8sObject, other: Map<string, unknown>, side: 'base' | 'head'): K8sObject => {
+  const leafMapOf = (o: K8sObject | undefined) =>
+    o ? new Map(leaves(o).map(([p, v]) => [JSON.stringify(p), v])) : undefined;
+  const baseLeaves = leafMapOf(base);
+  const headLeaves = leafMapOf(head);
+  const rewrite = (
+    obj: K8sObject,
+    other: Map<string, unknown> | undefined,
+    side: 'base' | 'head',
+  ): K8sObject => {
     const walk = (v: unknown, path: (string | number)[]): unknown => {
       if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
       if (v && typeof v === 'object')
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
       if (typeof v !== 'string') return v;
-      const m = SECRET_RE.exec(v);
-      if (!m) return v;
+      if (!MASK_RE.test(v)) return v;
+      if (!other) return '<secret>';
       const theirs = other.get(JSON.stringify(path));
-      if (theirs === v) return `<secret sha256:${m[1]} unchanged>`;
+      if (theirs === v) return '<secret unchanged>';
       if (side === 'head')
-        return `<secret sha256:${m[1]} ${typeof theirs === 'string' && SECRET_RE.test(theirs) ? 'changed' : 'added'}>`;
-      return v;
+        return `<secret ${typeof theirs === 'string' && MASK_RE.test(theirs) ? 'changed' : 'added'}>`;
+      return '<secret>';
     };
     return walk(obj, []) as K8sObject;
   };
-  return [rewrite(base, headLeaves, 'base'), rewrite(head, baseLeaves, 'head')];
+  return [base && rewrite(base, headLeaves, 'base'), head && rewrite(head, baseLeaves, 'head')];
 }
 
 /** JSON with sorted keys: a cheap, key-order independent equality check. */
@@ -135,7 +161,7 @@ function describe(o: K8sObject) {
 
 function index(objects: readonly K8sObject[]): Map<string, K8sObject> {
   const m = new Map<string, K8sObject>();
-  for (const o of objects) {
+  for (const o of expandLists(objects)) {
     if (!o || typeof o !== 'object' || !o.kind) continue;
     let key = objectKey(o);
     for (let n = 2; m.has(key); n++) key = `${objectKey(o)} #${n}`;
@@ -153,14 +179,38 @@ const namespaceOf = (o: K8sObject) => o.metadata?.namespace ?? '';
  * Noise is removed and sensitive values are masked before anything is compared, so no change carries a secret.
  * Pure: no IO.
  */
+export interface DiffExtras {
+  /** Masks secret material; one per preview run. @default a fresh random key */
+  readonly mask?: Masker;
+  /** The environment and objects the risk rules look at. */
+  readonly riskContext?: Partial<RiskContext>;
+  /** The Application's sync policy (head side, else base): decides what a removal does. */
+  readonly syncPolicy?: SyncPolicySummary;
+}
+
 export function diffManifests(
   baseObjects: readonly K8sObject[],
   headObjects: readonly K8sObject[],
-  options: Partial<DiffOptions> = {},
+  options: Partial<DiffOptions> & DiffExtras = {},
 ): ObjectChange[] {
   const o = defaultDiffOptions(options);
-  const base = new Map([...index(baseObjects)].map(([k, v]) => [k, normalizeObject(v, o)]));
-  const head = new Map([...index(headObjects)].map(([k, v]) => [k, normalizeObject(v, o)]));
+  const mask = options.mask ?? createMasker();
+  // Noise is removed first; masking (which scans every value) is paid only for objects that differ.
+  const baseRaw = new Map([...index(baseObjects)].map(([k, v]) => [k, removePaths(v, o.ignore, v.kind)]));
+  const headRaw = new Map([...index(headObjects)].map(([k, v]) => [k, removePaths(v, o.ignore, v.kind)]));
+  const masked = new Map<K8sObject, K8sObject>();
+  const m = (v: K8sObject): K8sObject => {
+    let r = masked.get(v);
+    if (!r) masked.set(v, (r = maskSecrets(v, o.sensitive, mask)));
+    return r;
+  };
+  const riskContext: RiskContext = {
+    environment: options.riskContext?.environment ?? '',
+    environments: options.riskContext?.environments ?? [],
+    operational: options.riskContext?.operational ?? true,
+    baseObjects: [...baseRaw.values()],
+    headObjects: [...headRaw.values()],
+  };
   const out: ObjectChange[] = [];
 
   const push = (
@@ -170,23 +220,43 @@ export function diffManifests(
     h: K8sObject | undefined,
     extra: Partial<ObjectChange> = {},
   ) => {
-    const [ab, ah] = annotateSecrets(b, h);
+    const mb = b && m(b);
+    const mh = h && m(h);
+    const [ab, ah] = annotateSecrets(mb, mh);
     const by = ab ? toSortedYaml(ab) : '';
     const hy = ah ? toSortedYaml(ah) : '';
     const diff = !ab ? wholeDiff(hy, '+') : !ah ? wholeDiff(by, '-') : unifiedDiff(by, hy, o.context);
-    const paths = !b || !h ? [] : changedPaths(b, h);
-    const risks = o.assessRisk ? assessRisks(type, key, b, h, extra.previousKey) : [];
-    out.push({ type, key, ...describe((h ?? b)!), ...extra, changedPaths: paths, diff, risks });
+    const paths = !mb || !mh ? [] : changedPaths(mb, mh);
+    const prune = type === 'removed' ? pruneOutcome(b!, options.syncPolicy) : undefined;
+    const risks = o.assessRisk
+      ? assessRisks(type, key, mb, mh, extra.previousKey, { ...riskContext, prune })
+      : [];
+    const hook = hookOf((h ?? b)!);
+    const notes = argoNotes(mb, mh);
+    out.push({
+      type,
+      key,
+      ...describe((h ?? b)!),
+      ...extra,
+      changedPaths: paths,
+      diff,
+      risks,
+      ...(hook ? { hook } : {}),
+      ...(prune ? { prune } : {}),
+      ...(notes.length ? { notes } : {}),
+    });
   };
 
   const removed: string[] = [];
   const added: string[] = [];
-  for (const [key, b] of base) {
-    const h = head.get(key);
+  for (const [key, b] of baseRaw) {
+    const h = headRaw.get(key);
     if (!h) removed.push(key);
     else if (stableJson(b) !== stableJson(h)) push('changed', key, b, h);
   }
-  for (const key of head.keys()) if (!base.has(key)) added.push(key);
+  for (const key of headRaw.keys()) if (!baseRaw.has(key)) added.push(key);
+  const base = new Map(removed.map((k) => [k, m(baseRaw.get(k)!)]));
+  const head = new Map(added.map((k) => [k, m(headRaw.get(k)!)]));
 
   // Renames: same group/kind and namespace, different name, content at least `renameSimilarity` alike.
   const candidates: { r: string; a: string; score: number }[] = [];
@@ -205,15 +275,15 @@ export function diffManifests(
     if (paired.has(c.r) || paired.has(c.a)) continue;
     paired.add(c.r);
     paired.add(c.a);
-    const rb = base.get(c.r)!;
-    push('renamed', c.a, rb, head.get(c.a)!, {
+    const rb = baseRaw.get(c.r)!;
+    push('renamed', c.a, rb, headRaw.get(c.a)!, {
       previousKey: c.r,
       previousName: rb.metadata?.name ?? '',
       similarity: Math.round(c.score * 1000) / 1000,
     });
   }
-  for (const r of removed) if (!paired.has(r)) push('removed', r, base.get(r), undefined);
-  for (const a of added) if (!paired.has(a)) push('added', a, undefined, head.get(a));
+  for (const r of removed) if (!paired.has(r)) push('removed', r, baseRaw.get(r), undefined);
+  for (const a of added) if (!paired.has(a)) push('added', a, undefined, headRaw.get(a));
 
   const order = { removed: 0, renamed: 1, changed: 2, added: 3 };
   return out.sort((x, y) => x.key.localeCompare(y.key) || order[x.type] - order[y.type]);

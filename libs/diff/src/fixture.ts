@@ -1,9 +1,9 @@
 /** Throw-away git repositories with tiny hand-written charts, overlays and Argo CD Applications (for tests and benchmarks). */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
@@ -54,9 +54,11 @@ spec:
 
 export class FixtureRepo {
   readonly dir: string;
+  /** Argo CD as the platform emits it: sync policies, AppProjects, a root app-of-apps per environment. */
+  argo = false;
   constructor(
     readonly systems: readonly FixtureSystem[] = DEFAULT_SYSTEMS,
-    options: { nx?: boolean } = {},
+    options: { nx?: boolean; argo?: boolean } = {},
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'gitops-diff-fixture-'));
     this.git('init', '-q', '-b', 'main');
@@ -76,6 +78,7 @@ export class FixtureRepo {
         );
       }
     }
+    this.argo = !!options.argo;
     this.writeApplications();
     if (options.nx) this.addNxWorkspace();
     this.commit('initial');
@@ -149,9 +152,37 @@ export class FixtureRepo {
   writeApplications(): void {
     const envs = [...new Set(this.systems.flatMap((s) => s.environments))];
     for (const env of envs) {
-      const apps = this.systems.filter((s) => s.environments.includes(env)).map((s) => application(s, env));
+      const systems = this.systems.filter((s) => s.environments.includes(env));
+      const apps = systems.map((s) => (this.argo ? argoApplication(s, env) : application(s, env)));
       this.write(`overlays/argocd/${env}/applications.yaml`, apps.map((a) => stringify(a)).join('---\n'));
+      if (!this.argo) continue;
+      this.write(
+        `overlays/argocd/${env}/appprojects.yaml`,
+        systems.map((s) => stringify(appProject(s, env))).join('---\n'),
+      );
+      this.write(
+        `overlays/argocd/${env}/kustomization.yaml`,
+        stringify({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: ['appprojects.yaml', 'applications.yaml'],
+        }),
+      );
+      this.write(`overlays/argocd/${env}/bootstrap/root-app.yaml`, stringify(rootApplication(env)));
     }
+  }
+
+  /** Edit a YAML file of the repository in place (all documents). */
+  editYaml(path: string, edit: (doc: any) => void): void {
+    const docs = parseAllDocuments(readFileSync(join(this.dir, path), 'utf8')).map((d) => d.toJS());
+    for (const d of docs) if (d) edit(d);
+    this.write(
+      path,
+      docs
+        .filter(Boolean)
+        .map((d) => stringify(d))
+        .join('---\n'),
+    );
   }
 
   /** A minimal Nx workspace: libs/shared imported by apps/<system>/src/system.ts of every system. */
@@ -238,5 +269,53 @@ export function configMap(name: string, namespace: string, data: Record<string, 
     kind: 'ConfigMap',
     metadata: { name, namespace, labels: { 'app.kubernetes.io/name': name } },
     data,
+  };
+}
+
+export const REPO_URL = 'https://example.com/repo.git';
+
+/** An Application as the platform emits it: automated sync, prune on in dev and off in prod, cascade finalizer off. */
+export function argoApplication(s: FixtureSystem, env: string): any {
+  const app: any = application(s, env);
+  app.spec.source.repoURL = REPO_URL;
+  app.spec.syncPolicy = {
+    automated: { prune: env !== 'prod', selfHeal: true },
+    syncOptions: ['CreateNamespace=false'],
+  };
+  return app;
+}
+
+export function appProject(s: FixtureSystem, env: string): any {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: s.name, namespace: 'argocd', labels: { 'gitops.platform/environment': env } },
+    spec: {
+      sourceRepos: [REPO_URL],
+      destinations: [{ server: 'https://kubernetes.default.svc', namespace: s.name }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+      namespaceResourceWhitelist: [
+        { group: '', kind: 'ConfigMap' },
+        { group: 'apps', kind: 'Deployment' },
+      ],
+      syncWindows:
+        env === 'prod'
+          ? [{ kind: 'deny', schedule: '0 18 * * 5', duration: '62h', applications: ['*'], manualSync: true }]
+          : [],
+    },
+  };
+}
+
+export function rootApplication(env: string): any {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `root-${env}`, namespace: 'argocd', labels: { 'gitops.platform/environment': env } },
+    spec: {
+      project: 'default',
+      source: { repoURL: REPO_URL, targetRevision: 'main', path: `overlays/argocd/${env}` },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    },
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countChanges, diffManifests } from './diff-manifests';
 import { formatJson } from './format-json';
-import { formatMarkdown, partMarker } from './format-markdown';
+import { formatMarkdown, GITHUB_COMMENT_LIMIT, partMarker } from './format-markdown';
 import { formatText } from './format-text';
 import type { AppPreview, K8sObject, PreviewReport } from './types';
 
@@ -61,7 +61,9 @@ describe('formatMarkdown', () => {
     expect(parts).toHaveLength(1);
     expect(parts[0].startsWith(`${partMarker(1)}\n## GitOps diff preview`)).toBe(true);
     expect(parts[0].indexOf('| Application |')).toBeLessThan(parts[0].indexOf('<details>'));
-    expect(parts[0]).toContain('| `sys-dev` | dev | 0 | 0 | 1 | 0 | — | ~ ConfigMap a |');
+    expect(parts[0]).toContain(
+      '| `sys-dev` | dev | — | 0 | 0 | 1 | 0 | none (security rules only) | \\~ ConfigMap a |',
+    );
     expect(parts[0]).toContain('**Not reached** (1): `other-dev`');
     balanced(parts[0]);
   });
@@ -86,13 +88,36 @@ describe('formatMarkdown', () => {
     expect(joined).not.toContain('[line cut');
   });
 
-  it('cuts only a single line longer than a whole part, and says so', () => {
+  it('folds only a single line too long for a part, and says how much is not shown', () => {
     const parts = formatMarkdown(
       report([{ name: 'sys-dev', base: [], head: [cm('huge-line', { blob: 'z'.repeat(50_000) })] }]),
       { maxChars: 10_000 },
     );
-    parts.forEach((p) => expect(p.length).toBeLessThanOrEqual(10_000));
-    expect(parts.join('')).toMatch(/\[line cut: \d+ characters\]/);
+    parts.forEach((p) => expect(p.length).toBeLessThan(10_000));
+    expect(parts.join('')).toMatch(/\+ {2}blob: z+ … \[[\d,]+ more characters not shown\]/);
+  });
+
+  it('a 100 KB single line (and a 1 MB one) never crashes: every part under 65,536 characters', () => {
+    for (const size of [100 * 1024, 1024 * 1024]) {
+      const r = report([
+        {
+          name: 'sys-prod',
+          env: 'prod',
+          base: [cm('one-line', { blob: 'a' })],
+          head: [cm('one-line', { blob: 'x'.repeat(size) })],
+        },
+      ]);
+      const parts = formatMarkdown(r);
+      expect(parts.length).toBeGreaterThan(0);
+      for (const p of parts) {
+        expect(p.length).toBeLessThan(GITHUB_COMMENT_LIMIT);
+        balanced(p);
+      }
+      const m = /\+ {2}blob: x+ … \[([\d,]+) more characters not shown\]/.exec(parts.join(''));
+      expect(Number(m![1].replace(/,/g, ''))).toBeGreaterThan(size - 2000);
+      // Also with long names and many objects: no part ever exceeds the limit.
+      expect(formatText(r).length).toBeGreaterThan(size);
+    }
   });
 
   it('keeps the summary complete in part 1 with many applications', () => {

@@ -134,3 +134,44 @@ export async function exportTree(
     tar.on('close', finish);
   });
 }
+
+/** The content of `path` at commit `sha`, or undefined when it does not exist there. */
+export async function showFile(dir: string, sha: string, path: string): Promise<string | undefined> {
+  try {
+    return await git(dir, ['show', `${sha}:${path}`]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Symlinks of a commit (`git ls-tree -r`, mode 120000) with their targets, or of the working tree (tracked and untracked, not ignored). */
+export async function symlinksOf(
+  dir: string,
+  sha: string | undefined,
+): Promise<{ path: string; target: string }[]> {
+  const out: { path: string; target: string }[] = [];
+  if (sha) {
+    const tree = await git(dir, ['ls-tree', '-r', '-z', sha]);
+    const links: { path: string; obj: string }[] = [];
+    for (const entry of tree.split('\0')) {
+      const m = /^120000 blob ([0-9a-f]+)\t(.*)$/s.exec(entry);
+      if (m) links.push({ obj: m[1], path: m[2] });
+    }
+    for (const l of links) out.push({ path: l.path, target: await git(dir, ['cat-file', 'blob', l.obj]) });
+    return out;
+  }
+  const { lstatSync, readlinkSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const files = [
+    ...(await git(dir, ['ls-files', '-z'])).split('\0'),
+    ...(await git(dir, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0'),
+  ].filter(Boolean);
+  for (const f of files) {
+    try {
+      if (lstatSync(join(dir, f)).isSymbolicLink()) out.push({ path: f, target: readlinkSync(join(dir, f)) });
+    } catch {
+      // deleted in the working tree
+    }
+  }
+  return out;
+}

@@ -1,5 +1,92 @@
 import type { K8sObject } from '@gitops/toolchain';
-import type { ChangeType, RiskCode, RiskFlag } from './types';
+import { argoNotes, type PruneOutcome } from './argo-semantics';
+import { ALWAYS_ASSESSED, type ChangeType, type RiskCode, type RiskFlag } from './types';
+
+/** What the risk rules may look at besides the object itself. */
+export interface RiskContext {
+  /** Environment of the application (`dev`, `prod`, …). */
+  readonly environment: string;
+  /** Every environment name of the platform (to spot references to another environment). */
+  readonly environments: readonly string[];
+  /** Assess the operational rules (replicas, images, deletions…) too: the environment is a risk environment. */
+  readonly operational: boolean;
+  /** All objects of the application on each side (noise removed), for rules that look across objects. */
+  readonly baseObjects: readonly K8sObject[];
+  readonly headObjects: readonly K8sObject[];
+  /** For removals: what Argo CD does with it. */
+  readonly prune?: PruneOutcome;
+}
+
+const PSA_LEVELS = ['privileged', 'baseline', 'restricted'];
+const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/** The labels a NetworkPolicy's podSelector requires; undefined for "every pod" (empty selector). */
+function selectorMatches(selector: any, labels: Record<string, string>): boolean {
+  const ml: Record<string, string> = selector?.matchLabels ?? {};
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const e of (selector?.matchExpressions ?? []) as any[]) {
+    const has = e?.key in labels;
+    const val = labels[e?.key];
+    const values: string[] = e?.values ?? [];
+    if (e?.operator === 'In' && !(has && values.includes(val))) return false;
+    if (e?.operator === 'NotIn' && has && values.includes(val)) return false;
+    if (e?.operator === 'Exists' && !has) return false;
+    if (e?.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+/** Pod template labels of the workloads in `objects`, by namespace. */
+function podLabels(objects: readonly K8sObject[]): { namespace: string; labels: Record<string, string> }[] {
+  const out: { namespace: string; labels: Record<string, string> }[] = [];
+  for (const o of objects) {
+    const labels =
+      o.kind === 'Pod'
+        ? o.metadata?.labels
+        : o.kind === 'CronJob'
+          ? o.spec?.jobTemplate?.spec?.template?.metadata?.labels
+          : podSpecOf(o)
+            ? o.spec?.template?.metadata?.labels
+            : undefined;
+    if (podSpecOf(o)) out.push({ namespace: o.metadata?.namespace ?? '', labels: labels ?? {} });
+  }
+  return out;
+}
+
+function selectsAny(np: K8sObject, objects: readonly K8sObject[]): boolean {
+  const ns = np.metadata?.namespace ?? '';
+  return podLabels(objects).some(
+    (p) => p.namespace === ns && selectorMatches(np.spec?.podSelector, p.labels),
+  );
+}
+
+/** Secret store keys an object reads (ExternalSecret remoteRef/extract/find keys, SecretStore paths). */
+function secretRefs(o: K8sObject): string[] {
+  const out: string[] = [];
+  if (!/^ExternalSecret$|^ClusterExternalSecret$|^PushSecret$/.test(o.kind)) return out;
+  const spec = o.kind === 'ClusterExternalSecret' ? o.spec?.externalSecretSpec : o.spec;
+  for (const d of spec?.data ?? []) if (d?.remoteRef?.key) out.push(String(d.remoteRef.key));
+  for (const d of spec?.dataFrom ?? []) {
+    if (d?.extract?.key) out.push(String(d.extract.key));
+    if (d?.find?.path) out.push(String(d.find.path));
+    if (d?.find?.name?.regexp) out.push(String(d.find.name.regexp));
+  }
+  return out;
+}
+
+/** Other environments a secret key names (`prod/db`, `db-prod`, `/prod/`), as whole path or word segments. */
+function otherEnvironmentIn(key: string, env: string, environments: readonly string[]): string | undefined {
+  const words = key
+    .toLowerCase()
+    .split(/[^a-z0-9-]+|(?<=[a-z0-9])-(?=[a-z])/)
+    .filter(Boolean);
+  const segments = key.toLowerCase().split(/[/:._]+/);
+  return environments.find(
+    (e) =>
+      e !== env &&
+      (segments.includes(e) || words.includes(e) || segments.some((s) => s.split('-').includes(e))),
+  );
+}
 
 /** Annotations that steer Argo CD / Helm sync order and hooks. */
 export const SYNC_ANNOTATIONS: readonly string[] = [
@@ -175,16 +262,113 @@ export function assessRisks(
   base: K8sObject | undefined,
   head: K8sObject | undefined,
   previousKey?: string,
+  context?: RiskContext,
+): RiskFlag[] {
+  const flags = assessAll(type, key, base, head, previousKey, context);
+  return context && !context.operational ? flags.filter((f) => ALWAYS_ASSESSED.has(f.code)) : flags;
+}
+
+function assessAll(
+  type: ChangeType,
+  key: string,
+  base: K8sObject | undefined,
+  head: K8sObject | undefined,
+  previousKey: string | undefined,
+  ctx: RiskContext | undefined,
 ): RiskFlag[] {
   const flags: RiskFlag[] = [];
   const flag = (code: RiskCode, message: string) => flags.push({ code, key, message });
+  const env = ctx?.environment ?? '';
+  const o = (head ?? base)!;
+
+  // RBAC at cluster scope: any change.
+  if (/^ClusterRole(Binding)?$/.test(o.kind) && o.apiVersion?.startsWith('rbac.authorization.k8s.io/'))
+    flag('cluster-rbac-changed', `${o.kind} ${o.metadata?.name ?? ''} ${type}`);
+
+  // Argo CD objects: policy changes that change what Argo CD does.
+  for (const n of argoNotes(base, head)) {
+    if (
+      /auto-prune .*→ true|automated sync enabled|cascade-delete|sync window (removed|inverted|changed)|refuse to sync|Whitelist: .* added|Blacklist: .* removed|destination|sourceRepos|destinations|removed$/.test(
+        n,
+      )
+    )
+      flag('argocd-policy', n);
+  }
 
   if (type === 'removed') {
-    flag(base?.kind === 'PodDisruptionBudget' ? 'pdb-lowered' : 'object-removed', `${key} removed`);
-    if (base?.kind === 'PodDisruptionBudget') flag('object-removed', `${key} removed`);
+    const p = ctx?.prune;
+    if (
+      base?.kind === 'Application' &&
+      (base.metadata?.finalizers ?? []).some((f: string) => /resources-finalizer/.test(f)) &&
+      p?.outcome === 'deleted'
+    )
+      flag(
+        'argocd-policy',
+        `Application ${base.metadata?.name} would be deleted with every resource it manages (resources finalizer, auto-prune)`,
+      );
+    if (!p || p.outcome === 'deleted' || p.outcome === 'manual') {
+      flag(
+        base?.kind === 'PodDisruptionBudget' ? 'pdb-lowered' : 'object-removed',
+        `${key} removed${p ? `: ${p.message}` : ''}`,
+      );
+      if (base?.kind === 'PodDisruptionBudget') flag('object-removed', `${key} removed`);
+    }
+    // A NetworkPolicy that still exists but no longer selects anything is checked on the head side below.
     return flags;
   }
   if (type === 'renamed') flag('object-removed', `${previousKey} deleted and recreated as ${key}`);
+
+  // Pod security admission level of a Namespace.
+  if (head?.kind === 'Namespace') {
+    const lvl = (x: K8sObject | undefined) => x?.metadata?.labels?.[PSA_ENFORCE];
+    const h = lvl(head);
+    const b = lvl(base);
+    const rank = (v: string | undefined) => (v === undefined ? -1 : PSA_LEVELS.indexOf(v));
+    if (base && b !== undefined && (h === undefined || rank(h) < rank(b)))
+      flag('psa-downgraded', `${PSA_ENFORCE}: ${b} → ${h ?? '(none: cluster default)'}`);
+    if (!base && (h === 'privileged' || (h === undefined && ctx?.operational)))
+      flag('psa-downgraded', `new Namespace with ${PSA_ENFORCE}=${h ?? '(none: cluster default)'}`);
+  }
+
+  // Services reachable from outside the cluster.
+  if (head?.kind === 'Service') {
+    const t = head.spec?.type ?? 'ClusterIP';
+    const bt = base?.spec?.type ?? 'ClusterIP';
+    if ((t === 'LoadBalancer' || t === 'NodePort') && t !== bt)
+      flag('service-exposed', `${base ? `type ${bt} → ${t}` : `new ${t} Service`}${env ? ` in ${env}` : ''}`);
+  }
+
+  // Host access and privileged containers, for new workloads too.
+  const hpod = podSpecOf(head);
+  if (hpod && !podSpecOf(base)) {
+    for (const f of ['hostNetwork', 'hostPID', 'hostIPC'])
+      if (hpod[f] === true) flag('host-access', `new workload with ${f}: true`);
+    for (const [name, c] of containers(hpod)) {
+      if (c.securityContext?.privileged === true) flag('host-access', `new container ${name}: privileged`);
+      if (c.securityContext?.allowPrivilegeEscalation === true)
+        flag('host-access', `new container ${name}: allowPrivilegeEscalation`);
+    }
+    for (const v of hpod.volumes ?? [])
+      if (v?.hostPath) flag('host-access', `new workload mounts hostPath ${v.hostPath.path}`);
+  } else if (hpod) {
+    for (const f of ['hostNetwork', 'hostPID', 'hostIPC'])
+      if (hpod[f] === true && podSpecOf(base)?.[f] !== true) flag('host-access', `${f} now true`);
+    const bc = containers(podSpecOf(base));
+    for (const [name, c] of containers(hpod))
+      if (c.securityContext?.privileged === true && bc.get(name)?.securityContext?.privileged !== true)
+        flag('host-access', `container ${name}: privileged now true`);
+  }
+
+  // Secret references into another environment's store.
+  if (head && ctx?.environments.length) {
+    const before = new Set(base ? secretRefs(base) : []);
+    for (const ref of secretRefs(head)) {
+      if (before.has(ref)) continue;
+      const other = otherEnvironmentIn(ref, env, ctx.environments);
+      if (other)
+        flag('cross-env-secret', `${env || 'this environment'} reads secret key "${ref}" of ${other}`);
+    }
+  }
 
   // Hooks and sync waves.
   const bAnn = base?.metadata?.annotations ?? {};
@@ -312,5 +496,36 @@ export function assessRisks(
   }
   if (head.kind === 'StorageClass' && JSON.stringify(base) !== JSON.stringify(head))
     flag('storage-changed', 'StorageClass changed');
+  return flags;
+}
+
+/**
+ * Risks that only show across objects, checked on the whole application (objects need not have changed):
+ * a NetworkPolicy whose podSelector matches no pod of the application on the head side (for example after a
+ * component rename changed the pods' labels), while it matched some on the base side or is new.
+ */
+export function applicationRisks(
+  baseObjects: readonly K8sObject[],
+  headObjects: readonly K8sObject[],
+): RiskFlag[] {
+  const flags: RiskFlag[] = [];
+  const keyOf = (o: K8sObject) =>
+    `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const baseNps = new Map(baseObjects.filter((o) => o.kind === 'NetworkPolicy').map((o) => [keyOf(o), o]));
+  for (const np of headObjects) {
+    if (np.kind !== 'NetworkPolicy') continue;
+    const sel = np.spec?.podSelector;
+    const empty =
+      !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
+    if (empty || selectsAny(np, headObjects)) continue;
+    const old = baseNps.get(keyOf(np));
+    const was = old ? selectsAny(old, baseObjects) : true;
+    if (!was) continue; // selected nothing before either: not this change's doing
+    flags.push({
+      code: 'netpol-selects-nothing',
+      key: keyOf(np),
+      message: `podSelector ${JSON.stringify(sel.matchLabels ?? sel)} matches no pod of this application${old ? ' any more' : ''}: the pods it was meant for are not covered`,
+    });
+  }
   return flags;
 }

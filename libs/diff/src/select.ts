@@ -7,11 +7,16 @@ export type FileReach =
   | { readonly kind: 'argocd'; readonly environment: string }
   | { readonly kind: 'nx' };
 
-/** Documentation: reaches nothing. */
+/**
+ * Documentation: reaches nothing. Nothing under `charts/` or `overlays/` is documentation — a render may read
+ * any file there (a `.txt` or `.md` named by a configMapGenerator, `.Files.Get` in a template); a `.txt`
+ * elsewhere may be read by code, so only `docs/`, markdown-like files and LICENSE/NOTICE/CODEOWNERS count.
+ */
 export function isDocFile(file: string): boolean {
+  if (file.startsWith('charts/') || file.startsWith('overlays/')) return false;
   return (
     file.startsWith('docs/') ||
-    /\.(md|mdx|markdown|txt|rst|adoc)$/i.test(file) ||
+    /\.(md|mdx|markdown|rst|adoc)$/i.test(file) ||
     /(^|\/)(LICENSE|NOTICE|CODEOWNERS)$/.test(file)
   );
 }

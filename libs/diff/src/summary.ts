@@ -42,6 +42,7 @@ export function riskSummary(risks: readonly RiskFlag[]): string {
 
 /** Up to `max` changed objects as `~ Deployment backend`, then `+N more`. */
 export function objectSummary(app: AppPreview, max: number): string {
+  if (app.refused) return 'not previewed';
   if (app.error) return 'render failed';
   if (!app.changes.length) return 'no change';
   if (max <= 0) return `${app.changes.length} object${app.changes.length === 1 ? '' : 's'}`;
@@ -50,8 +51,16 @@ export function objectSummary(app: AppPreview, max: number): string {
   return items.join(', ');
 }
 
+/** Nothing to preview: no application reached and nothing wrong with the outputs (no comment is posted). */
+export function nothingToPreview(report: PreviewReport): boolean {
+  return (
+    report.apps.length === 0 &&
+    (!report.stale || report.stale.status === 'fresh' || report.stale.status === 'not-applicable')
+  );
+}
+
 export function totals(report: PreviewReport) {
-  const t = { added: 0, removed: 0, changed: 0, renamed: 0, risks: 0, changedApps: 0, errors: 0 };
+  const t = { added: 0, removed: 0, changed: 0, renamed: 0, risks: 0, changedApps: 0, errors: 0, refused: 0 };
   for (const a of report.apps) {
     t.added += a.counts.added;
     t.removed += a.counts.removed;
@@ -60,6 +69,7 @@ export function totals(report: PreviewReport) {
     t.risks += a.risks.length;
     if (a.changes.length) t.changedApps++;
     if (a.error) t.errors++;
+    if (a.refused) t.refused++;
   }
   return t;
 }

@@ -22,7 +22,14 @@ export type RiskCode =
   | 'storage-changed'
   | 'probe-removed'
   | 'security-weakened'
-  | 'sync-changed';
+  | 'sync-changed'
+  | 'psa-downgraded'
+  | 'service-exposed'
+  | 'host-access'
+  | 'cross-env-secret'
+  | 'netpol-selects-nothing'
+  | 'cluster-rbac-changed'
+  | 'argocd-policy';
 
 /** Short labels of the risk codes, for tables. */
 export const RISK_LABELS: Readonly<Record<RiskCode, string>> = {
@@ -35,7 +42,27 @@ export const RISK_LABELS: Readonly<Record<RiskCode, string>> = {
   'probe-removed': 'probe removed',
   'security-weakened': 'security context weakened',
   'sync-changed': 'hook/sync-wave changed',
+  'psa-downgraded': 'pod security level lowered',
+  'service-exposed': 'Service exposed (LoadBalancer/NodePort)',
+  'host-access': 'host access / privileged',
+  'cross-env-secret': 'cross-environment secret reference',
+  'netpol-selects-nothing': 'NetworkPolicy selects no pods',
+  'cluster-rbac-changed': 'ClusterRole/Binding changed',
+  'argocd-policy': 'Argo CD policy changed',
 };
+
+/** Risk codes assessed in every environment (security and exposure); the others only in `riskEnvironments`. */
+export const ALWAYS_ASSESSED: ReadonlySet<RiskCode> = new Set<RiskCode>([
+  'psa-downgraded',
+  'service-exposed',
+  'host-access',
+  'cross-env-secret',
+  'netpol-selects-nothing',
+  'cluster-rbac-changed',
+  'argocd-policy',
+  'security-weakened',
+  'ingress-widened',
+]);
 
 /** One object that differs between base and head. */
 export interface ObjectChange {
@@ -57,6 +84,16 @@ export interface ObjectChange {
   readonly diff: string;
   /** Risk flags, when risk assessment was requested. */
   readonly risks: readonly RiskFlag[];
+  /** Hook phases and sync wave, when the object is a hook or not in wave 0. */
+  readonly hook?: {
+    readonly phases: readonly string[];
+    readonly wave: number;
+    readonly deletePolicy?: string;
+  };
+  /** For removed objects: what Argo CD does (deleted by auto-prune, stays with prune disabled, …). */
+  readonly prune?: { readonly outcome: 'deleted' | 'stays' | 'manual' | 'hook'; readonly message: string };
+  /** What an Argo CD object change means (sync policy, finalizers, windows, allow-lists). */
+  readonly notes?: readonly string[];
 }
 
 export interface ChangeCounts {
@@ -71,7 +108,7 @@ export interface AppPreview {
   readonly application: string;
   readonly system: string;
   readonly environment: string;
-  readonly form: 'helm' | 'kustomize';
+  readonly form: 'helm' | 'kustomize' | 'directory' | 'argocd';
   /** Chart or overlay path (head side, else base). */
   readonly path: string;
   readonly namespace: string;
@@ -85,8 +122,14 @@ export interface AppPreview {
   readonly objects?: { readonly base: number; readonly head: number };
   /** No changed file touches this application's chart/overlay folders: it was not rendered (cannot change). */
   readonly inputsUnchanged?: boolean;
-  /** Whether risk flags were assessed (production environments only). */
+  /** Whether the operational risk flags (replicas, images, deletions…) were assessed (`riskEnvironments`); security flags are assessed everywhere. */
   readonly riskAssessed: boolean;
+  /** `application`: an Argo CD Application; `argocd`: the Argo CD objects of an environment (root app-of-apps); `bootstrap`: applied by hand once per cluster. */
+  readonly role?: 'application' | 'argocd' | 'bootstrap';
+  /** The Application's sync behaviour after merge, e.g. `automated, prune off`. */
+  readonly syncPolicy?: string;
+  /** Why the application was not previewed (multi-source, plugin, remote source…): never silent. */
+  readonly refused?: string;
   readonly risks: readonly RiskFlag[];
 }
 
@@ -127,4 +170,19 @@ export interface PreviewReport {
   readonly durationMs?: number;
   /** Milliseconds per phase (refs, export, discover, select, render, diff). */
   readonly timings?: Readonly<Record<string, number>>;
+  /** Whether the committed outputs equal a fresh render of the head's sources. */
+  readonly stale?: StaleCheck;
+}
+
+/** The comparison of the committed outputs with a fresh render of the head's sources. */
+export interface StaleCheck {
+  /** `fresh`: outputs match; `stale`: they differ (the preview fails); `skipped`: could not be checked (see reason). */
+  readonly status: 'fresh' | 'stale' | 'skipped' | 'not-applicable';
+  /** Systems whose sources were rendered. */
+  readonly systems: readonly string[];
+  /** Output files that differ from the fresh render (`differs: …`, `missing: …`, `stale: …`). */
+  readonly files: readonly string[];
+  /** Objects (per application) where the committed outputs render differently from the sources. */
+  readonly objects: readonly string[];
+  readonly reason?: string;
 }

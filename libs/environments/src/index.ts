@@ -5,3 +5,5 @@
  */
 export * from './environments';
 export * from './schemas';
+export * from './addons';
+export * from './clusters';

@@ -5,23 +5,27 @@ import { z } from 'zod';
  * controller and kube-proxy parse with Go: decimal octets without leading zeros, so `010.0.0.0/8` is
  * refused there); host bits must be zero.
  */
-export const cidrSchema = z.string().refine(
-  (s) => {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
-    if (!m) return false;
-    if (m.slice(1, 6).some((p) => p.length > 1 && p.startsWith('0'))) return false;
-    const octets = m.slice(1, 5).map(Number);
-    const prefix = Number(m[5]);
-    if (octets.some((o) => o > 255) || prefix > 32) return false;
-    const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const hostBits = 2 ** (32 - prefix);
-    return ip % hostBits === 0;
-  },
-  {
-    message:
-      "expected an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero and no leading zeros (as Go's net.ParseCIDR reads it)",
-  },
-);
+export const cidrSchema = z
+  .string()
+  .refine(
+    (s) => {
+      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
+      if (!m) return false;
+      if (m.slice(1, 6).some((p) => p.length > 1 && p.startsWith('0'))) return false;
+      const octets = m.slice(1, 5).map(Number);
+      const prefix = Number(m[5]);
+      if (octets.some((o) => o > 255) || prefix > 32) return false;
+      const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
+      const hostBits = 2 ** (32 - prefix);
+      return ip % hostBits === 0;
+    },
+    {
+      message:
+        "expected an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero and no leading zeros (as Go's net.ParseCIDR reads it)",
+    },
+  )
+  // values.schema.json: the shape, without leading zeros (the host bits are checked by the chart's guards).
+  .meta({ pattern: '^(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}/(0|[1-9][0-9]?)$' });
 
 /** Private (RFC 1918) ranges only: the allow-list of an isolated network. */
 export const privateCidrSchema = cidrSchema.refine(
@@ -43,7 +47,9 @@ export const imageTagSchema = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'expected an image tag such as v1.0.1')
   .refine((t) => t !== 'latest', {
     message: 'the tag "latest" is not allowed: pin a version such as v1.0.1',
-  });
+  })
+  // values.schema.json says the same, so Helm refuses it too.
+  .meta({ not: { const: 'latest' } });
 
 /** An image repository without tag, e.g. `116912495274.dkr.ecr.us-east-1.amazonaws.com/mini-xdr-backend`. */
 export const imageRepositorySchema = z

@@ -14,23 +14,47 @@ import { ConfigError } from '@gitops/render';
 
 export { ConfigError };
 
-/** Argo CD sync waves: guardrails first, then secrets, then workloads, then ingress. */
+/**
+ * Argo CD sync waves (docs/argocd.md, "Ordering"): namespace, then guardrails and stores, then
+ * secrets and service accounts, then the migration (a Sync-phase hook, so it runs on every sync after
+ * the database Secret exists), then workloads with their claims (a WaitForFirstConsumer claim binds
+ * only once its consumer is scheduled, so a claim always syncs in its consumer's wave), then ingress.
+ * Argo CD waits for each wave to be healthy before the next; `npm run plan` prints the order.
+ */
 export const SYNC_WAVE = {
-  namespace: '-3',
-  guardrails: '-2',
-  secretStore: '-2',
-  externalSecret: '-1',
+  namespace: '-5',
+  guardrails: '-4',
+  secretStore: '-4',
+  externalSecret: '-3',
+  migration: '-2',
+  claim: '0',
   workload: '0',
   ingress: '1',
 } as const;
 
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
-/** Argo CD hook annotations of a migration job that runs before each sync. */
-export const PRESYNC_HOOK_ANNOTATIONS: Readonly<Record<string, string>> = {
-  'argocd.argoproj.io/hook': 'PreSync',
+/**
+ * Argo CD hook annotations of a migration job: a `Sync`-phase hook in wave `migration`, recreated on
+ * every sync (BeforeHookCreation). Not PreSync: PreSync hooks run before every Sync-phase object, so on
+ * an empty cluster before the ExternalSecret that writes the database Secret the job reads.
+ */
+export const MIGRATION_HOOK_ANNOTATIONS: Readonly<Record<string, string>> = {
+  'argocd.argoproj.io/hook': 'Sync',
   'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+  'argocd.argoproj.io/sync-wave': SYNC_WAVE.migration,
 };
+
+/** @deprecated the migration is a Sync-phase hook now: use {@link MIGRATION_HOOK_ANNOTATIONS}. */
+export const PRESYNC_HOOK_ANNOTATIONS = MIGRATION_HOOK_ANNOTATIONS;
+
+/**
+ * `argocd.argoproj.io/sync-options` of objects that hold data (Namespace, PersistentVolumeClaim): never
+ * pruned, and kept when the Application is deleted even where its deletion cascades.
+ */
+export const STATEFUL_SYNC_OPTIONS = {
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+} as const;
 
 /** The labels that identify a component: used as pod selector, never anything cdk8s generates. */
 export interface ComponentIdentity {

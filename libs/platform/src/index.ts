@@ -14,3 +14,6 @@ export * from './observability';
 export * from './namespace';
 export * from './values';
 export * from './testing';
+export * from './probes';
+export * from './containers';
+export * from './config-map';

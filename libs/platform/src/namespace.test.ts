@@ -24,7 +24,9 @@ describe('GuardedNamespace', () => {
       'pod-security.kubernetes.io/warn': 'restricted',
     });
     expect(ns.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBeUndefined();
-    expect(ns.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-3');
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-5');
+    // It holds the claims: never pruned, kept when a cascading Application is deleted.
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
   });
   it('adds the ALB readiness-gate label on request', () => {
     const ns = find(
@@ -33,7 +35,7 @@ describe('GuardedNamespace', () => {
     );
     expect(ns.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
   });
-  it('emits a ResourceQuota and a LimitRange at wave -2', () => {
+  it('emits a ResourceQuota and a LimitRange at wave -4', () => {
     const objs = synth((c) => void new GuardedNamespace(c, 'N', props), 'shop');
     const q = find(objs, 'ResourceQuota');
     expect(q.spec.hard).toEqual({
@@ -46,7 +48,7 @@ describe('GuardedNamespace', () => {
     expect(q.metadata).toMatchObject({
       name: 'shop-quota',
       namespace: 'shop',
-      annotations: { 'argocd.argoproj.io/sync-wave': '-2' },
+      annotations: { 'argocd.argoproj.io/sync-wave': '-4' },
     });
     expect(find(objs, 'LimitRange').spec.limits[0]).toMatchObject({
       type: 'Container',

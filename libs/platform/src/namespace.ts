@@ -9,6 +9,7 @@ import {
   kubeObject,
   parseQuantity,
   quantities,
+  STATEFUL_SYNC_OPTIONS,
   SYNC_WAVE,
   SYNC_WAVE_ANNOTATION,
 } from './core';
@@ -79,7 +80,8 @@ export class GuardedNamespace extends Construct {
         name: props.name,
         clusterScoped: true,
         labels,
-        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace },
+        // Deleting the namespace deletes every claim in it: never pruned, kept when the Application is deleted.
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.namespace, ...STATEFUL_SYNC_OPTIONS },
       },
       {},
     );

@@ -27,7 +27,21 @@ export interface ServiceMonitorProps {
   readonly interval?: string;
 }
 
-/** A `monitoring.coreos.com/v1` ServiceMonitor picked up by kube-prometheus-stack. */
+/**
+ * Argo CD's label tracking rewrites `app.kubernetes.io/instance` to the Application name on every
+ * object it manages (Services included), so a ServiceMonitor never selects on it: the name and
+ * component labels identify the Service inside the namespace.
+ */
+export const TRACKING_LABEL = 'app.kubernetes.io/instance';
+function trackingSafe(selector: Record<string, string>): Record<string, string> {
+  const { [TRACKING_LABEL]: _instance, ...rest } = selector;
+  return rest;
+}
+
+/**
+ * A `monitoring.coreos.com/v1` ServiceMonitor picked up by kube-prometheus-stack. The selector drops
+ * {@link TRACKING_LABEL} (see there).
+ */
 export class ServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
     super(scope, id);
@@ -46,7 +60,7 @@ export class ServiceMonitor extends Construct {
       },
       {
         spec: {
-          selector: { matchLabels: { ...props.selector } },
+          selector: { matchLabels: trackingSafe(props.selector) },
           endpoints: [{ port: props.port, path: props.path ?? '/metrics', interval }],
         },
       },

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ClusterSecretStore, ExternalSecret, find, IrsaServiceAccount, synth } from './index';
 
 describe('ClusterSecretStore', () => {
-  it('reads AWS Secrets Manager through an IRSA ServiceAccount; cluster-scoped, wave -2', () => {
+  it('reads AWS Secrets Manager through an IRSA ServiceAccount; cluster-scoped, wave -4', () => {
     const s = find(
       synth(
         (c) =>
           void new ClusterSecretStore(c, 'S', {
             name: 'store',
+            namespaces: ['app'],
             backend: {
               provider: 'aws-secrets-manager',
               region: 'eu-west-1',
@@ -19,7 +20,7 @@ describe('ClusterSecretStore', () => {
     );
     expect(s.apiVersion).toBe('external-secrets.io/v1');
     expect(s.metadata.namespace).toBeUndefined();
-    expect(s.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
+    expect(s.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-4');
     expect(s.spec.provider.aws).toEqual({
       service: 'SecretsManager',
       region: 'eu-west-1',
@@ -32,6 +33,7 @@ describe('ClusterSecretStore', () => {
         (c) =>
           void new ClusterSecretStore(c, 'S', {
             name: 'store',
+            namespaces: ['app'],
             backend: {
               provider: 'vault',
               server: 'https://vault.x.internal:8200',
@@ -50,12 +52,46 @@ describe('ClusterSecretStore', () => {
       auth: { kubernetes: { role: 'r', mountPath: 'kubernetes' } },
     });
   });
+  it('serves only the namespaces it names (spec.conditions); refuses to serve none', () => {
+    const s = find(
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 'store',
+            namespaces: ['shop'],
+            backend: {
+              provider: 'aws-secrets-manager',
+              region: 'us-east-1',
+              serviceAccount: { name: 'a', namespace: 'b' },
+            },
+          }),
+      ),
+      'ClusterSecretStore',
+    );
+    expect(s.spec.conditions).toEqual([{ namespaces: ['shop'] }]);
+    expect(() =>
+      synth(
+        (c) =>
+          void new ClusterSecretStore(c, 'S', {
+            name: 'store',
+            namespaces: [],
+            backend: {
+              provider: 'aws-secrets-manager',
+              region: 'us-east-1',
+              serviceAccount: { name: 'a', namespace: 'b' },
+            },
+          }),
+      ),
+    ).toThrow(/namespaces must name/);
+  });
+
   it('rejects a bad region or an http Vault', () => {
     expect(() =>
       synth(
         (c) =>
           void new ClusterSecretStore(c, 'S', {
             name: 's',
+            namespaces: ['app'],
             backend: {
               provider: 'aws-secrets-manager',
               region: 'Ireland',
@@ -69,6 +105,7 @@ describe('ClusterSecretStore', () => {
         (c) =>
           void new ClusterSecretStore(c, 'S', {
             name: 's',
+            namespaces: ['app'],
             backend: {
               provider: 'vault',
               server: 'http://v',
@@ -83,7 +120,7 @@ describe('ClusterSecretStore', () => {
 });
 
 describe('ExternalSecret', () => {
-  it('maps remote properties to Secret keys at wave -1, and builds env vars', () => {
+  it('maps remote properties to Secret keys at wave -3, and builds env vars', () => {
     let env: unknown;
     const objs = synth((c) => {
       const es = new ExternalSecret(c, 'E', {
@@ -96,7 +133,7 @@ describe('ExternalSecret', () => {
       expect(() => es.envVar('X', 'NOPE')).toThrow(/has no key "NOPE"/);
     });
     const e = find(objs, 'ExternalSecret');
-    expect(e.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    expect(e.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-3');
     expect(e.spec).toMatchObject({
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'store' },
       target: { name: 'db', creationPolicy: 'Owner' },

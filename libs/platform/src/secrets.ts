@@ -56,6 +56,12 @@ export interface ClusterSecretStoreProps {
   readonly name: string;
   readonly labels?: Record<string, string>;
   readonly backend: SecretBackend;
+  /**
+   * The only namespaces whose ExternalSecrets may use the store (`spec.conditions`). A store is
+   * cluster-scoped: without conditions any namespace of a shared cluster could read this system's
+   * secrets through it.
+   */
+  readonly namespaces: readonly string[];
 }
 
 /** An External Secrets `ClusterSecretStore` (cluster-scoped, sync wave -2). */
@@ -64,6 +70,10 @@ export class ClusterSecretStore extends Construct {
   constructor(scope: Construct, id: string, props: ClusterSecretStoreProps) {
     super(scope, id);
     this.storeName = props.name;
+    if (!props.namespaces.length)
+      throw new ConfigError(
+        `${this.node.path}: namespaces must name the namespaces allowed to use the store`,
+      );
     const b = props.backend;
     let provider: eso.ClusterSecretStoreSpecProvider;
     if (b.provider === 'aws-secrets-manager') {
@@ -111,7 +121,7 @@ export class ClusterSecretStore extends Construct {
         labels: props.labels,
         annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.secretStore },
       },
-      { spec: { provider } },
+      { spec: { provider, conditions: [{ namespaces: [...props.namespaces] }] } },
     );
   }
 }

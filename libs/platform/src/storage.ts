@@ -5,7 +5,14 @@
  */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { kubeObject, parseQuantity, quantity, SYNC_WAVE, SYNC_WAVE_ANNOTATION } from './core';
+import {
+  kubeObject,
+  parseQuantity,
+  quantity,
+  STATEFUL_SYNC_OPTIONS,
+  SYNC_WAVE,
+  SYNC_WAVE_ANNOTATION,
+} from './core';
 
 export type AccessMode = 'ReadWriteMany' | 'ReadWriteOnce';
 
@@ -49,11 +56,10 @@ export class PersistentClaim extends Construct {
         name: props.name,
         namespace: props.namespace,
         labels: props.labels,
-        // Claims outlive workloads: created before them, never pruned with the data by accident.
-        annotations: {
-          [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.externalSecret,
-          'argocd.argoproj.io/sync-options': 'Prune=false',
-        },
+        // In its consumer's wave: a WaitForFirstConsumer claim stays Pending (Argo CD: Progressing) until a
+        // pod uses it, so a claim in an earlier wave would stall the sync. Claims hold data: never pruned,
+        // kept when the Application is deleted.
+        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.claim, ...STATEFUL_SYNC_OPTIONS },
       },
       {
         spec: {

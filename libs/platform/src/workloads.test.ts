@@ -22,6 +22,7 @@ const base: WebServiceProps = {
   resources,
   port: 8000,
   health: { path: '/health' },
+  kubernetesVersion: '1.30.0',
 };
 const web = (extra: Partial<WebServiceProps> = {}) =>
   synth((c: Chart) => void new WebService(c, 'Web', { ...base, ...extra }));
@@ -111,13 +112,30 @@ describe('WebService', () => {
     });
     expect(all(web({ replicas: 1 }), 'PodDisruptionBudget')).toHaveLength(0);
   });
-  it('adds a preStop delay with a longer grace period; rejects a grace period that is too short', () => {
+  it('drains with the native preStop sleep (no binary in the image) and a longer grace period', () => {
     const d = find(web({ preStopDelaySeconds: 20, terminationGracePeriodSeconds: 45 }), 'Deployment');
-    expect(container(d).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '20'] } } });
+    expect(container(d).lifecycle).toEqual({ preStop: { sleep: { seconds: 20 } } });
     expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    expect(d.spec.template.metadata.annotations).toBeUndefined();
     expect(() => web({ preStopDelaySeconds: 30, terminationGracePeriodSeconds: 30 })).toThrow(
       /terminationGracePeriodSeconds \(30\) must exceed preStopDelaySeconds/,
     );
+  });
+  it('refuses the native sleep below Kubernetes 1.30 or on an unknown version, naming the choices', () => {
+    expect(() => web({ kubernetesVersion: '1.29.0' })).toThrow(
+      /runs Kubernetes 1.29.0, but lifecycle.preStop.sleep needs 1.30.*preStopSleep: 'exec'.*preStopDelaySeconds: 0/,
+    );
+    expect(() => web({ kubernetesVersion: undefined })).toThrow(/pass kubernetesVersion/);
+    expect(
+      container(find(web({ kubernetesVersion: undefined, preStopDelaySeconds: 0 }), 'Deployment')).lifecycle,
+    ).toBeUndefined();
+  });
+  it("runs the image's sleep only when chosen, and declares the binary for policy exec-needs-binary", () => {
+    const d = find(web({ kubernetesVersion: '1.28.0', preStopSleep: 'exec' }), 'Deployment');
+    expect(container(d).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '15'] } } });
+    expect(d.spec.template.metadata.annotations).toEqual({
+      'policy.gitops.platform/image-binaries': 'web=sleep',
+    });
   });
   it('fails on a missing resource request, naming the construct and field', () => {
     const bad = { requests: { cpu: '500m' }, limits: { cpu: '1', memory: '1Gi' } } as any;
@@ -283,7 +301,7 @@ describe('QueueWorker', () => {
 });
 
 describe('MigrationJob', () => {
-  it('is an Argo CD PreSync hook with the restricted profile', () => {
+  it('is an Argo CD Sync-phase hook in the migration wave, with the restricted profile', () => {
     const objs = synth(
       (c) =>
         void new MigrationJob(c, 'M', {
@@ -297,8 +315,9 @@ describe('MigrationJob', () => {
     );
     const job = find(objs, 'Job', 'sys-migrate');
     expect(job.metadata.annotations).toEqual({
-      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      'argocd.argoproj.io/sync-wave': '-2',
     });
     expect(JSON.stringify(job)).not.toContain('helm.sh');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');

@@ -1,29 +1,37 @@
 /**
- * Workloads: a web service (Deployment + Service + probes), a queue worker, and a migration job
- * that runs before each sync. Every pod gets the restricted security context, a `/tmp` emptyDir,
- * explicit resources, a pinned image with `kubernetes.io/arch` node selector, and probes.
+ * Workloads: servers of any protocol (`Server`, and its HTTP and gRPC forms `WebService` and
+ * `GrpcService`), portless `Worker`s, a `QueueWorker` scaled on queue depth, and a `MigrationJob` that
+ * runs before each sync. Every pod gets the restricted security context, a `/tmp` emptyDir, explicit
+ * resources, a pinned image with a `kubernetes.io/arch` node selector, and health checks of any kind.
  *
  * Lessons encoded (seed 000): slow starters get a startup probe sized from `maxStartupSeconds`, so
  * 90 s of model loading is never killed by liveness; `spec.replicas` is omitted when an HPA/KEDA
- * scales; a `ReadWriteOnce` claim can never be mounted by a workload that may run more than one pod.
+ * scales; a `ReadWriteOnce` claim can never be mounted by a workload that may run more than one pod;
+ * the drain delay before shutdown needs no binary in the image (native `preStop.sleep`).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import {
+  buildPod,
+  atLeast,
+  type PodExtras,
+  type PodProps,
+  type PortSpec,
+  type WorkloadVolume,
+} from './containers';
 import {
   assertDnsLabel,
   assertInt,
   componentLabels,
   ConfigError,
-  kubeObject,
-  PRESYNC_HOOK_ANNOTATIONS,
   intOrString,
-  parseQuantity,
-  quantity,
+  kubeObject,
+  MIGRATION_HOOK_ANNOTATIONS,
   selectorLabels,
   SYNC_WAVE,
   SYNC_WAVE_ANNOTATION,
 } from './core';
-import { type ImageConstraints, type ImageRef, resolveImage } from './images';
+import type { HealthCheck, ProbeProps } from './probes';
 import {
   type AutoscalingOptions,
   HorizontalPodAutoscaler,
@@ -32,279 +40,10 @@ import {
   RedisQueueScaledObject,
   zoneSpreadConstraints,
 } from './scaling';
-import {
-  assertUnprivilegedPort,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  type RunAsProps,
-} from './security';
-import type { AccessMode } from './storage';
 
-/** CPU and memory; both required. */
-export interface ResourceAmounts {
-  readonly cpu: string;
-  readonly memory: string;
-}
-
-/** Requests (from measured usage) and limits. Always both. */
-export interface ResourceRequirements {
-  readonly requests: ResourceAmounts;
-  readonly limits: ResourceAmounts;
-}
-
-/** Validate resources: both requests and limits for cpu and memory, requests <= limits. */
-export function renderResources(path: string, r: ResourceRequirements | undefined): k8s.ResourceRequirements {
-  if (!r)
-    throw new ConfigError(
-      `${path}: resources are required: set requests (from measured usage) and limits for cpu and memory`,
-    );
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const res of ['cpu', 'memory'] as const) {
-      const v = r[kind]?.[res];
-      if (v === undefined || v === '') {
-        throw new ConfigError(
-          `${path}: resources.${kind}.${res} is missing: every container needs cpu and memory requests and limits (seed 000: 512Mi requested vs 1-2Gi used crashed the backend)`,
-        );
-      }
-      parseQuantity(path, `resources.${kind}.${res}`, v);
-    }
-  }
-  for (const res of ['cpu', 'memory'] as const) {
-    if (parseQuantity(path, '', r.requests[res]) > parseQuantity(path, '', r.limits[res])) {
-      throw new ConfigError(
-        `${path}: resources.requests.${res} (${r.requests[res]}) exceeds resources.limits.${res} (${r.limits[res]})`,
-      );
-    }
-  }
-  return {
-    requests: { cpu: quantity(r.requests.cpu), memory: quantity(r.requests.memory) },
-    limits: { cpu: quantity(r.limits.cpu), memory: quantity(r.limits.memory) },
-  };
-}
-
-/** An environment variable: a literal, or a key of a Secret (e.g. from an ExternalSecret). */
-export type EnvVar =
-  | { readonly name: string; readonly value: string }
-  | {
-      readonly name: string;
-      /** `optional`: the variable stays unset when the Secret is absent (e.g. provider-specific credentials). */
-      readonly secret: { readonly name: string; readonly key: string; readonly optional?: boolean };
-    };
-
-/** A volume mounted into the container. */
-export type WorkloadVolume =
-  | {
-      readonly name: string;
-      readonly mountPath: string;
-      /** A claim, e.g. a `PersistentClaim`; its access mode drives the single-replica check. */
-      readonly claim: { readonly claimName: string; readonly accessMode: AccessMode };
-      readonly readOnly?: boolean;
-    }
-  | { readonly name: string; readonly mountPath: string; readonly emptyDir: { readonly sizeLimit: string } };
-
-/** An HTTP check on one of the container's ports. */
-export interface HttpCheck {
-  readonly path: string;
-  /** Port name. @default the main port */
-  readonly port?: string;
-  /**
-   * Seconds after container start before the first check. With a startup probe this is rarely
-   * needed; set it where an incident fixed a figure (seed 000: readiness 90 s, liveness 120 s).
-   * @default 0 (omitted)
-   */
-  readonly initialDelaySeconds?: number;
-}
-
-/** The ServiceAccount a pod runs as. */
-export interface PodIdentity {
-  readonly serviceAccountName: string;
-  /** Pods of an IRSA role need the (projected) token; everyone else gets none. @default false */
-  readonly irsa?: boolean;
-}
-
-/** Props shared by every pod-running construct. */
-export interface PodProps {
-  /** The system, e.g. `mini-xdr` (`app.kubernetes.io/name`). */
-  readonly system: string;
-  /** The component, e.g. `backend` (`app.kubernetes.io/component`). */
-  readonly component: string;
-  /** Object names. @default `${system}-${component}` */
-  readonly name?: string;
-  readonly namespace: string;
-  readonly image: ImageRef;
-  /** Registries and node architecture the image must match (from the environment). @default not checked */
-  readonly imageConstraints?: ImageConstraints;
-  readonly resources: ResourceRequirements;
-  /** @default the image's entrypoint */
-  readonly command?: readonly string[];
-  /** @default the image's cmd */
-  readonly args?: readonly string[];
-  /** @default none */
-  readonly env?: readonly EnvVar[];
-  /** Volumes besides `/tmp`. @default none */
-  readonly volumes?: readonly WorkloadVolume[];
-  /** Size limit of the `/tmp` emptyDir that makes a read-only root filesystem usable. @default '256Mi' */
-  readonly tmpSizeLimit?: string;
-  /** UID/GID and root filesystem escape hatch. @default UID/GID 10001, read-only root */
-  readonly runAs?: RunAsProps;
-  /**
-   * The ServiceAccount. Without one, the construct creates `<name>` with no token mounted.
-   * @default a dedicated ServiceAccount, `automountServiceAccountToken: false`
-   */
-  readonly serviceAccount?: PodIdentity;
-}
-
-function renderEnv(env: readonly EnvVar[] | undefined): k8s.EnvVar[] {
-  return (env ?? []).map((e) =>
-    'value' in e
-      ? { name: e.name, value: e.value }
-      : {
-          name: e.name,
-          valueFrom: {
-            secretKeyRef: {
-              name: e.secret.name,
-              key: e.secret.key,
-              ...(e.secret.optional ? { optional: true } : {}),
-            },
-          },
-        },
-  );
-}
-
-/** What `buildPod` needs beyond {@link PodProps}. */
-interface PodExtras {
-  readonly ports: readonly { name: string; containerPort: number }[];
-  readonly probes: Probes;
-  readonly lifecycle?: k8s.Lifecycle;
-  readonly terminationGracePeriodSeconds: number;
-  readonly restartPolicy?: 'Always' | 'Never' | 'OnFailure';
-  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
-  readonly serviceAccountName: string | undefined;
-  readonly automountToken: boolean;
-}
-
-/** Build a pod template from validated props. */
-function buildPod(path: string, p: PodProps, x: PodExtras): k8s.PodTemplateSpec {
-  const img = resolveImage(path, p.image, p.imageConstraints);
-  const tmp = p.tmpSizeLimit ?? '256Mi';
-  parseQuantity(path, 'tmpSizeLimit', tmp);
-  const volumes: k8s.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: quantity(tmp) } }];
-  const mounts: k8s.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  const seen = new Set(['tmp']);
-  const paths = new Set(['/tmp']);
-  for (const v of p.volumes ?? []) {
-    assertDnsLabel(path, 'volumes[].name', v.name);
-    if (seen.has(v.name)) throw new ConfigError(`${path}: volume name "${v.name}" is used twice`);
-    if (paths.has(v.mountPath)) throw new ConfigError(`${path}: mountPath "${v.mountPath}" is mounted twice`);
-    seen.add(v.name);
-    paths.add(v.mountPath);
-    if ('claim' in v) {
-      volumes.push({
-        name: v.name,
-        persistentVolumeClaim: { claimName: v.claim.claimName, ...(v.readOnly ? { readOnly: true } : {}) },
-      });
-      mounts.push({ name: v.name, mountPath: v.mountPath, ...(v.readOnly ? { readOnly: true } : {}) });
-    } else {
-      parseQuantity(path, `volumes.${v.name}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit);
-      volumes.push({ name: v.name, emptyDir: { sizeLimit: quantity(v.emptyDir.sizeLimit) } });
-      mounts.push({ name: v.name, mountPath: v.mountPath });
-    }
-  }
-  const container: k8s.Container = {
-    name: p.component,
-    image: img.image,
-    imagePullPolicy: img.imagePullPolicy,
-    ...(p.command ? { command: [...p.command] } : {}),
-    ...(p.args ? { args: [...p.args] } : {}),
-    ...(p.env?.length ? { env: renderEnv(p.env) } : {}),
-    ...(x.ports.length
-      ? { ports: x.ports.map((pt) => ({ name: pt.name, containerPort: pt.containerPort, protocol: 'TCP' })) }
-      : {}),
-    resources: renderResources(path, p.resources),
-    securityContext: restrictedContainerSecurityContext(path, p.runAs),
-    volumeMounts: mounts,
-    ...x.probes,
-    ...(x.lifecycle ? { lifecycle: x.lifecycle } : {}),
-  };
-  return {
-    metadata: { labels: componentLabels({ system: p.system, component: p.component }) },
-    spec: {
-      ...(x.serviceAccountName ? { serviceAccountName: x.serviceAccountName } : {}),
-      automountServiceAccountToken: x.automountToken,
-      enableServiceLinks: false,
-      securityContext: restrictedPodSecurityContext(path, p.runAs),
-      nodeSelector: img.nodeSelector,
-      ...(x.topologySpreadConstraints ? { topologySpreadConstraints: x.topologySpreadConstraints } : {}),
-      terminationGracePeriodSeconds: x.terminationGracePeriodSeconds,
-      ...(x.restartPolicy ? { restartPolicy: x.restartPolicy } : {}),
-      containers: [container],
-      volumes,
-    },
-  };
-}
-
-function httpProbe(
-  check: HttpCheck,
-  defaultPort: string,
-  period: number,
-  failureThreshold: number,
-): k8s.Probe {
-  return {
-    httpGet: { path: check.path, port: intOrString(check.port ?? defaultPort), scheme: 'HTTP' },
-    ...(check.initialDelaySeconds ? { initialDelaySeconds: check.initialDelaySeconds } : {}),
-    periodSeconds: period,
-    timeoutSeconds: 5,
-    failureThreshold,
-    successThreshold: 1,
-  };
-}
-
-/** Probe settings of a long-running container. */
-export interface ProbeProps {
-  /** Health endpoint used by liveness and readiness (unless overridden). */
-  readonly health: HttpCheck;
-  /** @default health */
-  readonly readiness?: HttpCheck;
-  /** @default health */
-  readonly liveness?: HttpCheck;
-  /**
-   * The longest the container may take to start (seconds). Produces a startup probe that allows
-   * it (`periodSeconds * failureThreshold >= maxStartupSeconds`); liveness only starts afterwards.
-   * Required when start-up can exceed the liveness window of 30 s (seed 000: 90 s of model loading).
-   * @default no startup probe (the container must be live within 30 s)
-   */
-  readonly maxStartupSeconds?: number;
-}
-
-/** Liveness window: 3 failures x 10 s. */
-export const LIVENESS_PERIOD_SECONDS = 10;
-export const LIVENESS_FAILURE_THRESHOLD = 3;
-export const STARTUP_PROBE_PERIOD_SECONDS = 10;
-
-/** The probes of a container. */
-type Probes = Pick<k8s.Container, 'readinessProbe' | 'livenessProbe' | 'startupProbe'>;
-
-function renderProbes(path: string, p: ProbeProps, defaultPort: string): Probes {
-  const out: { -readonly [K in keyof Probes]: Probes[K] } = {
-    readinessProbe: httpProbe(p.readiness ?? p.health, defaultPort, 10, 3),
-    livenessProbe: httpProbe(
-      p.liveness ?? p.health,
-      defaultPort,
-      LIVENESS_PERIOD_SECONDS,
-      LIVENESS_FAILURE_THRESHOLD,
-    ),
-  };
-  if (p.maxStartupSeconds !== undefined) {
-    assertInt(path, 'maxStartupSeconds', p.maxStartupSeconds, 1, 3600);
-    out.startupProbe = httpProbe(
-      p.health,
-      defaultPort,
-      STARTUP_PROBE_PERIOD_SECONDS,
-      Math.ceil(p.maxStartupSeconds / STARTUP_PROBE_PERIOD_SECONDS),
-    );
-  }
-  return out;
-}
+/** Policy exemption annotations (see `@gitops/validation`): the rule ids, and why. */
+export const EXEMPT_ANNOTATION = 'policy.gitops.platform/exempt';
+export const EXEMPT_REASON_ANNOTATION = 'policy.gitops.platform/exempt-reason';
 
 /** Props of a long-running, possibly scaled workload. */
 export interface ScalableProps {
@@ -365,7 +104,39 @@ function hasRwo(volumes: readonly WorkloadVolume[] | undefined): boolean {
   return (volumes ?? []).some((v) => 'claim' in v && v.claim.accessMode === 'ReadWriteOnce');
 }
 
-/** Shared by WebService and QueueWorker. */
+/** `lifecycle.preStop.sleep` (Kubernetes 1.29 alpha, 1.30 beta and on by default). */
+export interface SleepAction {
+  readonly seconds: number;
+}
+
+/**
+ * A `k8s.KubeDeployment` whose containers may use the native sleep hook: the pinned cdk8s-plus-28 API
+ * is Kubernetes 1.28's, whose typed conversion drops fields it does not know (and JSON patches with
+ * them), so the sleep action is added to the converted manifest, typed.
+ */
+export class KubeDeploymentWithSleep extends k8s.KubeDeployment {
+  private readonly sleeps = new Map<number, SleepAction>();
+  /** Use `lifecycle.preStop.sleep` for container `index` of the pod template. */
+  preStopSleep(index: number, action: SleepAction): void {
+    this.sleeps.set(index, action);
+  }
+  override toJson(): any {
+    const json = super.toJson();
+    for (const [i, sleep] of this.sleeps) {
+      const c = json.spec.template.spec.containers[i];
+      const merged = { ...c, lifecycle: { ...c.lifecycle, preStop: { sleep: { seconds: sleep.seconds } } } };
+      // Keys in the order every other field has (cdk8s sorts them).
+      json.spec.template.spec.containers[i] = Object.fromEntries(
+        Object.keys(merged)
+          .sort()
+          .map((k) => [k, merged[k]]),
+      );
+    }
+    return json;
+  }
+}
+
+/** Shared by every Deployment-based workload. */
 abstract class LongRunning extends Construct {
   /** The object name of the Deployment (and Service). */
   readonly name: string;
@@ -373,8 +144,8 @@ abstract class LongRunning extends Construct {
   /** Labels selecting the pods. */
   readonly selector: Record<string, string>;
   readonly labels: Record<string, string>;
-  /** Escape hatch: the Deployment object (`addJsonPatch`). */
-  deployment!: k8s.KubeDeployment;
+  /** Escape hatch: the Deployment object. */
+  deployment!: KubeDeploymentWithSleep;
 
   protected constructor(scope: Construct, id: string, p: PodProps) {
     super(scope, id);
@@ -412,6 +183,7 @@ abstract class LongRunning extends Construct {
     s: ScaleInfo,
     extras: Omit<PodExtras, 'serviceAccountName' | 'automountToken' | 'topologySpreadConstraints'>,
     rollingUpdate: { maxSurge: number; maxUnavailable: number },
+    annotations: Record<string, string> = {},
   ): void {
     const path = this.node.path;
     assertRwoSingleReplica(path, p.volumes, s);
@@ -434,12 +206,12 @@ abstract class LongRunning extends Construct {
     this.deployment = kubeObject(
       this,
       'Deployment',
-      k8s.KubeDeployment,
+      KubeDeploymentWithSleep,
       {
         name: this.name,
         namespace: this.namespace,
         labels: this.labels,
-        annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+        annotations: { ...annotations, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
       },
       {
         spec: {
@@ -469,44 +241,165 @@ abstract class LongRunning extends Construct {
       });
     }
   }
+
+  /** Emit the ClusterIP (or exposed) Service of the workload's exposed ports. */
+  protected emitService(
+    ports: readonly PortSpec[],
+    exposure: ServiceExposure,
+    annotations: Record<string, string> = {},
+  ): k8s.KubeService {
+    const path = this.node.path;
+    const type = exposure.serviceType ?? 'ClusterIP';
+    const svcAnnotations: Record<string, string> = { ...annotations };
+    const spec: { -readonly [K in keyof k8s.ServiceSpec]: k8s.ServiceSpec[K] } = { type };
+    if (type !== 'ClusterIP') {
+      if (!exposure.exposureReason?.trim())
+        throw new ConfigError(
+          `${path}: serviceType ${type} exposes the workload outside the Ingress (policy prod-service-exposure refuses it in production): ` +
+            `set exposureReason to say why, or keep ClusterIP behind an AppIngress`,
+        );
+      svcAnnotations[EXEMPT_ANNOTATION] = 'prod-service-exposure';
+      svcAnnotations[EXEMPT_REASON_ANNOTATION] = exposure.exposureReason.trim();
+    } else if (exposure.loadBalancer || exposure.exposureReason) {
+      throw new ConfigError(
+        `${path}: loadBalancer and exposureReason need serviceType LoadBalancer or NodePort`,
+      );
+    }
+    if (type === 'LoadBalancer') {
+      const lb = exposure.loadBalancer;
+      if (!lb)
+        throw new ConfigError(
+          `${path}: serviceType LoadBalancer needs loadBalancer options (controller, scheme) so the load balancer is internal unless said otherwise`,
+        );
+      const scheme = lb.scheme ?? 'internal';
+      if (lb.controller === 'aws-load-balancer-controller') {
+        Object.assign(svcAnnotations, {
+          'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+          'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+          'service.beta.kubernetes.io/aws-load-balancer-scheme': scheme,
+        });
+      } else {
+        if (scheme !== 'internal')
+          throw new ConfigError(
+            `${path}: MetalLB announces addresses of its pools only: scheme must be internal`,
+          );
+        if (lb.addressPool) svcAnnotations['metallb.universe.tf/address-pool'] = lb.addressPool;
+      }
+      if (scheme === 'internet-facing' && !lb.sourceRanges?.length)
+        throw new ConfigError(
+          `${path}: an internet-facing load balancer needs sourceRanges (use 0.0.0.0/0 only deliberately)`,
+        );
+      if (lb.sourceRanges?.length) spec.loadBalancerSourceRanges = [...lb.sourceRanges];
+    }
+    spec.selector = { ...this.selector };
+    spec.ports = ports
+      .filter((p) => p.expose !== false)
+      .map((p) => ({
+        name: p.name,
+        port: p.servicePort ?? p.port,
+        targetPort: intOrString(p.name),
+        protocol: p.protocol ?? 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      }));
+    if (!spec.ports.length) throw new ConfigError(`${path}: the Service would expose no port`);
+    return kubeObject(
+      this,
+      'Service',
+      k8s.KubeService,
+      {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+        annotations: { ...svcAnnotations, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+      },
+      { spec },
+    );
+  }
 }
 
-/** Props of a {@link WebService}. */
-export interface WebServiceProps extends PodProps, ScalableProps, ProbeProps {
-  /** Container port (unprivileged), named `http`. */
-  readonly port: number;
-  /** Port of the Service. @default same as `port` */
-  readonly servicePort?: number;
+/** A load balancer in front of a Service, per controller. */
+export interface LoadBalancerOptions {
+  /** `aws-load-balancer-controller` (an NLB, target type ip) or `metallb` (on premises). */
+  readonly controller: 'aws-load-balancer-controller' | 'metallb';
+  /** @default 'internal' */
+  readonly scheme?: 'internal' | 'internet-facing';
+  /** MetalLB address pool. @default the controller's default pool */
+  readonly addressPool?: string;
+  /** Allowed source CIDRs (`spec.loadBalancerSourceRanges`); required when internet-facing. @default any */
+  readonly sourceRanges?: readonly string[];
+}
+
+/** How a workload's Service is reachable. */
+export interface ServiceExposure {
   /**
-   * Seconds the container keeps serving after termination starts, so the load balancer
-   * deregisters the target before the process stops. 0 disables the preStop hook.
+   * `ClusterIP` (behind an Ingress), or `LoadBalancer`/`NodePort`, which policy `prod-service-exposure`
+   * refuses in production unless exempted: the construct records `exposureReason` as that exemption.
+   * @default 'ClusterIP'
+   */
+  readonly serviceType?: 'ClusterIP' | 'LoadBalancer' | 'NodePort';
+  /** Load balancer settings; required for `LoadBalancer`. @default none */
+  readonly loadBalancer?: LoadBalancerOptions;
+  /** Why the Service is exposed outside the Ingress; required unless ClusterIP. @default none */
+  readonly exposureReason?: string;
+}
+
+/** Drain delay before the container stops. */
+export interface DrainProps {
+  /**
+   * Seconds the container keeps serving after termination starts, so load balancers and kube-proxy
+   * stop sending traffic before the process exits. 0 disables the preStop hook.
    * @default 15
    */
   readonly preStopDelaySeconds?: number;
+  /**
+   * How the delay is implemented:
+   * - `'native'`: `lifecycle.preStop.sleep` — no binary needed, works on distroless and chiseled
+   *   images; Kubernetes >= 1.30 (PodLifecycleSleepAction, beta and on by default since 1.30), so
+   *   `kubernetesVersion` must be given and at least 1.30.
+   * - `'exec'`: `exec: sleep <n>` — for older clusters; the image must ship a `sleep` binary (the
+   *   construct declares it to policy `exec-needs-binary`). Fails at every pod stop on a shell-less image.
+   * @default 'native'
+   */
+  readonly preStopSleep?: 'native' | 'exec';
   /**
    * Must exceed `preStopDelaySeconds` to leave time for a graceful shutdown.
    * @default 30
    */
   readonly terminationGracePeriodSeconds?: number;
+}
+
+/** Props of a {@link Server}. */
+export interface ServerProps extends PodProps, ScalableProps, ProbeProps, DrainProps, ServiceExposure {
+  /** Main container port (unprivileged). */
+  readonly port: number;
+  /** Name of the main port (container and Service). @default 'http' */
+  readonly portName?: string;
+  /** Application protocol of the main Service port, e.g. `kubernetes.io/h2c`. @default none */
+  readonly appProtocol?: string;
+  /** Port of the Service. @default same as `port` */
+  readonly servicePort?: number;
   /** A second container/Service port named `metrics` (Prometheus). @default none */
   readonly metricsPort?: number;
+  /** More named ports of any protocol (exposed on the Service unless `expose: false`). @default none */
+  readonly ports?: readonly PortSpec[];
   /** Extra Service annotations, e.g. a per-target-group `alb.ingress.kubernetes.io/healthcheck-path`. @default none */
   readonly serviceAnnotations?: Record<string, string>;
 }
 
-/** A Deployment + ClusterIP Service with probes, optional HPA and PDB. */
-export class WebService extends LongRunning {
+/** A Deployment + Service of any protocol, with health checks, drain delay, optional HPA and PDB. */
+export class Server extends LongRunning {
   readonly port: number;
+  readonly portName: string;
   readonly servicePort: number;
   /** The Service's name (same as the Deployment's). */
   readonly serviceName: string;
   readonly service: k8s.KubeService;
 
-  constructor(scope: Construct, id: string, props: WebServiceProps) {
+  constructor(scope: Construct, id: string, props: ServerProps) {
     super(scope, id, props);
     const path = this.node.path;
-    assertUnprivilegedPort(path, 'port', props.port);
     this.port = props.port;
+    this.portName = props.portName ?? 'http';
     this.servicePort = props.servicePort ?? props.port;
     assertInt(path, 'servicePort', this.servicePort, 1, 65535);
     const preStop = props.preStopDelaySeconds ?? 15;
@@ -518,55 +411,129 @@ export class WebService extends LongRunning {
         `${path}: terminationGracePeriodSeconds (${grace}) must exceed preStopDelaySeconds (${preStop}) or the pod is killed while the load balancer still sends traffic`,
       );
     }
+    const mode = props.preStopSleep ?? 'native';
+    if (preStop > 0 && mode === 'native') {
+      if (!props.kubernetesVersion)
+        throw new ConfigError(
+          `${path}: the ${preStop}s drain delay uses the native lifecycle.preStop.sleep, which needs Kubernetes >= 1.30: ` +
+            `pass kubernetesVersion (values.cluster.kubernetesVersion) so it can be checked, or choose preStopSleep: 'exec' for an image that ships sleep`,
+        );
+      if (!atLeast(path, props.kubernetesVersion, 1, 30))
+        throw new ConfigError(
+          `${path}: the cluster runs Kubernetes ${props.kubernetesVersion}, but lifecycle.preStop.sleep needs 1.30 ` +
+            `(PodLifecycleSleepAction is beta and on by default from 1.30): choose preStopSleep: 'exec' if the image ships sleep, ` +
+            `or preStopDelaySeconds: 0 (no drain delay) for a shell-less image`,
+        );
+    }
     const s = scaleInfo(path, props, 2);
-    const ports = [{ name: 'http', containerPort: props.port }];
+    const ports: PortSpec[] = [
+      {
+        name: this.portName,
+        port: props.port,
+        servicePort: this.servicePort,
+        ...(props.appProtocol ? { appProtocol: props.appProtocol } : {}),
+      },
+    ];
     if (props.metricsPort !== undefined) {
-      assertUnprivilegedPort(path, 'metricsPort', props.metricsPort);
       if (props.metricsPort === props.port)
         throw new ConfigError(`${path}: metricsPort must differ from port (${props.port})`);
-      ports.push({ name: 'metrics', containerPort: props.metricsPort });
+      ports.push({ name: 'metrics', port: props.metricsPort });
     }
+    ports.push(...(props.ports ?? []));
+    const exec = preStop > 0 && mode === 'exec';
     this.emitDeployment(
-      props,
+      { ...props, imageBinaries: exec ? [...(props.imageBinaries ?? []), 'sleep'] : props.imageBinaries },
       s,
       {
         ports,
-        probes: renderProbes(path, props, 'http'),
-        lifecycle: preStop > 0 ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
+        probes: props,
+        lifecycle: exec ? { preStop: { exec: { command: ['sleep', String(preStop)] } } } : undefined,
+        lifecycleBinaries: exec ? ['sleep'] : undefined,
         terminationGracePeriodSeconds: grace,
       },
       { maxSurge: 1, maxUnavailable: 0 },
     );
+    if (preStop > 0 && mode === 'native') {
+      this.deployment.preStopSleep(0, { seconds: preStop });
+    }
     this.serviceName = this.name;
-    this.service = kubeObject(
-      this,
-      'Service',
-      k8s.KubeService,
+    this.service = this.emitService(ports, props, props.serviceAnnotations);
+  }
+}
+
+/** Props of a {@link WebService}: an HTTP {@link Server} (main port `http`). */
+export type WebServiceProps = ServerProps;
+
+/** An HTTP server: Deployment + Service (port `http`) with probes, drain delay, optional HPA and PDB. */
+export class WebService extends Server {}
+
+/** Props of a {@link GrpcService}. */
+export interface GrpcServiceProps extends Omit<ServerProps, 'health' | 'portName' | 'appProtocol'> {
+  /** @default a gRPC health check (`grpc.health.v1.Health`) on the main port */
+  readonly health?: HealthCheck;
+  /** @default 'grpc' */
+  readonly portName?: string;
+}
+
+/**
+ * A gRPC server: main port `grpc` with `appProtocol: kubernetes.io/h2c` (HTTP/2 without TLS, so
+ * ingress controllers and meshes speak HTTP/2 to it) and native gRPC health probes.
+ */
+export class GrpcService extends Server {
+  constructor(scope: Construct, id: string, props: GrpcServiceProps) {
+    super(scope, id, {
+      ...props,
+      portName: props.portName ?? 'grpc',
+      appProtocol: 'kubernetes.io/h2c',
+      health: props.health ?? { grpc: {} },
+    });
+  }
+}
+
+/** Props of a {@link Worker}. */
+export interface WorkerProps extends PodProps, ScalableProps, Partial<ProbeProps> {
+  /** Ports, if any (a pure consumer has none; no Service is created). @default none */
+  readonly ports?: readonly PortSpec[];
+  /**
+   * Why the worker has no health check; required without `health`, recorded as the exemption from
+   * policy `probes-set` (a hung worker then is not restarted).
+   * @default none
+   */
+  readonly noProbesReason?: string;
+  /** Time to finish work after SIGTERM. @default 30 */
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** A Deployment without a Service: a consumer, scheduler or loop, with or without ports and probes. */
+export class Worker extends LongRunning {
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id, props);
+    const path = this.node.path;
+    const grace = props.terminationGracePeriodSeconds ?? 30;
+    assertInt(path, 'terminationGracePeriodSeconds', grace, 1, 3600);
+    const annotations: Record<string, string> = {};
+    if (!props.health) {
+      if (props.readiness || props.liveness || props.maxStartupSeconds !== undefined)
+        throw new ConfigError(`${path}: readiness, liveness and maxStartupSeconds need health`);
+      if (!props.noProbesReason?.trim())
+        throw new ConfigError(
+          `${path}: a worker without health check is never restarted when it hangs: set health (an exec or tcp check) or noProbesReason`,
+        );
+      annotations[EXEMPT_ANNOTATION] = 'probes-set';
+      annotations[EXEMPT_REASON_ANNOTATION] = props.noProbesReason.trim();
+    } else if (props.noProbesReason) {
+      throw new ConfigError(`${path}: noProbesReason contradicts health`);
+    }
+    this.emitDeployment(
+      props,
+      scaleInfo(path, props, 1),
       {
-        name: this.name,
-        namespace: this.namespace,
-        labels: this.labels,
-        annotations: { ...props.serviceAnnotations, [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
+        ports: props.ports ?? [],
+        probes: props.health ? (props as ProbeProps) : undefined,
+        terminationGracePeriodSeconds: grace,
       },
-      {
-        spec: {
-          type: 'ClusterIP',
-          selector: { ...this.selector },
-          ports: [
-            { name: 'http', port: this.servicePort, targetPort: intOrString('http'), protocol: 'TCP' },
-            ...(props.metricsPort !== undefined
-              ? [
-                  {
-                    name: 'metrics',
-                    port: props.metricsPort,
-                    targetPort: intOrString('metrics'),
-                    protocol: 'TCP',
-                  },
-                ]
-              : []),
-          ],
-        },
-      },
+      { maxSurge: 1, maxUnavailable: 0 },
+      annotations,
     );
   }
 }
@@ -597,20 +564,19 @@ export class QueueWorker extends LongRunning {
     super(scope, id, props);
     const path = this.node.path;
     this.metricsPort = props.metricsPort ?? 9090;
-    assertUnprivilegedPort(path, 'metricsPort', this.metricsPort);
     const grace = props.shutdownGracePeriodSeconds ?? 120;
     assertInt(path, 'shutdownGracePeriodSeconds', grace, 1, 3600);
     const s = scaleInfo(path, props, 1, props.queueScaling);
+    const ports: PortSpec[] = [{ name: 'metrics', port: this.metricsPort }];
     this.emitDeployment(
       props,
       s,
       {
-        ports: [{ name: 'metrics', containerPort: this.metricsPort }],
-        probes: renderProbes(
-          path,
-          { health: { path: props.healthPath ?? '/health' }, maxStartupSeconds: props.maxStartupSeconds },
-          'metrics',
-        ),
+        ports,
+        probes: {
+          health: { path: props.healthPath ?? '/health' },
+          maxStartupSeconds: props.maxStartupSeconds,
+        },
         terminationGracePeriodSeconds: grace,
       },
       { maxSurge: 1, maxUnavailable: 0 },
@@ -626,31 +592,7 @@ export class QueueWorker extends LongRunning {
     }
     if (props.metricsService ?? true) {
       this.serviceName = this.name;
-      kubeObject(
-        this,
-        'Service',
-        k8s.KubeService,
-        {
-          name: this.name,
-          namespace: this.namespace,
-          labels: this.labels,
-          annotations: { [SYNC_WAVE_ANNOTATION]: SYNC_WAVE.workload },
-        },
-        {
-          spec: {
-            type: 'ClusterIP',
-            selector: { ...this.selector },
-            ports: [
-              {
-                name: 'metrics',
-                port: this.metricsPort,
-                targetPort: intOrString('metrics'),
-                protocol: 'TCP',
-              },
-            ],
-          },
-        },
-      );
+      this.emitService(ports, {});
     }
   }
 }
@@ -666,11 +608,11 @@ export interface MigrationJobProps extends PodProps {
 }
 
 /**
- * A Job that runs before each sync: an Argo CD `PreSync` hook (recreated on every sync). The chart
- * emitter maps the hook to `helm.sh/hook: pre-install,pre-upgrade` for the chart form.
+ * A Job that runs on every sync, after the database Secret exists and before the workloads roll: an
+ * Argo CD `Sync`-phase hook in wave `SYNC_WAVE.migration` (recreated on every sync). Helm has no hook
+ * between resources, so the chart carries the same Argo CD annotations (Argo CD reads them in charts).
  *
- * It uses the namespace's default ServiceAccount with no token: hooks run before the sync phase
- * creates the system's own ServiceAccounts.
+ * It uses the namespace's default ServiceAccount with no token unless one is given.
  */
 export class MigrationJob extends Construct {
   readonly name: string;
@@ -685,9 +627,10 @@ export class MigrationJob extends Construct {
     const deadline = props.activeDeadlineSeconds ?? 900;
     assertInt(path, 'backoffLimit', backoffLimit, 0, 10);
     assertInt(path, 'activeDeadlineSeconds', deadline, 1);
+    if (props.sidecars?.length)
+      throw new ConfigError(`${path}: a Job's sidecars would keep it from completing: use initContainers`);
     const template = buildPod(path, props, {
       ports: [],
-      probes: {},
       terminationGracePeriodSeconds: 30,
       restartPolicy: 'Never',
       serviceAccountName: props.serviceAccount?.serviceAccountName,
@@ -698,7 +641,7 @@ export class MigrationJob extends Construct {
       this,
       'Job',
       k8s.KubeJob,
-      { name: this.name, namespace: props.namespace, labels, annotations: { ...PRESYNC_HOOK_ANNOTATIONS } },
+      { name: this.name, namespace: props.namespace, labels, annotations: { ...MIGRATION_HOOK_ANNOTATIONS } },
       { spec: { backoffLimit, activeDeadlineSeconds: deadline, template } },
     );
   }

@@ -12,11 +12,21 @@ import {
   referencedPaths,
   type Condition,
   type PresenceCheck,
+  type TemplateNode,
   type InferenceContext,
   TemplateInferenceError,
 } from './template-inference';
 import { templateFile } from './template-yaml';
-import { synthesize, type SystemDefinition } from './system';
+import { ConfigError, synthesize, type SystemDefinition } from './system';
+import {
+  guardsTemplate,
+  HELPERS_TPL,
+  releaseNamespaceGuard,
+  renderTimeGuard,
+  type ChartGuard,
+} from './chart-guards';
+import { chartValuesSchema, numberBoundGuards, typedJsonSchema, typedReferences } from './chart-schema';
+import { coupledChange, schemaAt } from './chart-interface';
 import { toYaml } from './yaml-text';
 import {
   canonical,
@@ -116,11 +126,15 @@ function schemaRows(schema: any, prefix: string[], defaults: unknown, rows: Valu
 function readme(
   system: SystemDefinition<any>,
   jsonSchema: unknown,
+  shownDefaults: unknown,
+  hidden: readonly Path[],
+  guards: readonly ChartGuard[],
   envOverrides: Record<string, unknown>,
   templates: Map<string, Path[]>,
 ): string {
   const rows: ValuesRow[] = [];
-  schemaRows(jsonSchema, [], system.defaults, rows);
+  schemaRows(jsonSchema, [], shownDefaults, rows);
+  const hiddenKeys = new Set(hidden.map((h) => dotted(h)));
   const envs = Object.keys(envOverrides);
   const lines = [
     `# ${system.name}`,
@@ -148,7 +162,36 @@ function readme(
     '',
     '| Key | Type | Default | Description |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| \`${r.path}\` | ${r.type} | ${r.default} | ${r.description} |`),
+    ...rows
+      .filter((r) => !hiddenKeys.has(r.path))
+      .map((r) => `| \`${r.path}\` | ${r.type} | ${r.default} | ${r.description} |`),
+    '',
+    'Every value above is honoured: `helm template` with any value the schema and the guards admit renders',
+    'exactly what `npm run render` synthesizes for the same values (proven by the chart-interface sweep and',
+    'property tests). Numbers, booleans and quantities may also be given as strings (`--set-string`,',
+    'Argo CD `helm.parameters` with `forceString: true`): `"2"`, `"0.999"`, `"true"`.',
+    '',
+    '## Render-time configuration (not values)',
+    '',
+    hidden.length
+      ? `These are set per environment in \`apps/${system.name}/src/environments.ts\` and are not part of the chart's interface (the templates could not honour every value of them); an override through Helm is refused with a message naming that file:`
+      : 'None: every setting of the system is a value of this chart.',
+    '',
+    ...hidden.map((h) => `- \`${dotted(h)}\``),
+    ...(hidden.length ? [''] : []),
+    '## Refused values',
+    '',
+    'Besides `values.schema.json` (types, patterns, bounds, enums), `templates/guards.yaml` refuses what the typed',
+    'platform refuses across fields, with a message naming the value:',
+    '',
+    ...guards.map((g) => `- ${g.rule.replace(/\|/g, '\\|')}`),
+    '',
+    '## Namespace',
+    '',
+    'Every object carries its namespace explicitly (Argo CD and the Kustomize overlays see the same manifests), so the',
+    "release namespace must equal the chart's namespace: `helm template --namespace <other>` is refused with a message.",
+    'A second release of the chart goes to another namespace by setting the `namespace` value (where it is a value) and',
+    'the same `--namespace`; cluster-scoped objects (Namespace, ClusterSecretStore) are named from values or refused.',
     '',
     '## Templates',
     '',
@@ -216,6 +259,7 @@ function batchProber(
 ) {
   type Group = { objs: Map<string, K8sObject> };
   const runs = new Map<string, Map<string, { group: Group; changed: unknown }>>();
+  const alone = new Map<string, Map<string, K8sObject> | undefined>();
   const synthWith = (sample: number, changes: [Path, unknown][]): Map<string, K8sObject> | undefined => {
     const values = structuredClone(samples[sample].values);
     for (const [p, v] of changes) setPath(values, p, v);
@@ -283,7 +327,13 @@ function batchProber(
       if (typeof v !== 'string' && typeof v !== 'number') return undefined;
       const hit = run(sample, typeof v === 'string' ? 'string' : 'number').get(JSON.stringify(path));
       if (!hit) return undefined;
-      const obj = hit.group.objs.get(id);
+      let obj = hit.group.objs.get(id);
+      if (!obj) {
+        // Another value of the batch renamed this object: change this value alone.
+        const key = JSON.stringify([sample, path]);
+        if (!alone.has(key)) alone.set(key, synthWith(sample, [[path, hit.changed]]));
+        obj = alone.get(key)?.get(id);
+      }
       if (!obj) return undefined;
       return { field: getPath(obj, at), changed: hit.changed };
     };
@@ -299,9 +349,15 @@ export function emitChart(system: SystemDefinition<any>, { samples }: ChartSampl
   if (samples[0]?.label !== 'defaults') throw new Error('emitChart: the first sample must be the defaults');
   const header = GENERATED_HEADER.replace('{system}', system.name);
   const files: Record<string, string> = {};
-  const labels = samples.map((s) => s.label);
-  const index = new ValuesIndex(samples);
 
+  const hidden = (system.renderTime ?? []).map((d) => d.split('.') as Path);
+  for (const h of hidden) {
+    if (!samples.some((s) => getPath(s.values, h) !== undefined))
+      throw new ConfigError(
+        `apps/${system.name}/src/environments.ts: renderTime names ${dotted(h)}, which is not a value`,
+      );
+  }
+  const shown = samples.map((s) => withoutPaths(s, hidden));
   files['Chart.yaml'] = yamlDoc(
     {
       apiVersion: 'v2',
@@ -310,23 +366,122 @@ export function emitChart(system: SystemDefinition<any>, { samples }: ChartSampl
       type: 'application',
       version: system.chartVersion,
       appVersion: system.appVersion,
+      kubeVersion: kubeVersionRange(samples),
     },
     header,
   );
-  files['values.yaml'] = yamlDoc(samples[0].values, header);
+  files['values.yaml'] = yamlDoc(shown[0].values, header);
   const envOverrides: Record<string, unknown> = {};
-  for (const s of samples.slice(1)) {
-    const o = valuesOverride(samples[0].values, s.values) ?? {};
+  for (const s of shown.slice(1)) {
+    const o = valuesOverride(shown[0].values, s.values) ?? {};
     envOverrides[s.label] = o;
     files[`values-${s.label}.yaml`] = yamlDoc(
       o,
       `${header}\n# What ${s.label} changes over values.yaml (Helm merges maps and replaces lists).`,
     );
   }
-  const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  const jsonSchema = chartValuesSchema(system, hidden);
   files['values.schema.json'] = `${JSON.stringify(jsonSchema, null, 2)}\n`;
-  files['.helmignore'] = `${header}\nREADME.md\n`;
+  files['.helmignore'] =
+    `${header}\n# README.md, NOTES.txt and values-<env>.yaml are part of the package.\n.git/\n.DS_Store\n*.orig\n*.rej\n*.swp\n*.bak\n*.tmp\n`;
 
+  const inferred = inferTemplates(system, samples, hidden);
+  const templates = new Map<string, Path[]>();
+  for (const t of inferred) {
+    templates.set(t.file, t.paths);
+    files[`templates/${t.file}`] = templateFile(t.node, t.condition, header);
+  }
+  const namespaceHidden = hidden.some((h) => h.length === 1 && h[0] === 'namespace');
+  const namespaceExpr = namespaceHidden
+    ? JSON.stringify(String(samples[0].values.namespace))
+    : '(toString .Values.namespace)';
+  const guards = [
+    releaseNamespaceGuard(
+      namespaceExpr,
+      namespaceHidden ? `apps/${system.name}/src/environments.ts` : undefined,
+    ),
+    ...hidden.map((h) => renderTimeGuard(h, system.name)),
+    ...numberBoundGuards(system, hidden),
+    ...(system.chartGuards ?? []),
+  ];
+  files['templates/_helpers.tpl'] = `${header.replace(/^# (.*)$/, '{{- /* $1 */ -}}')}\n${HELPERS_TPL}`;
+  files['templates/guards.yaml'] = guardsTemplate(guards, header);
+  files['templates/NOTES.txt'] = notes(system, namespaceExpr, inferred);
+  files['README.md'] = readme(
+    system,
+    jsonSchema,
+    shown[0].values,
+    hidden,
+    guards,
+    envOverrides,
+    new Map([...templates.entries()].sort(([a], [b]) => a.localeCompare(b))),
+  );
+  return files;
+}
+
+/** `>=<lowest>-0 <<next minor after the highest>-0`: the Kubernetes versions of the target clusters. */
+export function kubeVersionRange(samples: readonly Sample<unknown>[]): string | undefined {
+  const versions = samples
+    .map((s) => (s.values as any)?.cluster?.kubernetesVersion)
+    .filter((v): v is string => typeof v === 'string' && /^\d+\.\d+\.\d+$/.test(v))
+    .map((v) => v.split('.').map(Number));
+  if (!versions.length) return undefined;
+  const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  versions.sort(cmp);
+  const lo = versions[0];
+  const hi = versions[versions.length - 1];
+  return `>=${lo[0]}.${lo[1]}.0-0 <${hi[0]}.${hi[1] + 1}.0-0`;
+}
+
+function notes(
+  system: SystemDefinition<any>,
+  namespaceExpr: string,
+  inferred: readonly InferredTemplate[],
+): string {
+  const objects = inferred.flatMap((t) => {
+    const [, kind, name] = t.id.split('/');
+    const line = `  - ${kind} ${name === '{namespace}' ? `{{ ${namespaceExpr} }}` : name}`;
+    return t.condition ? [`{{- if ${t.condition.expr} }}`, line, '{{- end }}'] : [line];
+  });
+  return [
+    `{{ .Chart.Name }} {{ .Chart.Version }} (app {{ .Chart.AppVersion }}) is installed as release "{{ .Release.Name }}" in namespace {{ ${namespaceExpr} | quote }} (Kubernetes {{ .Capabilities.KubeVersion.Version }}).`,
+    '',
+    `${system.description}.`,
+    '',
+    'Objects:',
+    ...objects,
+    '',
+    'Values: README.md of the chart says what is a value and what is render-time configuration',
+    `(apps/${system.name}/src/environments.ts in the platform repository).`,
+    `  kubectl get all,ingress,pvc,networkpolicy -n {{ ${namespaceExpr} }}`,
+    '',
+  ].join('\n');
+}
+
+/** One inferred object template. */
+export interface InferredTemplate {
+  readonly id: string;
+  readonly file: string;
+  readonly node: TemplateNode;
+  readonly condition?: Condition;
+  /** Values paths it reads. */
+  readonly paths: Path[];
+}
+
+/**
+ * Infer one template per object identity from the samples. `hidden` values paths (render-time
+ * configuration) are not offered to the inference as explanations.
+ */
+export function inferTemplates(
+  system: SystemDefinition<any>,
+  samples: readonly Sample<K8sObject[]>[],
+  hidden: readonly Path[] = [],
+): InferredTemplate[] {
+  samples = [...samples, ...switchSamples(system, samples[0], hidden)];
+  const labels = samples.map((s) => s.label);
+  const index = new ValuesIndex(hidden.length ? samples.map((s) => withoutPaths(s, hidden)) : samples);
+  const out: InferredTemplate[] = [];
+  const files = new Set<string>();
   // Objects per identity, per sample (chart form: Helm hooks).
   const perSample = samples.map((s) => {
     const m = new Map<string, K8sObject>();
@@ -344,7 +499,6 @@ export function emitChart(system: SystemDefinition<any>, { samples }: ChartSampl
   const enums = enumPaths(z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' }));
   const probeBatch = batchProber(system, samples, enums);
   const enumKeys: ReadonlySet<string> = new Set(enums.keys());
-  const templates = new Map<string, Path[]>();
   for (const id of ids) {
     const present = perSample.map((m) => m.has(id));
     const sub = samples.map((_, i) => i).filter((i) => present[i]);
@@ -369,22 +523,126 @@ export function emitChart(system: SystemDefinition<any>, { samples }: ChartSampl
         );
       }
     }
-    const node = inferNode(index, sub, objs, [], ctx, hint);
+    let node: TemplateNode;
+    try {
+      node = inferNode(index, sub, objs, [], ctx, hint);
+    } catch (err) {
+      if (!(err instanceof TemplateInferenceError)) throw err;
+      const differing = hidden.filter(
+        (h) => new Set(samples.map((s) => canonical(getPath(s.values, h)))).size > 1,
+      );
+      if (!differing.length) throw err;
+      throw new TemplateInferenceError(
+        `${err.message} (render-time settings that differ between environments: ${differing.map((d) => dotted(d)).join(', ')}; ` +
+          `a render-time setting the manifests depend on must be the same in every environment, or become a value again)`,
+      );
+    }
     const file = objectFileName(objs[0]);
-    if (templates.has(file))
+    if (files.has(file))
       throw new TemplateInferenceError(`${system.name}: two objects map to templates/${file}`);
+    files.add(file);
     const paths = referencedPaths(node);
     if (condition) paths.push(condition.path);
-    templates.set(file, paths);
-    files[`templates/${file}`] = templateFile(node, condition, header);
+    out.push({ id, file, node, ...(condition ? { condition } : {}), paths });
   }
-  files['README.md'] = readme(
-    system,
-    jsonSchema,
-    envOverrides,
-    new Map([...templates.entries()].sort(([a], [b]) => a.localeCompare(b))),
-  );
-  return files;
+  const typed = typedJsonSchema(system);
+  return out
+    .map((t) => ({ ...t, node: typedReferences(t.node, typed, schemaAt) }))
+    .sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/**
+ * Structure switched by a boolean even when every environment agrees today (a migration Job that is
+ * always on, an HPA that is always off): one extra sample per boolean of the defaults, flipped, when
+ * the typed layer accepts it, so the inference sees both sides of the switch.
+ */
+function switchSamples(
+  system: SystemDefinition<any>,
+  defaults: Sample<K8sObject[]>,
+  hidden: readonly Path[],
+): Sample<K8sObject[]>[] {
+  const hiddenKeys = new Set(hidden.map((p) => JSON.stringify(p)));
+  const out: Sample<K8sObject[]>[] = [];
+  const shape = structureOf(defaults.objects);
+  for (const [path, v] of switchLeaves(defaults.values)) {
+    if (hiddenKeys.has(JSON.stringify(path))) continue;
+    // Booleans flip; counts cross the 1 / 2 threshold (a PodDisruptionBudget from two replicas on),
+    // kept only when that changes the structure.
+    const changed = typeof v === 'boolean' ? !v : v >= 2 ? 1 : 2;
+    const values = structuredClone(defaults.values);
+    setPath(values, path, changed);
+    const parsed = system.schema.safeParse(values);
+    if (!parsed.success) continue;
+    let objects: K8sObject[];
+    try {
+      objects = synthesize(system, parsed.data);
+    } catch {
+      continue;
+    }
+    if (typeof v === 'number' && structureOf(objects) === shape) continue;
+    out.push({ label: `defaults with ${dotted(path)}=${changed}`, values, objects });
+  }
+  // Enums: each other value, with the companions the schema requires (node architecture → image platforms).
+  const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  for (const [key, allowed] of enumPaths(jsonSchema)) {
+    const path = JSON.parse(key) as Path;
+    if (!path.length || hiddenKeys.has(key)) continue;
+    const v = getPath(defaults.values, path);
+    if (typeof v !== 'string') continue;
+    for (const other of allowed) {
+      if (other === v) continue;
+      const changes = coupledChange(system, defaults.values, jsonSchema, path, other, (p) =>
+        hiddenKeys.has(JSON.stringify(p)),
+      );
+      if (!changes || changes.length < 2) continue; // alone, an enum's other values come from the environments
+      let values = defaults.values;
+      for (const [p, x] of changes) values = setPathCopy(values, p, x);
+      out.push({
+        label: `defaults with ${changes.map(([p, x]) => `${dotted(p)}=${String(x)}`).join(', ')}`,
+        values,
+        objects: synthesize(system, system.schema.parse(values)),
+      });
+    }
+  }
+  return out;
+}
+
+function setPathCopy<T>(root: T, path: Path, value: unknown): T {
+  const out = structuredClone(root);
+  setPath(out, path, value);
+  return out;
+}
+
+function switchLeaves(
+  v: unknown,
+  prefix: Path = [],
+  out: [Path, boolean | number][] = [],
+): [Path, boolean | number][] {
+  if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) switchLeaves(c, [...prefix, k], out);
+  else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v) && v >= 1))
+    out.push([prefix, v]);
+  return out;
+}
+
+/** The key paths of a set of objects (not their scalar values): what a switch changes. */
+function structureOf(objects: readonly K8sObject[]): string {
+  const keys: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (isPlainObject(v)) for (const [k, c] of Object.entries(v)) walk(c, `${at}/${k}`);
+    else if (Array.isArray(v)) v.forEach((c, i) => walk(c, `${at}/${i}`));
+    else keys.push(at);
+  };
+  for (const o of objects) walk(o, `${o.kind}/${o.metadata?.name}`);
+  return keys.sort().join('\n');
+}
+
+function withoutPaths(s: Sample<K8sObject[]>, hidden: readonly Path[]): Sample<K8sObject[]> {
+  const values = structuredClone(s.values);
+  for (const p of hidden) {
+    const parent = getPath(values, p.slice(0, -1));
+    if (isPlainObject(parent)) delete parent[p[p.length - 1] as string];
+  }
+  return { ...s, values };
 }
 
 function presenceCondition(
@@ -394,8 +652,8 @@ function presenceCondition(
   ctx: InferenceContext,
 ): Condition | undefined {
   const check: PresenceCheck | undefined = ctx.probe
-    ? (path, value) => {
-        const o = ctx.probe!(0, path, value);
+    ? (sample, path, value) => {
+        const o = ctx.probe!(sample, path, value);
         return o === undefined ? undefined : o !== null;
       }
     : undefined;

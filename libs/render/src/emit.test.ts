@@ -58,13 +58,13 @@ describe('chart and overlay emitters (fixture system, real helm and kustomize)',
       'nginx.ingress.kubernetes.io/whitelist-source-range: {{ join "," .Values.ingress.cidrs | toJson }}',
     );
     expect(deploy).toMatch(
-      /\{\{- if not \.Values\.autoscaling\.enabled \}\}\n\s+replicas: \{\{ \.Values\.replicas \| toJson \}\}/,
+      /\{\{- if eq \(toString \.Values\.autoscaling\.enabled\) "false" \}\}\n\s+replicas: \{\{ \.Values\.replicas \| float64 \| toJson \}\}/,
     );
     expect(r.chart['templates/fixture-web-poddisruptionbudget.yaml']).toMatch(
-      /^\{\{- if \.Values\.pdb\.enabled \}\}$/m,
+      /^\{\{- if eq \(toString \.Values\.pdb\.enabled\) "true" \}\}$/m,
     );
     expect(r.chart['templates/fixture-web-horizontalpodautoscaler.yaml']).toMatch(
-      /^\{\{- if \.Values\.autoscaling\.enabled \}\}$/m,
+      /^\{\{- if eq \(toString \.Values\.autoscaling\.enabled\) "true" \}\}$/m,
     );
     expect(r.chart['templates/fixture-migrate-job.yaml']).toContain('helm.sh/hook: pre-install,pre-upgrade');
     expect(r.chart['templates/fixture-migrate-job.yaml']).not.toContain('argocd.argoproj.io/hook:');

@@ -56,6 +56,14 @@ function withAnnotations(o: K8sObject, annotations: Record<string, string>): K8s
 export function toHelmHooks(o: K8sObject): K8sObject {
   const a = o.metadata.annotations;
   if (!a || !(ARGO_HOOK in a)) return o;
+  // Phases Helm has no hook for (Sync, SyncFail, Skip): the chart keeps Argo CD's own annotations,
+  // which Argo CD reads in charts too (hook.Types: an Argo CD hook annotation wins over Helm's).
+  if (
+    String(a[ARGO_HOOK])
+      .split(',')
+      .some((p: string) => !(p.trim() in PHASE_TO_HELM))
+  )
+    return o;
   const name = `${o.kind}/${o.metadata.name}`;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries<string>(a)) {

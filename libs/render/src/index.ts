@@ -15,3 +15,7 @@ export * from './parity';
 export * from './outputs';
 export * from './ownership';
 export * from './yaml-text';
+export * from './chart-guards';
+export * from './chart-interface';
+export * from './template-eval';
+export * from './chart-schema';

@@ -11,6 +11,7 @@ import {
   type EnvironmentTraits,
 } from '@gitops/environments';
 import type { K8sObject } from '@gitops/toolchain';
+import type { ChartGuard } from './chart-guards';
 
 /** The platform traits of an environment, as chart values. */
 export const platformValuesSchema = z
@@ -83,6 +84,18 @@ export interface SystemDefinition<V extends BaseValues = BaseValues> {
   readonly defaults: V;
   /** What each environment changes; merged over the defaults with Helm's rules (maps merge, lists replace). */
   readonly environments: { readonly [E in EnvironmentName]: DeepPartial<V> };
+  /**
+   * Render-time configuration: values paths (dotted) that are not part of the chart's interface
+   * because the chart cannot honour every value of them (a derived number, a coupled choice, an object
+   * name). They stay in `environments.ts`, are absent from `values.yaml`, and Helm refuses an override
+   * naming this file. The chart-interface test lists the values that must be here. @default []
+   */
+  readonly renderTime?: readonly string[];
+  /**
+   * The cross-field rules of `schema` and of the constructs, as Helm guards (`fail` with a message
+   * naming the value), so Helm refuses what the typed layer refuses. @default []
+   */
+  readonly chartGuards?: readonly ChartGuard[];
   /** How Argo CD consumes this system. @default 'kustomize' */
   readonly argoSource?: ArgoSourceForm;
   /** Build the system's constructs for one set of values. Names and namespaces must be explicit. */

@@ -87,8 +87,8 @@ export type BatchProbe = (
   at: Path,
 ) => { field: unknown; changed: unknown } | undefined;
 
-/** Checks, on a probe, whether the node is present after changing a value (undefined: inconclusive). */
-export type PresenceCheck = (valuesPath: Path, value: unknown) => boolean | undefined;
+/** Checks, on a probe of a sample, whether the node is present after changing a value (undefined: inconclusive). */
+export type PresenceCheck = (sample: number, valuesPath: Path, value: unknown) => boolean | undefined;
 
 export class TemplateInferenceError extends ConfigError {}
 
@@ -118,7 +118,8 @@ export function conditionFor(
     let expr: string;
     let base: number;
     if (typeof first === 'boolean') {
-      expr = trueSet.has('true') ? valuesRef(path) : `not ${valuesRef(path)}`;
+      // Compared as text, so "true"/"false" given as strings (--set-string) mean the same.
+      expr = `eq (toString ${valuesRef(path)}) ${trueSet.has('true') ? '"true"' : '"false"'}`;
       base = 100;
     } else if (typeof first === 'string') {
       const when = [...trueSet].sort().map((v) => JSON.parse(v) as string);
@@ -146,25 +147,28 @@ export function conditionFor(
     candidates.push({ path, expr, score });
   }
   candidates.sort((a, b) => b.score - a.score);
-  if (!check || samples[0] !== 0) {
+  if (!check) {
     const best = candidates[0];
     return best ? { expr: best.expr, path: best.path } : undefined;
   }
-  // Several values may correlate by chance: change each in the defaults and keep the first that flips
-  // presence; one whose change leaves presence as it was is rejected; one that cannot be changed alone
-  // is used only when nothing else is left.
+  // Several values may correlate by chance: change each in a sample (the first where the typed layer
+  // accepts the change) and keep the first that flips presence; one whose change leaves presence as it
+  // was is rejected; one that cannot be changed alone is used only when nothing else is left.
   let unverified: (typeof candidates)[number] | undefined;
-  for (const c of candidates) {
-    const current = index.valueIn(0, c.path);
-    const other =
-      typeof current === 'boolean'
-        ? !current
-        : samples
-            .map((si, i) => (present[i] !== present[0] ? index.valueIn(si, c.path) : undefined))
-            .find((v) => v !== undefined);
-    const result = other === undefined ? undefined : check(c.path, other);
-    if (result === !present[0]) return { expr: c.expr, path: c.path };
-    if (result === undefined) unverified ??= c;
+  candidates: for (const c of candidates) {
+    for (let i = 0; i < samples.length; i++) {
+      const current = index.valueIn(samples[i], c.path);
+      const other =
+        typeof current === 'boolean'
+          ? !current
+          : samples
+              .map((si, j) => (present[j] !== present[i] ? index.valueIn(si, c.path) : undefined))
+              .find((v) => v !== undefined);
+      const result = other === undefined ? undefined : check(samples[i], c.path, other);
+      if (result === !present[i]) return { expr: c.expr, path: c.path };
+      if (result === present[i]) continue candidates;
+    }
+    unverified ??= c;
   }
   return unverified ? { expr: unverified.expr, path: unverified.path } : undefined;
 }
@@ -231,8 +235,8 @@ export function inferNode(
         continue;
       }
       const check: PresenceCheck | undefined = ctx.probe
-        ? (path, value) => {
-            const o = ctx.probe!(0, path, value);
+        ? (sample, path, value) => {
+            const o = ctx.probe!(sample, path, value);
             if (!o) return undefined;
             const parent = at.reduce<any>((cur, seg) => (cur == null ? cur : cur[seg]), o);
             return isPlainObject(parent) ? key in parent : undefined;
@@ -452,16 +456,17 @@ function selectorSwitch(
   // the first whose change moves the field to the other case; a selector the field does not follow is
   // rejected, and one that cannot be changed alone is used only when nothing else is left.
   let unverified: (typeof candidates)[number] | undefined;
-  for (const c of candidates) {
-    const own = index.valueIn(samples[0], c.path);
-    const other = c.cases.find((x) => !deepEqual(x.when, own));
-    const o = ctx.probe && other ? ctx.probe(samples[0], c.path, other.when) : undefined;
-    if (!o) {
-      unverified ??= c;
-      continue;
+  candidates: for (const c of candidates) {
+    for (const si of samples) {
+      const own = index.valueIn(si, c.path);
+      const other = c.cases.find((x) => !deepEqual(x.when, own));
+      const o = ctx.probe && other ? ctx.probe(si, c.path, other.when) : undefined;
+      if (!o) continue;
+      const got = at.reduce<any>((cur, seg) => (cur == null ? undefined : cur[seg]), o);
+      if (deepEqual(got, other!.value)) return { t: 'switch', path: c.path, cases: c.cases };
+      continue candidates;
     }
-    const got = at.reduce<any>((cur, seg) => (cur == null ? undefined : cur[seg]), o);
-    if (deepEqual(got, other!.value)) return { t: 'switch', path: c.path, cases: c.cases };
+    unverified ??= c;
   }
   return unverified ? { t: 'switch', path: unverified.path, cases: unverified.cases } : undefined;
 }
@@ -525,7 +530,7 @@ function bindLiteral(
     const items = value.map((v, i) => bindLiteral(index, samples, v, [...at, i], ctx));
     return items.some((n) => n.t !== 'literal') ? { t: 'list', items } : literal;
   }
-  if (typeof value === 'string' && value.length >= 2)
+  if (typeof value === 'string' && value.length >= 1)
     return bindString(index, samples, value, at, ctx) ?? literal;
   if (typeof value === 'number') return bindNumber(index, samples, value, at, ctx) ?? literal;
   return literal;

@@ -32,12 +32,7 @@ function inline(node: TemplateNode): string | undefined {
     case 'switch': {
       const ref = valuesRef(node.path);
       const parts = node.cases.map((c, i) => {
-        const test =
-          typeof c.when === 'boolean'
-            ? c.when
-              ? ref
-              : `not ${ref}`
-            : `eq (toString ${ref}) ${JSON.stringify(c.when)}`;
+        const test = `eq (toString ${ref}) ${JSON.stringify(String(c.when))}`;
         const kw = i === 0 ? 'if' : 'else if';
         return i === node.cases.length - 1 && i > 0
           ? `{{ else }}${literalJson(c.value)}`

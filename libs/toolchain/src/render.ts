@@ -91,6 +91,8 @@ export interface HelmTemplateOptions {
   readonly toolchain?: ToolchainId;
   /** Working directory for relative paths. @default process.cwd() */
   readonly cwd?: string;
+  /** More arguments after the value files (`--set`, `--set-json`, `--set-string`, …). @default [] */
+  readonly extraArgs?: readonly string[];
 }
 
 /** An error from a real helm/kubectl run, with the tool's own stderr. */
@@ -109,6 +111,7 @@ export function helmTemplateArgs(o: HelmTemplateOptions): string[] {
   for (const f of o.valueFiles ?? []) args.push('--values', f.startsWith('/') ? f : `${o.chartDir}/${f}`);
   if (o.kubeVersion) args.push('--kube-version', o.kubeVersion);
   for (const v of o.apiVersions ?? []) args.push('--api-versions', v);
+  args.push(...(o.extraArgs ?? []));
   return args;
 }
 

@@ -70,3 +70,13 @@ export {
 export { benchmarkValidation, generateBenchCorpus, type BenchmarkResult } from './bench';
 export { parseGoFlags, runSchemasCli, runValidateCli, usage, VALIDATE_FLAGS } from './cli';
 export * from './api-limits';
+export {
+  FILE_RULES,
+  GENERATED_LABEL_KEYS,
+  IMAGE_BINARIES_ANNOTATION,
+  KNOWN_NON_ROOT_IMAGES,
+  knownImageUser,
+  parseImageBinaries,
+  podResources,
+  podsAtMaxScale,
+} from './rules';

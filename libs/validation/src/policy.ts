@@ -6,6 +6,7 @@
  * An exemption without a reason is not honoured and is itself a violation (`exemption-reason-required`).
  */
 import type { K8sObject } from '@gitops/toolchain';
+import { FILE_RULES } from './rules';
 
 export const EXEMPT_ANNOTATION = 'policy.gitops.platform/exempt';
 export const EXEMPT_REASON_ANNOTATION = 'policy.gitops.platform/exempt-reason';
@@ -988,6 +989,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   targetTypeIp,
   albManagedSecurityGroups,
   argoHooks,
+  ...FILE_RULES,
 ];
 
 export const EXEMPTION_RULE = {

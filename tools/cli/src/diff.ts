@@ -30,6 +30,13 @@ import {
   runPreview,
 } from '@gitops/diff';
 
+/** Write to stdout and resolve once the data is handed to the OS (a pipe reader gets all of it). */
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
 const list = (v: string, prev: string[] = []) => [
   ...prev,
   ...v
@@ -45,6 +52,7 @@ const list = (v: string, prev: string[] = []) => [
 function writeParts(file: string, parts: readonly string[]): void {
   const dir = dirname(file);
   const base = basename(file);
+  rmSync(file, { force: true });
   if (existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const n = f.startsWith(`${base}.`) ? f.slice(base.length + 1) : '';
@@ -101,7 +109,11 @@ async function main(argv: string[]): Promise<number> {
       '--render-all',
       'render every previewed application, even those no changed file can reach (slower)',
     )
-    .option('--config <file>', 'diff config file (default: .gitops-diff.yaml when present)')
+    .option(
+      '--config <file>',
+      'diff config: a repository path read at the base commit, never from the change (default: .gitops-diff.yaml)',
+    )
+    .option('--no-stale-check', 'do not compare the committed outputs with a fresh render of the sources')
     .option('--max-chars <n>', 'markdown: maximum characters per part', String(GITHUB_COMMENT_LIMIT))
     .option('--color', 'force colours in text output')
     .option('--no-color', 'no colours in text output')
@@ -141,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
     all: !!o.all,
     configFile: o.config,
     skipUnchanged: !o.renderAll,
+    staleCheck: o.staleCheck !== false,
   });
 
   const color =
@@ -148,17 +161,21 @@ async function main(argv: string[]): Promise<number> {
   if (format === 'markdown') {
     const parts = formatMarkdown(report, { maxChars });
     if (o.output) {
+      // No part at all when nothing is previewable: the workflow deletes an earlier comment.
       writeParts(resolve(o.output), parts);
       process.stderr.write(
-        `diff: wrote ${parts.length} part(s): ${parts.map((_, i) => (i ? `${o.output}.${i + 1}` : o.output)).join(', ')}\n`,
+        parts.length
+          ? `diff: wrote ${parts.length} part(s): ${parts.map((_, i) => (i ? `${o.output}.${i + 1}` : o.output)).join(', ')}\n`
+          : 'diff: nothing to preview (no application reached); no part written\n',
       );
-    } else process.stdout.write(parts.join('\n\n---\n\n'));
+    } else if (parts.length) await write(parts.join('\n\n---\n\n'));
+    else process.stderr.write('diff: nothing to preview (no application reached)\n');
   } else {
     const text =
       format === 'json' ? formatJson(report) : formatText(report, { color: o.color === true ? true : color });
     if (o.output) {
       writeFileSync(resolve(o.output), text);
-    } else process.stdout.write(text);
+    } else await write(text);
   }
   if (o.timing)
     process.stderr.write(
@@ -170,19 +187,34 @@ async function main(argv: string[]): Promise<number> {
     );
   const code = exitCodeOf(report);
   if (code === 1) {
-    process.stderr.write(
-      `diff: render failed for ${report.apps
-        .filter((a) => a.error)
-        .map((a) => a.application)
-        .join(', ')}\n`,
-    );
+    const failed = report.apps.filter((a) => a.error).map((a) => a.application);
+    const refused = report.apps.filter((a) => a.refused).map((a) => a.application);
+    if (failed.length) process.stderr.write(`diff: render failed for ${failed.join(', ')}\n`);
+    if (refused.length) process.stderr.write(`diff: not previewed (refused): ${refused.join(', ')}\n`);
+    if (report.stale?.status === 'stale')
+      process.stderr.write(
+        `diff: committed outputs are stale (run npm run render and commit):\n${[
+          report.stale.reason,
+          ...report.stale.files,
+          ...report.stale.objects,
+        ]
+          .filter(Boolean)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+      );
     return 1;
   }
   return o.exitCode ? code : 0;
 }
 
+// Set the exit code and let Node exit on its own: process.exit() would drop stdout still queued for a pipe.
+process.stdout.on('error', (err: any) => {
+  if (err?.code === 'EPIPE') process.exitCode ??= 0; // the reader went away (e.g. | head): not our error
+});
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     // File system errors (e.g. --output where it cannot be written) are the user's to fix: one line too.
     const fsError = typeof err?.code === 'string' && typeof err?.path === 'string';
@@ -193,6 +225,6 @@ main(process.argv.slice(2)).then(
       err instanceof PathSyntaxError ||
       err?.name === 'ToolchainError';
     process.stderr.write(`diff: ${userError ? err.message : `unexpected error: ${err?.stack ?? err}`}\n`);
-    process.exit(1);
+    process.exitCode = 1;
   },
 );

@@ -71,6 +71,7 @@ interface Options {
   recordUnresolved?: boolean;
   acceptMovedTags?: boolean;
   timeout?: string;
+  json?: boolean;
 }
 
 function envsOf(o: Options): EnvironmentName[] {
@@ -130,6 +131,10 @@ interface Row {
   system: string;
   env: EnvironmentName;
   path: string;
+  /** The repository the sources deploy. */
+  repository: string;
+  /** The tag the environment deploys: the lock's, else the sources' (what resolve asks for). */
+  tag: string;
   entry?: LockedImage;
   containers: string[];
 }
@@ -157,11 +162,14 @@ async function rowsOf(systems: LoadedSystem[], envs: EnvironmentName[], ws: stri
     for (const env of envs) {
       const containers = containersByRepository(s, env);
       for (const img of sources[env].images) {
+        const entry = lock?.environments[env]?.[img.path];
         rows.push({
           system: s.definition.name,
           env,
           path: img.path,
-          entry: lock?.environments[env]?.[img.path],
+          repository: img.repository,
+          tag: entry?.tag ?? img.tag,
+          entry,
           containers: containers.get(img.repository) ?? [],
         });
       }
@@ -173,6 +181,10 @@ async function rowsOf(systems: LoadedSystem[], envs: EnvironmentName[], ws: stri
 async function status(o: Options, out: Out, ws: string): Promise<number> {
   const systems = await loadSystems(o.system, ws, { images: 'sources' });
   const rows = await rowsOf(systems, envsOf(o), ws);
+  if (o.json) {
+    out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
   let unresolved = 0;
   for (const r of rows) {
     const state = r.entry ? describe(r.entry) : `not in ${imageLockFiles(`apps/${r.system}`).lock}`;
@@ -341,11 +353,11 @@ export async function main(
     )
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => out(s.trimEnd()) });
-  common(program.command('status').description('list locked and unresolved images (offline)')).action(
-    async (o: Options) => {
+  common(program.command('status').description('list locked and unresolved images (offline)'))
+    .option('--json', 'print the images as JSON (system, env, path, repository, tag, entry, containers)')
+    .action(async (o: Options) => {
       code = await status(o, out, ws);
-    },
-  );
+    });
   common(program.command('resolve').description('ask the registries and write the locks (all or nothing)'))
     .option('--tag <tag>', 'release this tag (with one --system and one --env)')
     .option(

@@ -129,7 +129,13 @@ export async function main(argv: string[]): Promise<number> {
         : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
       const verify = async (dir: string) => {
         if (o.skipVerify) return;
-        const report = await verifyOutputs(dir, rendered, toolchain, o.timing ? (n) => phase(n) : undefined);
+        const report = await verifyOutputs(
+          dir,
+          rendered,
+          toolchain,
+          o.timing ? (n) => phase(n) : undefined,
+          ws,
+        );
         for (const line of report.lines) log(line);
         if (report.problems.length) {
           process.stderr.write(`${report.problems.join('\n')}\n`);

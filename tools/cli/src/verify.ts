@@ -8,7 +8,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkParity, parityTargets, type WorkspaceRender } from '@gitops/render';
-import { kustomizeBuildAsync, type ToolchainId } from '@gitops/toolchain';
+import { kustomizeBuildAsync, type K8sObject, type ToolchainId } from '@gitops/toolchain';
+import { checkRepositorySync, formatProblem } from '@gitops/sync-plan';
 import {
   apiServerLimitProblems,
   createValidator,
@@ -43,6 +44,8 @@ export async function verifyOutputs(
   rendered: WorkspaceRender,
   toolchain: ToolchainId,
   phase: (name: string) => void = () => {},
+  /** The committed outputs the staged render replaces (the previous render). @default none */
+  previousDir?: string,
 ): Promise<VerifyReport> {
   const validators = new Map<string, Validator>();
   const validatorFor = (version: string) => {
@@ -121,6 +124,31 @@ export async function verifyOutputs(
     );
   }
   phase('Argo CD objects');
+  if (existsSync(argoDir)) {
+    // Sync plan: every Application's objects in Argo CD's order; each step's dependencies exist by then.
+    // The committed outputs are the previous render: what they rendered and this one drops is pruned.
+    const rendered = new Map<string, K8sObject[]>();
+    targets.forEach((t, i) => {
+      for (const r of results[i]) rendered.set(`${t.system}/${t.environment}/${r.form}`, [...r.objects]);
+    });
+    const plan = checkRepositorySync({
+      repoDir: dir,
+      environments: [...new Set(targets.map((t) => t.environment))],
+      systems: [...new Set(targets.map((t) => t.system))],
+      previousRepoDir: previousDir,
+      objectsOf: (s) => {
+        const objs = rendered.get(`${s.system}/${s.environment}/${s.form}`);
+        if (!objs) throw new Error(`no ${s.form} render of ${s.system} ${s.environment}`);
+        return objs;
+      },
+    });
+    const planProblems = [...plan.errors, ...plan.problems.map(formatProblem)];
+    problems.push(...planProblems.map((p) => `sync plan: ${p}`));
+    lines.push(
+      `${planProblems.length ? 'FAIL' : 'ok  '} sync plan: ${plan.applications.length} Applications ordered as Argo CD syncs them, every dependency exists at its step`,
+    );
+  }
+  phase('sync plan');
   return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')) };
 }
 

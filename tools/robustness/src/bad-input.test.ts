@@ -418,7 +418,7 @@ describe('hand-edited outputs and files: validate / render --check name the file
     try {
       const f = 'charts/mini-xdr/values-prod.yaml';
       const values = parse(ws.read(f)) ?? {};
-      values.namespace = 'Not A Label!';
+      values.ingress = { ...values.ingress, host: 'Not A Host!' };
       ws.write(f, stringify(values));
       const { code, out } = validate(['-system', 'mini-xdr', '-environment', 'prod']);
       expect(code).toBe(1);
@@ -428,7 +428,7 @@ describe('hand-edited outputs and files: validate / render --check name the file
       const [result] = validateChartValues(ws.dir, 'charts/mini-xdr', ['values-prod.yaml']);
       expect(result.status).toBe('statusInvalid');
       expect(result.filename).toBe('charts/mini-xdr/values-prod.yaml');
-      expect(result.msg).toMatch(/'\/namespace' does not validate with values\.schema\.json/);
+      expect(result.msg).toMatch(/'\/ingress\/host' does not validate with values\.schema\.json/);
     } finally {
       ws.reset();
     }

@@ -206,4 +206,18 @@ describe('tool outputs on a copy of this repository: validation reports and diff
     expect(ws.status('charts', 'overlays')).toBe(before);
     expect(existsSync(ws.path('charts/zz-kust'))).toBe(false);
   });
+
+  it('…and a credential in the sources is masked in the diff preview', async () => {
+    // (The render refuses it; a preview of the sources must not print it either.)
+    const report = await runPreview({ repoDir: ws.dir, base: 'HEAD', all: true, systems: ['zz-kust'] });
+    // The preview masks what the scanner recognises: the diff shows the object, never the credential.
+    const md = formatMarkdown(report, { maxChars: 1_000_000 }).join('\n');
+    expect(
+      report.apps.every((a) => !a.error),
+      md.slice(0, 3000),
+    ).toBe(true);
+    expect(md).toContain('<secret');
+    expect(md).not.toContain('Hunter2' + 'Prod');
+    expect(scanText(md, 'diff').map((f) => f.rule)).not.toContain('url-credentials');
+  });
 });

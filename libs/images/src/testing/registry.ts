@@ -210,6 +210,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     throw err;
   }
   const [user, pass] = Object.entries(users)[0];
+  let stopped = false;
   return {
     host,
     users,
@@ -241,11 +242,13 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     stop() {
       return new Promise<void>((res) => {
         const done = () => {
+          if (stopped) return res();
+          stopped = true;
           token?.server.close();
           rmSync(dir, { recursive: true, force: true });
           res();
         };
-        if (child.exitCode !== null) return done();
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', done);
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();

@@ -15,7 +15,7 @@ import { runMain, UsageError } from './errors';
 
 export async function main(
   argv: string[],
-  out: (s: string) => unknown = (s: string) => process.stdout.write(s),
+  out: (s: string) => void = (s) => void process.stdout.write(s),
 ): Promise<number> {
   const program = new Command('plan')
     .description('Print the order in which Argo CD syncs one Application, and check it')

@@ -26,6 +26,7 @@ import {
   type SchemaLocation,
 } from './registry';
 import { ensureSchemaDir } from './schemas';
+import { ValidationConfigError } from './errors';
 import { goFloat32, parseDocument, type ParsedDocument } from './yaml11';
 
 /** kubeconform's statuses, spelled as in its JSON output. `statusEmpty` results are counted but never printed. */

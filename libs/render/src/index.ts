@@ -19,3 +19,4 @@ export * from './chart-guards';
 export * from './chart-interface';
 export * from './template-eval';
 export * from './chart-schema';
+export * from './chart-version';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configMap, FixtureRepo, WORKSPACE_ROOT } from './fixture';
+import { partMarker } from './format-markdown';
 
 const TSX = join(WORKSPACE_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(WORKSPACE_ROOT, 'tools', 'cli', 'src', 'diff.ts');
@@ -104,8 +105,8 @@ describe('npm run diff (CLI)', () => {
 
   it('nothing previewable: no markdown part is written, and an earlier one is removed', () => {
     const file = join(out, 'nothing.md');
-    writeFileSync(file, 'old');
-    writeFileSync(`${file}.2`, 'old');
+    writeFileSync(file, `${partMarker(1)}\nold`);
+    writeFileSync(`${file}.2`, `${partMarker(2)}\nold`);
     const before = repo.git('rev-parse', 'HEAD').trim();
     repo.write('docs/notes.md', '# notes\n');
     const docs = repo.commit('docs only');

@@ -10,6 +10,7 @@ import {
   lstatSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   rmSync,
   statSync,
@@ -52,7 +53,9 @@ const list = (v: string, prev: string[] = []) => [
 function writeParts(file: string, parts: readonly string[]): void {
   const dir = dirname(file);
   const base = basename(file);
-  rmSync(file, { force: true });
+  // An earlier part 1 (only a file this command wrote: it starts with the marker) goes too.
+  if (existsSync(file) && lstatSync(file).isFile() && readFileSync(file, 'utf8').startsWith(partMarker(1)))
+    rmSync(file);
   if (existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const n = f.startsWith(`${base}.`) ? f.slice(base.length + 1) : '';

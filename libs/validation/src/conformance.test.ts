@@ -5,7 +5,7 @@
  * derived from kubeconform's source and noted. The differences that are deliberate are listed (and tested)
  * in `DIFFERENCES` and in libs/validation/README.md.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ function run(args: string[], stdin?: string, cwd = DIR) {
   return { code, out: out.replace(/\n$/, ''), err, lines };
 }
 
-const fixture = (f: string) => require('node:fs').readFileSync(join(DIR, f), 'utf8') as string;
+const fixture = (f: string) => readFileSync(join(DIR, f), 'utf8');
 
 interface Case {
   readonly name: string;

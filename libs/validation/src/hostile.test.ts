@@ -109,6 +109,21 @@ describe('kubeconform flags and semantics', () => {
       /^\u001b\[31m\u2716\u001b\[0m a\.yaml: \u001b\[31mConfigMap c is invalid: /,
     );
   });
+  it('an http(s) location is only an error for resources whose lookup reaches it', () => {
+    const loc = [
+      '-schema-location',
+      'default',
+      '-schema-location',
+      'https://example.com/{{.ResourceKind}}.json',
+    ];
+    expect(run([...V, ...loc, 'h.yaml'], { 'h.yaml': CM('  a: "1"') })).toMatchObject({ code: 0, out: '' });
+    expect(
+      run([...V, ...loc, 'w2.yaml'], { 'w2.yaml': 'apiVersion: x/v1\nkind: Widget\nmetadata: {name: w}\n' })
+        .out,
+    ).toBe(
+      'w2.yaml - Widget w failed validation: -schema-location https://example.com/{{.ResourceKind}}.json: remote schema locations are not fetched (no network): mirror them to a folder and pass the folder\n',
+    );
+  });
   it('kind: List without items, with null items or with a map is zero resources', () => {
     for (const items of ['', 'items:', 'items: {a: 1}']) {
       const r = run(['-summary', 'l.yaml'], { 'l.yaml': `apiVersion: v1\nkind: List\n${items}\n` });

@@ -29,7 +29,7 @@ import { ValidationConfigError } from './errors';
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /** Bump when the generated layout or the schema transformation changes: stale caches are regenerated. */
-export const SCHEMA_FORMAT_VERSION = 3;
+export const SCHEMA_FORMAT_VERSION = 7;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = { [k: string]: any };
@@ -127,6 +127,18 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
   return out;
 }
 
+/** The types of a `oneOf` of plain, disjoint types (IntOrString, Quantity), which is their union; else null. */
+function unionOfTypes(s: Schema): string[] | null {
+  if (!Array.isArray(s.oneOf) || Object.keys(s).length !== 1) return null;
+  const types = s.oneOf.map((b: any) =>
+    b && typeof b === 'object' && Object.keys(b).length === 1 && typeof b.type === 'string' ? b.type : null,
+  );
+  const numeric = types.includes('integer') && types.includes('number');
+  return types.every((t: string | null) => t !== null) && new Set(types).size === types.length && !numeric
+    ? types
+    : null;
+}
+
 /** Let an optional property be `null`, as the API server does (and openapi2jsonschema's schemas). */
 function nullable(s: Schema): Schema {
   if (typeof s !== 'object' || s === null) return s;
@@ -136,6 +148,8 @@ function nullable(s: Schema): Schema {
     return out;
   }
   if (Array.isArray(s.type)) return s.type.includes('null') ? s : { ...s, type: [...s.type, 'null'] };
+  const union = unionOfTypes(s);
+  if (union) return { type: [...union, 'null'] };
   if (s.$ref || s.oneOf || s.anyOf || s.allOf) return { anyOf: [{ type: 'null' }, s] };
   return s;
 }
@@ -171,9 +185,65 @@ function standalone(defs: Record<string, Schema>, root: string, strict: boolean)
     if (!defs[name]) throw new Error(`definition ${name} referenced from ${root} is missing`);
     definitions[name] = transform(defs[name], strict, onRef);
   }
+  return inlineDefinitions(top, definitions);
+}
+
+/**
+ * Dereference `#/definitions/…` in place, as kubeconform's standalone schemas are: errors then name the
+ * resource's own fields (`at '/spec/replicas': got string, want null or integer`) rather than `$ref` and
+ * `anyOf` wrappers. Recursive definitions (JSONSchemaProps) stay references into the file's `definitions`.
+ */
+function inlineDefinitions(top: Schema, definitions: Record<string, Schema>): Schema {
+  const kept = new Set<string>();
+  const visit = (node: any, stack: string[]): any => {
+    if (Array.isArray(node)) return node.map((n) => visit(n, stack));
+    if (!node || typeof node !== 'object') return node;
+    if (typeof node.$ref === 'string' && node.$ref.startsWith('#/definitions/')) {
+      const name = node.$ref.slice('#/definitions/'.length);
+      if (stack.includes(name)) {
+        kept.add(name);
+        return node;
+      }
+      return visit(definitions[name], [...stack, name]);
+    }
+    const out: Schema = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'enum' || k === 'required' || k === 'type' || k === 'default') out[k] = v;
+      else if (SCHEMA_MAPS.has(k) && v && typeof v === 'object')
+        out[k] = Object.fromEntries(Object.entries(v as Schema).map(([n, sub]) => [n, visit(sub, stack)]));
+      else out[k] = visit(v, stack);
+    }
+    const union = unionOfTypes(out);
+    if (union) return { type: union };
+    // `anyOf: [{type: null}, <typed schema>]` (an optional reference) becomes the typed schema accepting null.
+    if (
+      Array.isArray(out.anyOf) &&
+      out.anyOf.length === 2 &&
+      out.anyOf[0]?.type === 'null' &&
+      Object.keys(out).length === 1
+    ) {
+      const inner = out.anyOf[1];
+      if (inner && typeof inner === 'object' && (typeof inner.type === 'string' || Array.isArray(inner.type)))
+        return nullable(inner);
+      const flat = inner && typeof inner === 'object' && !inner.type ? nullable(inner) : undefined;
+      if (flat && !flat.anyOf) return flat;
+    }
+    return out;
+  };
+  const inlined = visit(top, []);
+  if (!kept.size) return inlined;
+  const defs: Schema = {};
+  // Definitions kept for recursion are themselves inlined (except for their own cycles).
+  const queue = [...kept].sort();
+  for (let i = 0; i < queue.length; i++) {
+    const name = queue[i];
+    const before = kept.size;
+    defs[name] = visit(definitions[name], [name]);
+    if (kept.size !== before) for (const k of [...kept].sort()) if (!queue.includes(k)) queue.push(k);
+  }
   const sorted: Schema = {};
-  for (const k of Object.keys(definitions).sort()) sorted[k] = definitions[k];
-  return Object.keys(sorted).length ? { ...top, definitions: sorted } : top;
+  for (const k of Object.keys(defs).sort()) sorted[k] = defs[k];
+  return { ...inlined, definitions: sorted };
 }
 
 function listDirs(dir: string): string[] {

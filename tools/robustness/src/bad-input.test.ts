@@ -515,7 +515,7 @@ describe('hand-edited outputs and files: validate / render --check name the file
   it('an unknown output format', () => {
     const { code, out } = validate(['-output', 'xml']);
     expect(code).toBe(1);
-    expect(out).toContain('-output xml: unknown output format (expected one of text, json, junit, tap)');
+    expect(out).toContain("'outputFormat' must be 'json', 'junit', 'pretty', 'tap' or 'text'");
   });
 
   it('schemas: unexpected argument', () => {

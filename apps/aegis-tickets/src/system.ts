@@ -236,7 +236,7 @@ export const chartGuards: ChartGuard[] = [
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'AegisTickets-Lite: ticketing API and nginx storefront with SLOs (seed 003)',
-  chartVersion: '0.1.0',
+  chartVersion: '0.2.0',
   appVersion: APP_VERSION,
   schema: valuesSchema,
   defaults,

@@ -288,7 +288,7 @@ export const chartGuards: ChartGuard[] = [
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'Mini-XDR: FastAPI detection backend with ML models and Next.js console (seeds 000-002)',
-  chartVersion: '0.1.0',
+  chartVersion: '0.2.0',
   appVersion: APP_VERSION,
   schema: valuesSchema,
   defaults,

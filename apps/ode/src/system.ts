@@ -333,7 +333,7 @@ export const chartGuards: ChartGuard[] = [
 export default defineSystem<Values>({
   name: SYSTEM,
   description: 'ODE (Oxidized Document Engine): document API, queue workers and viewer on EKS (seed 004)',
-  chartVersion: '0.1.0',
+  chartVersion: '0.2.0',
   appVersion: APP_VERSION,
   schema: valuesSchema,
   defaults,

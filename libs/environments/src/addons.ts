@@ -64,7 +64,19 @@ const KEDA: ClusterAddOn = {
       versions: ['v1alpha1'],
       kinds: ['ScaledObject', 'ScaledJob', 'TriggerAuthentication', 'ClusterTriggerAuthentication'],
     },
+    // KEDA's metrics server: the External metrics of the HPAs it creates.
+    { group: 'external.metrics.k8s.io', versions: ['v1beta1'], kinds: [] },
   ],
+};
+
+/**
+ * metrics-server: the resource metrics API (`metrics.k8s.io`) every HPA on CPU or memory reads. Without
+ * it the HPA reports `FailedGetResourceMetric`, which Argo CD's HPA health counts as Degraded.
+ */
+const METRICS_SERVER: ClusterAddOn = {
+  name: 'metrics-server',
+  version: '3.12.2',
+  serves: [{ group: 'metrics.k8s.io', versions: ['v1beta1'], kinds: ['PodMetrics', 'NodeMetrics'] }],
 };
 
 /** kube-prometheus-stack v67.6.1 (seed 003), which runs Prometheus Operator v0.79. */
@@ -113,21 +125,27 @@ export interface EnvironmentCluster {
   readonly addOns: readonly ClusterAddOn[];
   /** `volumeBindingMode` of every StorageClass the platform uses there. */
   readonly storageClasses: Readonly<Record<string, VolumeBindingMode>>;
+  /** Services of type LoadBalancer get an address (a cloud load balancer implementation exists). */
+  readonly loadBalancerServices: boolean;
 }
 
 export const CLUSTER_ADDONS: Readonly<Record<EnvironmentName, EnvironmentCluster>> = {
   dev: {
-    addOns: [EXTERNAL_SECRETS, KEDA, PROMETHEUS_OPERATOR, AWS_LOAD_BALANCER_CONTROLLER],
+    addOns: [EXTERNAL_SECRETS, KEDA, METRICS_SERVER, PROMETHEUS_OPERATOR, AWS_LOAD_BALANCER_CONTROLLER],
     // EBS CSI gp3 binds when the pod is scheduled (zonal volume); EFS is regional.
     storageClasses: { gp3: 'WaitForFirstConsumer', 'efs-sc': 'Immediate' },
+    loadBalancerServices: true,
   },
   prod: {
-    addOns: [EXTERNAL_SECRETS, KEDA, PROMETHEUS_OPERATOR, AWS_LOAD_BALANCER_CONTROLLER],
+    addOns: [EXTERNAL_SECRETS, KEDA, METRICS_SERVER, PROMETHEUS_OPERATOR, AWS_LOAD_BALANCER_CONTROLLER],
     storageClasses: { gp3: 'WaitForFirstConsumer', 'efs-sc': 'Immediate' },
+    loadBalancerServices: true,
   },
   'mini-corp': {
-    addOns: [EXTERNAL_SECRETS, KEDA, PROMETHEUS_OPERATOR, INGRESS_NGINX_LAB],
+    addOns: [EXTERNAL_SECRETS, KEDA, METRICS_SERVER, PROMETHEUS_OPERATOR, INGRESS_NGINX_LAB],
     // rancher local-path-provisioner binds on the node the pod lands on; nfs-subdir provisions at once.
     storageClasses: { 'local-path': 'WaitForFirstConsumer', 'nfs-client': 'Immediate' },
+    // No LoadBalancer implementation on the lab network (ingress-nginx runs behind a NodePort).
+    loadBalancerServices: false,
   },
 };

@@ -53,7 +53,7 @@ function withStringForms(s: any): any {
 
 export function chartValuesSchema(system: SystemDefinition<any>, hidden: readonly Path[]): any {
   const hiddenKeys = new Set(hidden.map((h) => JSON.stringify(h)));
-  return walk(typedJsonSchema(system), [], (s, path) => {
+  const schema = walk(typedJsonSchema(system), [], (s, path) => {
     if (s.type === 'object' && s.properties) {
       const hiddenHere = Object.keys(s.properties).filter((k) =>
         hiddenKeys.has(JSON.stringify([...path, k])),
@@ -71,6 +71,17 @@ export function chartValuesSchema(system: SystemDefinition<any>, hidden: readonl
     if (hiddenKeys.has(JSON.stringify(path))) return s;
     return withStringForms(s);
   });
+  // Helm gives every chart used as a dependency a `global` map; admit it so the chart can be one.
+  if (schema?.properties && !('global' in schema.properties)) {
+    schema.properties = {
+      ...schema.properties,
+      global: {
+        type: 'object',
+        description: "Helm's global values (set by a parent chart; none is read here)",
+      },
+    };
+  }
+  return schema;
 }
 
 /** Guards for the bounds of numbers, which a string form (`"700"`) passes in the schema. */
@@ -134,6 +145,8 @@ export function typedReferences(
       if (s?.type === 'integer' || s?.type === 'number')
         return { ...node, expr: `${valuesRef(node.paths[0])} | float64 | toJson` };
       if (s?.type === 'string') return { ...node, expr: `${valuesRef(node.paths[0])} | toString | toJson` };
+      if (s?.type === 'boolean')
+        return { ...node, expr: `${valuesRef(node.paths[0])} | toString | eq "true" | toJson` };
       return node;
     }
     case 'map':

@@ -71,6 +71,8 @@ export function evalExpr(expr: string, values: unknown): unknown {
   if (m) return jsonRoundTrip(getPath(values, parseRef(m[1])));
   m = new RegExp(`^${REF} \\| toString \\| toJson$`).exec(expr);
   if (m) return goString(getPath(values, parseRef(m[1])));
+  m = new RegExp(`^${REF} \\| toString \\| eq "true" \\| toJson$`).exec(expr);
+  if (m) return goString(getPath(values, parseRef(m[1]))) === 'true';
   m = new RegExp(`^${REF} \\| float64 \\| toJson$`).exec(expr);
   if (m) return goFloat(getPath(values, parseRef(m[1])));
   m = /^printf ("(?:[^"\\]|\\.)*")((?: \S+)+) \| toJson$/.exec(expr);

@@ -349,4 +349,41 @@ describe('checkApplicationSync: failure classes', () => {
     expect(rules(check(strip))).toEqual(['delete-protection']);
     expect(rules(check((o, e) => (strip(o), delete e.app.metadata.finalizers)))).toEqual([]);
   });
+
+  it('an HPA whose metrics API no add-on serves (Degraded), a LoadBalancer Service where none exists', () => {
+    const hpa = (type: string): K8sObject => ({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: `api-${type.toLowerCase()}`, namespace: NS },
+      spec: { metrics: [{ type }] },
+    });
+    const permitHpa = (e: { project: K8sObject }) =>
+      e.project.spec.namespaceResourceWhitelist.push({
+        group: 'autoscaling',
+        kind: 'HorizontalPodAutoscaler',
+      });
+    // dev declares metrics-server (metrics.k8s.io) and KEDA (external.metrics.k8s.io), no custom metrics adapter.
+    const problems = check((o, e) => {
+      permitHpa(e);
+      o.push(hpa('Resource'), hpa('External'), hpa('Pods'));
+    });
+    expect(problems.map((p) => `${p.rule} ${p.object}`)).toEqual([
+      'metrics-api HorizontalPodAutoscaler shop/api-pods',
+    ]);
+    const noAddOns = check(
+      (o, e) => {
+        permitHpa(e);
+        o.push(hpa('Resource'));
+      },
+      { addOns: [] },
+    );
+    expect(rules(noAddOns)).toContain('metrics-api');
+    const lb = check(
+      (o) => void (find(o, 'Service').spec.type = 'LoadBalancer'),
+      { storageClasses: { gp3: 'WaitForFirstConsumer' } },
+      'mini-corp',
+    );
+    expect(rules(lb)).toContain('service-status');
+    expect(lb.find((p) => p.rule === 'service-status')!.missing).toMatch(/next wave never starts/);
+  });
 });

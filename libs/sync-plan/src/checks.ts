@@ -37,7 +37,9 @@ export type PlanRule =
   | 'tracking-label'
   | 'delete-protection'
   | 'project-scope'
-  | 'sync-window';
+  | 'sync-window'
+  | 'metrics-api'
+  | 'service-status';
 
 export interface PlanProblem {
   readonly rule: PlanRule;
@@ -80,6 +82,8 @@ export interface ApplicationSyncInput {
   readonly addOns?: readonly ClusterAddOn[];
   /** StorageClass binding modes. @default CLUSTER_ADDONS[environment] */
   readonly storageClasses?: Readonly<Record<string, 'Immediate' | 'WaitForFirstConsumer'>>;
+  /** Services of type LoadBalancer get an address. @default CLUSTER_ADDONS[environment] (true if unknown) */
+  readonly loadBalancerServices?: boolean;
 }
 
 export interface ApplicationSyncReport {
@@ -139,6 +143,8 @@ export function checkApplicationSync(input: ApplicationSyncInput): ApplicationSy
     : undefined;
   const addOns = input.addOns ?? env?.addOns ?? [];
   const storageClasses = input.storageClasses ?? env?.storageClasses ?? {};
+  const loadBalancers = input.loadBalancerServices ?? env?.loadBalancerServices ?? true;
+  const servesGroup = (group: string) => addOns.some((a) => a.serves.some((s) => s.group === group));
   const syncOptions: string[] = input.app?.spec?.syncPolicy?.syncOptions ?? [];
   const plan = buildSyncPlan(input.objects, {
     namespace: input.namespace,
@@ -369,6 +375,37 @@ export function checkApplicationSync(input: ApplicationSyncInput): ApplicationSy
           );
       }
     }
+
+    // HPAs read a metrics API; without it their health is Degraded (FailedGet…Metric) and the sync fails.
+    if (group === 'autoscaling' && o.kind === 'HorizontalPodAutoscaler') {
+      const api: Record<string, string> = {
+        Resource: 'metrics.k8s.io',
+        ContainerResource: 'metrics.k8s.io',
+        Pods: 'custom.metrics.k8s.io',
+        Object: 'custom.metrics.k8s.io',
+        External: 'external.metrics.k8s.io',
+      };
+      const types: string[] = (o.spec?.metrics ?? []).map((m: any) => String(m?.type));
+      for (const g of new Set(types.map((t) => api[t]).filter(Boolean)))
+        if (!servesGroup(g))
+          report(
+            'metrics-api',
+            t,
+            oid,
+            step,
+            `its metrics come from ${g}, which no add-on declared for ${input.environment} serves: the HPA reports FailedGet…Metric, which Argo CD's HPA health counts as Degraded`,
+          );
+    }
+
+    // A LoadBalancer Service waits for an address (Argo CD's Service health) the cluster may never assign.
+    if (group === '' && o.kind === 'Service' && o.spec?.type === 'LoadBalancer' && !loadBalancers)
+      report(
+        'service-status',
+        t,
+        oid,
+        step,
+        `${input.environment} has no LoadBalancer implementation: the Service never gets an address and stays Progressing${t.step !== lastStep ? ', so the next wave never starts' : ''}`,
+      );
 
     // Selectors on the tracking label: label tracking rewrites it on every top-level object.
     for (const sel of objectLabelSelectors(o))

@@ -2,29 +2,38 @@
  * Schema compilation with ajv, cached twice: in memory per process (one compiled validator per schema file)
  * and on disk as ajv "standalone" modules keyed by the schema's content hash, so a fresh process loads a
  * Deployment validator in ~15 ms instead of compiling it in ~150 ms.
+ *
+ * A disk cache entry is executed only when its HMAC signature (under the checkout's integrity key, see
+ * integrity.ts) matches: the signature covers the cache format, ajv's version, the options, the schema's
+ * hash and the code, so code not produced and signed by this version is never run — it is recompiled, and
+ * the entry replaced. Generated schema files are checked against their recorded digests before use.
  */
-import { translateGoPatterns } from './go-regex';
+import { re2 } from './explain';
+import { AJV_FORMATS } from './formats';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
-import { WORKSPACE_ROOT } from './schemas';
+import type Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { sign, verifySignature } from './integrity';
+import { verifyGeneratedSchema, WORKSPACE_ROOT } from './schemas';
 
 const requireFromHere = createRequire(__filename);
 const AJV_VERSION: string = requireFromHere('ajv/package.json').version;
+/** Bump when the cached code's form or its signing changes. */
+const CACHE_FORMAT = 'gitops-ajv-cache/2';
+const SIGNATURE_LINE = /^\/\/ gitops-ajv-signature ([0-9a-f]{64})\n/;
+
+/** Cache entries that failed their integrity check in this process (not executed, recompiled). */
+export const compileCacheRejections: string[] = [];
 
 /**
- * Formats as kubeconform treats them: `date-time` is asserted (RFC 3339), the OpenAPI numeric and
- * `byte` formats are annotations only; `duration` accepts Go durations and ISO 8601 durations.
+ * Formats as kubeconform v0.7 treats them (see formats.ts): v6's calendar-checked checks for the formats it
+ * knows, kubeconform's `duration`; the OpenAPI numeric, `byte` and other unknown formats are annotations.
  */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$|^0$/;
-const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 export const FORMATS = {
-  'date-time': DATE_TIME,
-  duration: { validate: (s: string) => GO_DURATION.test(s) || ISO_DURATION.test(s) },
+  ...AJV_FORMATS,
   int32: true,
   int64: true,
   float: true,
@@ -32,25 +41,47 @@ export const FORMATS = {
   byte: true,
   'int-or-string': true,
   password: true,
-  uri: true,
-  hostname: true,
-  ipv4: true,
-  ipv6: true,
-  email: true,
-  uuid: true,
-  date: true,
   binary: true,
+  uri: true,
+  'uri-reference': true,
 } as const;
 
-const AJV_OPTIONS = { strict: false, validateSchema: false, inlineRefs: false } as const;
+/**
+ * Patterns are Go RE2 (kubeconform compiles them with Go's regexp): linear-time matching, `(?i)` and
+ * `[[:upper:]]` understood, lookarounds refused. Standalone modules `require` it by this name.
+ */
+const RE2_MODULE = '@gitops/validation/re2';
+const FORMATS_MODULE = '@gitops/validation/formats';
+function re2Engine(pattern: string): { test: (s: string) => boolean; toString: () => string } {
+  const re = re2(pattern);
+  if (!re) throw new SyntaxError(`invalid RE2 pattern ${pattern}`);
+  return { test: (s: string) => re.test(s), toString: () => pattern };
+}
+re2Engine.code = `require(${JSON.stringify(RE2_MODULE)})`;
+
+const AJV_OPTIONS = {
+  strict: false,
+  validateSchema: false,
+  inlineRefs: false,
+  unicodeRegExp: false,
+} as const;
 
 /** `allErrors: false` (stop at the first violation) for speed; the all-errors variant explains failures. */
 function newAjv(allErrors = false): Ajv {
-  return new Ajv({
+  // ajv's compiler is loaded only when a schema is not in the compiled cache yet (start-up time).
+  const ajvModule = requireFromHere('ajv');
+  const AjvClass: typeof Ajv = ajvModule.default;
+  return new AjvClass({
     ...AJV_OPTIONS,
     allErrors,
     formats: FORMATS as any,
-    code: { source: true, optimize: false },
+    // Standalone modules get the formats and the RE2 engine through `require` (see loadStandalone).
+    code: {
+      source: true,
+      optimize: false,
+      regExp: re2Engine as any,
+      formats: ajvModule._`require(${FORMATS_MODULE})`,
+    },
   });
 }
 
@@ -76,7 +107,9 @@ const memory = new Map<string, { stamp: string; compiled: CompiledSchema | null 
 /** Load a module produced by ajv's standaloneCode; it requires ajv's runtime helpers. */
 function loadStandalone(code: string): ValidateFunction {
   const mod: { exports: any } = { exports: {} };
-  new Function('require', 'module', 'exports', code)(requireFromHere, mod, mod.exports);
+  const req = (id: string) =>
+    id === RE2_MODULE ? re2Engine : id === FORMATS_MODULE ? FORMATS : requireFromHere(id);
+  new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
   return (mod.exports.default ?? mod.exports) as ValidateFunction;
 }
 
@@ -87,27 +120,38 @@ function compileText(
   allErrors: boolean,
 ): ValidateFunction {
   const key = createHash('sha256')
-    .update(`ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats2\0`)
+    .update(
+      `ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats3-re2\0${CACHE_FORMAT}\0`,
+    )
     .update(text)
     .digest('hex');
   const file = cacheDir ? join(cacheDir, key.slice(0, 2), `${key}.cjs`) : undefined;
   if (file && existsSync(file)) {
-    try {
-      return loadStandalone(readFileSync(file, 'utf8'));
-    } catch {
-      // fall through and recompile a corrupt entry
+    const entry = readFileSync(file, 'utf8');
+    const m = SIGNATURE_LINE.exec(entry);
+    const code = m ? entry.slice(m[0].length) : '';
+    if (m && verifySignature(m[1], CACHE_FORMAT, key, code)) {
+      try {
+        return loadStandalone(code);
+      } catch {
+        // fall through and recompile an entry that does not load
+      }
+    } else {
+      // Not produced and signed by this version: never executed; recompiled below and replaced.
+      compileCacheRejections.push(file);
     }
   }
   const ajv = newAjv(allErrors);
-  const validate = ajv.compile(translateGoPatterns(schema));
+  const validate = ajv.compile(schema);
   if (file) {
     try {
-      const code = standaloneCode(ajv, validate);
+      const code = requireFromHere('ajv/dist/standalone').default(ajv, validate);
       mkdirSync(join(cacheDir!, key.slice(0, 2)), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
+      writeFileSync(tmp, `// gitops-ajv-signature ${sign(CACHE_FORMAT, key, code)}\n${code}`);
       renameSync(tmp, file);
-    } catch {
+    } catch (e) {
+      if (process.env.GITOPS_DEBUG) console.error(e);
       // the cache is an optimisation only
     }
   }
@@ -130,6 +174,7 @@ export function compileSchemaFile(path: string, cacheDir = defaultCompileCacheDi
   const hit = memory.get(path);
   if (hit && hit.stamp === stamp) return hit.compiled;
   const text = readFileSync(path, 'utf8');
+  verifyGeneratedSchema(path, text);
   const schema = JSON.parse(text);
   let all: ValidateFunction | undefined;
   const compiled: CompiledSchema = {

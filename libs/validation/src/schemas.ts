@@ -25,11 +25,12 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ValidationConfigError } from './errors';
+import { sha256, sign, verifySignature } from './integrity';
 
 export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /** Bump when the generated layout or the schema transformation changes: stale caches are regenerated. */
-export const SCHEMA_FORMAT_VERSION = 3;
+export const SCHEMA_FORMAT_VERSION = 8;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = { [k: string]: any };
@@ -100,7 +101,10 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
     if (DROPPED.has(k)) continue;
     if (k === '$ref' && typeof v === 'string') {
       const m = /^#\/definitions\/(.+)$/.exec(v);
-      if (!m) throw new Error(`unsupported $ref ${v}`);
+      if (!m)
+        throw new ValidationConfigError(
+          `unsupported $ref ${JSON.stringify(v)}: only references inside the file (#/definitions/<name>) are followed; remote references are never fetched`,
+        );
       onRef(m[1]);
       out.$ref = v;
     } else if (SCHEMA_MAPS.has(k) && v && typeof v === 'object') {
@@ -127,6 +131,18 @@ function transform(node: any, strict: boolean, onRef: (name: string) => void): a
   return out;
 }
 
+/** The types of a `oneOf` of plain, disjoint types (IntOrString, Quantity), which is their union; else null. */
+function unionOfTypes(s: Schema): string[] | null {
+  if (!Array.isArray(s.oneOf) || Object.keys(s).length !== 1) return null;
+  const types = s.oneOf.map((b: any) =>
+    b && typeof b === 'object' && Object.keys(b).length === 1 && typeof b.type === 'string' ? b.type : null,
+  );
+  const numeric = types.includes('integer') && types.includes('number');
+  return types.every((t: string | null) => t !== null) && new Set(types).size === types.length && !numeric
+    ? types
+    : null;
+}
+
 /** Let an optional property be `null`, as the API server does (and openapi2jsonschema's schemas). */
 function nullable(s: Schema): Schema {
   if (typeof s !== 'object' || s === null) return s;
@@ -136,6 +152,8 @@ function nullable(s: Schema): Schema {
     return out;
   }
   if (Array.isArray(s.type)) return s.type.includes('null') ? s : { ...s, type: [...s.type, 'null'] };
+  const union = unionOfTypes(s);
+  if (union) return { type: [...union, 'null'] };
   if (s.$ref || s.oneOf || s.anyOf || s.allOf) return { anyOf: [{ type: 'null' }, s] };
   return s;
 }
@@ -168,12 +186,68 @@ function standalone(defs: Record<string, Schema>, root: string, strict: boolean)
   const definitions: Schema = {};
   while (queue.length) {
     const name = queue.shift()!;
-    if (!defs[name]) throw new Error(`definition ${name} referenced from ${root} is missing`);
+    if (!defs[name]) throw new ValidationConfigError(`definition ${name} referenced from ${root} is missing`);
     definitions[name] = transform(defs[name], strict, onRef);
   }
+  return inlineDefinitions(top, definitions);
+}
+
+/**
+ * Dereference `#/definitions/…` in place, as kubeconform's standalone schemas are: errors then name the
+ * resource's own fields (`at '/spec/replicas': got string, want null or integer`) rather than `$ref` and
+ * `anyOf` wrappers. Recursive definitions (JSONSchemaProps) stay references into the file's `definitions`.
+ */
+function inlineDefinitions(top: Schema, definitions: Record<string, Schema>): Schema {
+  const kept = new Set<string>();
+  const visit = (node: any, stack: string[]): any => {
+    if (Array.isArray(node)) return node.map((n) => visit(n, stack));
+    if (!node || typeof node !== 'object') return node;
+    if (typeof node.$ref === 'string' && node.$ref.startsWith('#/definitions/')) {
+      const name = node.$ref.slice('#/definitions/'.length);
+      if (stack.includes(name)) {
+        kept.add(name);
+        return node;
+      }
+      return visit(definitions[name], [...stack, name]);
+    }
+    const out: Schema = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'enum' || k === 'required' || k === 'type' || k === 'default') out[k] = v;
+      else if (SCHEMA_MAPS.has(k) && v && typeof v === 'object')
+        out[k] = Object.fromEntries(Object.entries(v as Schema).map(([n, sub]) => [n, visit(sub, stack)]));
+      else out[k] = visit(v, stack);
+    }
+    const union = unionOfTypes(out);
+    if (union) return { type: union };
+    // `anyOf: [{type: null}, <typed schema>]` (an optional reference) becomes the typed schema accepting null.
+    if (
+      Array.isArray(out.anyOf) &&
+      out.anyOf.length === 2 &&
+      out.anyOf[0]?.type === 'null' &&
+      Object.keys(out).length === 1
+    ) {
+      const inner = out.anyOf[1];
+      if (inner && typeof inner === 'object' && (typeof inner.type === 'string' || Array.isArray(inner.type)))
+        return nullable(inner);
+      const flat = inner && typeof inner === 'object' && !inner.type ? nullable(inner) : undefined;
+      if (flat && !flat.anyOf) return flat;
+    }
+    return out;
+  };
+  const inlined = visit(top, []);
+  if (!kept.size) return inlined;
+  const defs: Schema = {};
+  // Definitions kept for recursion are themselves inlined (except for their own cycles).
+  const queue = [...kept].sort();
+  for (let i = 0; i < queue.length; i++) {
+    const name = queue[i];
+    const before = kept.size;
+    defs[name] = visit(definitions[name], [name]);
+    if (kept.size !== before) for (const k of [...kept].sort()) if (!queue.includes(k)) queue.push(k);
+  }
   const sorted: Schema = {};
-  for (const k of Object.keys(definitions).sort()) sorted[k] = definitions[k];
-  return Object.keys(sorted).length ? { ...top, definitions: sorted } : top;
+  for (const k of Object.keys(defs).sort()) sorted[k] = defs[k];
+  return { ...inlined, definitions: sorted };
 }
 
 function listDirs(dir: string): string[] {
@@ -201,9 +275,123 @@ export function sourceVersions(source = defaultSchemaSource()): string[] {
     .sort(compareVersions);
 }
 
-function writeJson(path: string, value: unknown): void {
+/** Parse a JSON source file; a malformed file is a user-facing error naming it. */
+function readSourceJson(path: string): any {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err: any) {
+    throw new ValidationConfigError(`${path}: cannot be read (${err?.code ?? err?.message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err: any) {
+    throw new ValidationConfigError(`${path}: not valid JSON (${err?.message})`);
+  }
+}
+
+/** Run `fn` on a source file; its user-facing errors name the file. */
+function inFile<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ValidationConfigError && !err.message.startsWith(path))
+      throw new ValidationConfigError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A folder `generateSchemas` may replace: missing, empty, or generated by it (has the marker file). */
+function assertOwnedOutput(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory())
+    throw new ValidationConfigError(`${out} exists and is not a folder: choose a new folder for -output`);
+  const entries = readdirSync(out);
+  if (entries.length && !entries.includes('.gitops-schemas.json'))
+    throw new ValidationConfigError(
+      `${out} is not empty and was not generated by this command (no .gitops-schemas.json): ` +
+        'its files are not replaced — choose a new or empty folder for -output',
+    );
+}
+
+function writeJson(path: string, value: unknown): string {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(value) + '\n');
+  const text = JSON.stringify(value) + '\n';
+  writeFileSync(path, text);
+  return text;
+}
+
+export const SCHEMA_MARKER = '.gitops-schemas.json';
+
+interface SchemaMarker {
+  format: number;
+  source: string;
+  versions: string[];
+  fingerprint: string;
+  /** sha256 of every generated file, by folder-relative path. */
+  files: Record<string, string>;
+  /** HMAC of the fields above under the checkout's integrity key. */
+  signature: string;
+}
+
+function markerPayload(m: Omit<SchemaMarker, 'signature'>): string {
+  return JSON.stringify([m.format, m.source, m.versions, m.fingerprint, m.files]);
+}
+
+const markers = new Map<string, { stamp: string; marker: SchemaMarker | null }>();
+
+/** The verified marker of a generated folder (null when absent, unsigned or its signature does not match). */
+export function readSchemaMarker(dir: string): SchemaMarker | null {
+  const file = join(dir, SCHEMA_MARKER);
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    return null;
+  }
+  const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const hit = markers.get(dir);
+  if (hit?.stamp === stamp) return hit.marker;
+  let marker: SchemaMarker | null = null;
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as SchemaMarker;
+    if (
+      m &&
+      m.files &&
+      typeof m.signature === 'string' &&
+      verifySignature(m.signature, 'gitops-schemas', markerPayload(m))
+    )
+      marker = m;
+  } catch {
+    marker = null;
+  }
+  markers.set(dir, { stamp, marker });
+  return marker;
+}
+
+/**
+ * Refuse a generated schema file whose content differs from what was generated (edited, swapped or
+ * corrupted after generation). Files outside a generated folder (a user's own -schema-location) are not ours
+ * to check.
+ */
+export function verifyGeneratedSchema(path: string, text: string): void {
+  const dir = dirname(dirname(path));
+  if (!existsSync(join(dir, SCHEMA_MARKER))) return;
+  const marker = readSchemaMarker(dir);
+  const rel = path.slice(dir.length + 1);
+  if (!marker)
+    throw new ValidationConfigError(
+      `${join(dir, SCHEMA_MARKER)}: the generated schema folder's manifest is not signed by this checkout (tampered, or from another machine): delete ${dir} and it is regenerated`,
+    );
+  const want = marker.files[rel];
+  if (want === undefined)
+    throw new ValidationConfigError(
+      `${path}: not a file this checkout generated (planted in ${dir}?): delete ${dir} and it is regenerated`,
+    );
+  if (sha256(text) !== want)
+    throw new ValidationConfigError(
+      `${path}: sha256 ${sha256(text).slice(0, 16)}… differs from the ${want.slice(0, 16)}… recorded when it was generated (edited or corrupted): delete ${dir} and it is regenerated`,
+    );
 }
 
 /** Generate kubeconform's layout from a schema source folder. Writes into a temporary folder and renames it into place. */
@@ -223,30 +411,40 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
       );
     }
   }
+  assertOwnedOutput(out);
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
   rmSync(tmp, { recursive: true, force: true });
   let files = 0;
   let kinds = 0;
   let crds = 0;
+  const digests: Record<string, string> = {};
+  const emit = (rel: string, value: unknown) => {
+    digests[rel] = sha256(writeJson(join(tmp, rel), value));
+  };
   try {
     const newest = [...available].sort(compareVersions).at(-1);
     for (const version of versions) {
-      const raw = JSON.parse(
-        readFileSync(join(source, 'kubernetes', `v${version}`, '_definitions.json'), 'utf8'),
-      );
-      const defs: Record<string, Schema> = raw.definitions ?? raw;
+      const defsFile = join(source, 'kubernetes', `v${version}`, '_definitions.json');
+      const raw = readSourceJson(defsFile);
+      const defs: Record<string, Schema> | undefined =
+        raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw.definitions ?? raw) : undefined;
+      if (!defs || typeof defs !== 'object' || Array.isArray(defs))
+        throw new ValidationConfigError(`${defsFile}: expected an object of definitions`);
       const targets = version === newest ? [`v${version}`, 'master'] : [`v${version}`];
       for (const [name, def] of Object.entries(defs)) {
-        const gvks: Gvk[] = def['x-kubernetes-group-version-kind'] ?? [];
+        if (!def || typeof def !== 'object') continue;
+        const gvks: Gvk[] = Array.isArray(def['x-kubernetes-group-version-kind'])
+          ? def['x-kubernetes-group-version-kind']
+          : [];
         // A definition shared by several GVKs (DeleteOptions, WatchEvent) is only a kind of its own group.
         const own = gvks.filter((g) => gvks.length === 1 || name.includes(`.${g.version}.`));
         for (const gvk of own) {
           const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
           const file = `${kindFileName(gvk.kind, apiVersion)}.json`;
           for (const strict of [true, false]) {
-            const schema = standalone(defs, name, strict);
+            const schema = inFile(defsFile, () => standalone(defs, name, strict));
             for (const t of targets) {
-              writeJson(join(tmp, `${t}-standalone${strict ? '-strict' : ''}`, file), schema);
+              emit(`${t}-standalone${strict ? '-strict' : ''}/${file}`, schema);
               files++;
             }
           }
@@ -257,22 +455,32 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
     for (const group of listDirs(join(source, 'crds'))) {
       for (const f of readdirSync(join(source, 'crds', group)).sort()) {
         if (!f.endsWith('.json')) continue;
-        const raw = JSON.parse(readFileSync(join(source, 'crds', group, f), 'utf8'));
-        writeJson(
-          join(tmp, group, f),
-          transform(raw, true, () => {
-            throw new Error(`${join(source, 'crds', group, f)}: $ref is not supported in CRD schemas`);
-          }),
+        const crdFile = join(source, 'crds', group, f);
+        const raw = readSourceJson(crdFile);
+        emit(
+          `${group}/${f}`,
+          inFile(crdFile, () =>
+            transform(raw, true, () => {
+              throw new ValidationConfigError(`${crdFile}: $ref is not supported in CRD schemas`);
+            }),
+          ),
         );
         files++;
         crds++;
       }
     }
-    writeJson(join(tmp, '.gitops-schemas.json'), {
+    const sortedDigests: Record<string, string> = {};
+    for (const k of Object.keys(digests).sort()) sortedDigests[k] = digests[k];
+    const marker = {
       format: SCHEMA_FORMAT_VERSION,
       source,
       versions,
       fingerprint: sourceFingerprint(source),
+      files: sortedDigests,
+    };
+    writeJson(join(tmp, SCHEMA_MARKER), {
+      ...marker,
+      signature: sign('gitops-schemas', markerPayload(marker)),
     });
     rmSync(out, { recursive: true, force: true });
     mkdirSync(dirname(out), { recursive: true });
@@ -302,11 +510,10 @@ function sourceFingerprint(source: string): string {
 
 /** True when `dir` holds a generated layout that is current for `source`. */
 export function isSchemaDirCurrent(dir: string, source = defaultSchemaSource()): boolean {
-  const marker = join(dir, '.gitops-schemas.json');
-  if (!existsSync(marker)) return false;
+  if (!existsSync(join(dir, SCHEMA_MARKER))) return false;
   try {
-    const m = JSON.parse(readFileSync(marker, 'utf8'));
-    if (m.format !== SCHEMA_FORMAT_VERSION) return false;
+    const m = readSchemaMarker(dir);
+    if (!m || m.format !== SCHEMA_FORMAT_VERSION) return false;
     if (!existsSync(source)) return true; // no source to compare with: use what is there
     return (
       m.source === resolve(source) &&

@@ -1,15 +1,23 @@
 /**
- * A validator with kubeconform's semantics: schema lookup through `-schema-location` templates tried in
- * order, `-strict` (closed schemas and duplicate keys), `-ignore-missing-schemas`, `-skip`/`-reject`
- * by Kind or `group/version/Kind`, and kubeconform's result statuses and messages.
+ * A validator with kubeconform v0.7's semantics (pkg/validator, pkg/resource): schema lookup through
+ * `-schema-location` templates tried in order, `-strict` (closed schemas, duplicate keys),
+ * `-ignore-missing-schemas`, `-skip`/`-reject` by Kind or `group/version/Kind`, `kind: List` expansion,
+ * documents split on `\n---` as kubeconform's scanner splits them, YAML 1.1 (yaml11.ts), and
+ * kubeconform's statuses and messages (explain.ts). Input is streamed: memory is bounded by the largest
+ * document, not by the file.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
-import { parseAllDocuments } from 'yaml';
+import {
+  closeSync,
+  openSync,
+  readdirSync as readdirFs,
+  readSync,
+  lstatSync as lstatFs,
+  statSync as statFs,
+  type Stats,
+} from 'node:fs';
+import { resolve } from 'node:path';
 import { compileSchemaFile, defaultCompileCacheDir, type CompiledSchema } from './compile';
-import { ValidationConfigError } from './errors';
-import { violations, type SchemaViolation } from './messages';
+import { explain, type SchemaViolation } from './explain';
 import {
   defaultSchemaLocations,
   parseSchemaLocation,
@@ -18,9 +26,13 @@ import {
   type SchemaLocation,
 } from './registry';
 import { ensureSchemaDir } from './schemas';
+import { ValidationConfigError } from './errors';
+import { goFloat32, parseDocument, type ParsedDocument } from './yaml11';
 
 /** kubeconform's statuses, spelled as in its JSON output. `statusEmpty` results are counted but never printed. */
 export type ResultStatus = 'statusValid' | 'statusInvalid' | 'statusError' | 'statusSkipped' | 'statusEmpty';
+
+export type { SchemaViolation } from './explain';
 
 export interface ValidationResult {
   /** The file or source the resource came from (kubeconform's `filename`). */
@@ -33,12 +45,14 @@ export interface ValidationResult {
   readonly status: ResultStatus;
   /** kubeconform's message ('' when valid). */
   readonly msg: string;
-  /** Every schema violation, with its JSON pointer. */
+  /** kubeconform's `validationErrors`: one entry per direct cause of the schema error. */
   readonly validationErrors: readonly SchemaViolation[];
   /** The schema file used, when one was found. */
   readonly schema?: string;
   /** 1-based line of the document in its file, when parsed from text. */
   readonly line?: number;
+  /** The parsed resource (for the policy engine), when it is a valid-looking object. */
+  readonly object?: Record<string, unknown>;
 }
 
 export interface ValidatorOptions {
@@ -46,11 +60,11 @@ export interface ValidatorOptions {
   readonly schemaLocations?: readonly string[];
   /** `-kubernetes-version` (`1.31.0` or `master`). @default 'master' */
   readonly kubernetesVersion?: string;
-  /** `-strict`: closed schemas (the `-strict` layout) and duplicate keys are errors. */
+  /** `-strict`: closed schemas (the `-strict` layout) and duplicate keys are errors. @default false */
   readonly strict?: boolean;
-  /** `-ignore-missing-schemas`: skip resources without a schema instead of reporting an error. */
+  /** `-ignore-missing-schemas`: skip resources without a schema instead of reporting an error. @default false */
   readonly ignoreMissingSchemas?: boolean;
-  /** `-skip`: kinds or `group/version/Kind` to skip. */
+  /** `-skip`: kinds or `group/version/Kind` to skip (comma-separated entries are split and trimmed). */
   readonly skip?: readonly string[];
   /** `-reject`: kinds or `group/version/Kind` to reject. */
   readonly reject?: readonly string[];
@@ -58,6 +72,8 @@ export interface ValidatorOptions {
   readonly schemaDir?: string;
   /** Folder for compiled validators; `false` disables the disk cache. */
   readonly compileCache?: string | false;
+  /** Keep parsed objects on results (`object`), for the policy engine. @default false */
+  readonly keepObjects?: boolean;
 }
 
 export interface Validator {
@@ -66,10 +82,21 @@ export interface Validator {
   validateObject(obj: unknown, filename: string, line?: number): ValidationResult;
   /** Validate parsed objects (e.g. an in-memory synthesis); `kind: List` objects are expanded. */
   validateObjects(objs: readonly unknown[], filename: string): ValidationResult[];
-  /** Validate a YAML/JSON stream; every document is one resource, malformed documents are errors. */
+  /** Validate a YAML/JSON stream held in memory, as kubeconform validates a file. */
   validateText(text: string, filename: string): ValidationResult[];
-  /** Validate files and folders (recursively: `*.yaml`, `*.yml`, `*.json`), in sorted order. */
+  /** Validate files and folders as kubeconform does (see `walkPaths`), collecting the results. */
   validatePaths(paths: readonly string[]): ValidationResult[];
+  /**
+   * Validate one stream (a file or stdin) document by document, calling `onResult` as results come;
+   * `stdin` selects kubeconform's stdin semantics (empty documents are reported). Returns false when
+   * `onResult` asked to stop.
+   */
+  validateStream(
+    read: ChunkReader,
+    filename: string,
+    onResult: (r: ValidationResult) => boolean | void,
+    stdin?: boolean,
+  ): boolean;
 }
 
 /** `group/version/Kind` as kubeconform's `-skip`/`-reject` match it (core group: `v1/Kind`). */
@@ -78,8 +105,197 @@ export function groupVersionKind(apiVersion: string, kind: string): string {
 }
 
 function csvSet(values: readonly string[] | undefined): Set<string> {
-  return new Set((values ?? []).flatMap((v) => v.split(',')).filter((v) => v.length > 0));
+  return new Set(
+    (values ?? [])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v.length > 0),
+  );
 }
+
+// --- Signatures (pkg/resource) --------------------------------------------------------------------------
+
+interface Signature {
+  kind: string;
+  version: string;
+  namespace: string;
+  name: string;
+}
+const EMPTY_SIG: Signature = { kind: '', version: '', namespace: '', name: '' };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+function goJsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
+}
+
+/** encoding/json's field matching: the exact key, else a case-insensitive one. */
+function field(obj: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  const lower = name.toLowerCase();
+  let found: unknown;
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) found = obj[k];
+  return found;
+}
+
+const META_TYPE =
+  'struct { Name string "yaml:\\"name\\""; Namespace string "yaml:\\"namespace\\""; GenerateName string "yaml:\\"generateName\\"" }';
+
+/**
+ * Resource.Signature(): the YAML decoded into kubeconform's small struct through sigs.k8s.io/yaml (numbers
+ * and booleans become strings, keys match case-insensitively, a wrong type is an error but the other
+ * fields are still filled).
+ */
+function signature(value: unknown): { sig: Signature; err?: string } {
+  if (!isObject(value)) return { sig: { ...EMPTY_SIG } };
+  let err: string | undefined;
+  const str = (v: unknown, path: string): string => {
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat32(v);
+    if (typeof v === 'boolean') return String(v);
+    err ??= `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonType(v)} into Go struct field .${path} of type string`;
+    return '';
+  };
+  const sig: Signature = {
+    version: str(field(value, 'APIVersion'), 'APIVersion'),
+    kind: str(field(value, 'Kind'), 'Kind'),
+    namespace: '',
+    name: '',
+  };
+  const meta = field(value, 'Metadata');
+  if (isObject(meta)) {
+    sig.name = str(field(meta, 'Name'), 'Metadata.Name');
+    sig.namespace = str(field(meta, 'Namespace'), 'Metadata.Namespace');
+    const gen = str(field(meta, 'GenerateName'), 'Metadata.GenerateName');
+    if (gen !== '') sig.name = gen + '{{ generateName }}';
+  } else if (meta !== null && meta !== undefined) {
+    err ??= `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonType(meta)} into Go struct field .Metadata of type ${META_TYPE}`;
+  }
+  if (err) return { sig, err };
+  if (sig.kind === '') return { sig, err: "missing 'kind' key" };
+  if (sig.version === '') return { sig, err: "missing 'apiVersion' key" };
+  return { sig };
+}
+
+/** Resource.SignatureFromMap(): used for List items. */
+function signatureFromMap(m: Record<string, unknown>): { sig: Signature; err?: string } {
+  const display = signature(m).sig;
+  if (typeof m.kind !== 'string') return { sig: display, err: "missing 'kind' key" };
+  if (typeof m.apiVersion !== 'string') return { sig: display, err: "missing 'apiVersion' key" };
+  const meta = isObject(m.metadata) ? m.metadata : {};
+  let name = typeof meta.name === 'string' ? meta.name : '';
+  if (typeof meta.generateName === 'string') name = meta.generateName + '{{ generateName }}';
+  return {
+    sig: {
+      kind: m.kind,
+      version: m.apiVersion,
+      namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
+      name,
+    },
+  };
+}
+
+/** A path segment taken from a resource must not climb out of the schema folder. */
+function safeSegment(s: string): boolean {
+  return !/[\\/\0]/.test(s) && s !== '.' && s !== '..' && !s.includes('..');
+}
+
+// --- Document splitting (pkg/resource/stream.go) ------------------------------------------------------------
+
+/** Reads the next chunk into `buf`, returning the number of bytes read (0 at the end). */
+export type ChunkReader = (buf: Buffer) => number;
+
+/** kubeconform's scanner gives up on a document larger than this (bufio.Scanner max token size). */
+export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+const SEP = Buffer.from('\n---');
+
+/**
+ * Split a stream into documents exactly as kubeconform's `SplitYAMLDocument` with a bufio.Scanner does:
+ * on `\n---` followed by the rest of that line (whatever it holds); a separator at the very end closes the
+ * last document; a last line starting with `---` but without a newline ends the scan.
+ */
+export function* splitStream(
+  read: ChunkReader,
+  chunkSize = 1 << 20,
+): Generator<{ bytes: Buffer; line: number }> {
+  let data = Buffer.alloc(0);
+  let eof = false;
+  let line = 1;
+  const chunk = Buffer.allocUnsafe(chunkSize);
+  let searchFrom = 0;
+  for (;;) {
+    const i = data.indexOf(SEP, searchFrom);
+    if (i >= 0) {
+      const afterStart = i + SEP.length;
+      if (afterStart === data.length) {
+        if (eof) {
+          yield { bytes: data.subarray(0, i), line };
+          return;
+        }
+      } else {
+        const j = data.indexOf(10, afterStart);
+        if (j >= 0) {
+          const token = data.subarray(0, i);
+          yield { bytes: token, line };
+          line += countLines(data, 0, j + 1);
+          data = data.subarray(j + 1);
+          searchFrom = 0;
+          continue;
+        }
+        if (eof) return; // bufio.Scanner drops an unterminated final `---…` line and what precedes it
+      }
+    } else if (eof) {
+      if (data.length) yield { bytes: data, line };
+      return;
+    }
+    if (data.length > MAX_DOCUMENT_BYTES) throw new Error('bufio.Scanner: token too long');
+    searchFrom = Math.max(0, data.length - SEP.length + 1);
+    const n = read(chunk);
+    if (n === 0) eof = true;
+    else data = data.length ? Buffer.concat([data, chunk.subarray(0, n)]) : Buffer.from(chunk.subarray(0, n));
+  }
+}
+
+function countLines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** A ChunkReader over a string (or bytes) held in memory. */
+export function stringReader(text: string | Buffer): ChunkReader {
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  let pos = 0;
+  return (out) => {
+    const n = Math.min(out.length, buf.length - pos);
+    buf.copy(out, 0, pos, pos + n);
+    pos += n;
+    return n;
+  };
+}
+
+/** A ChunkReader over an open file descriptor. */
+export function fdReader(fd: number): ChunkReader {
+  return (out) => {
+    for (;;) {
+      try {
+        return readSync(fd, out, 0, out.length, null);
+      } catch (e: any) {
+        if (e?.code === 'EAGAIN') continue;
+        if (e?.code === 'EOF') return 0;
+        throw e;
+      }
+    }
+  };
+}
+
+// --- The validator --------------------------------------------------------------------------------------------
 
 interface Located {
   readonly compiled: CompiledSchema | null;
@@ -89,6 +305,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
   const kubernetesVersion = options.kubernetesVersion || 'master';
   const strict = options.strict ?? false;
   const ignoreMissingSchemas = options.ignoreMissingSchemas ?? false;
+  const keepObjects = options.keepObjects ?? false;
   const skip = csvSet(options.skip);
   const reject = csvSet(options.reject);
   const cacheDir =
@@ -106,18 +323,23 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     if (hit) return hit;
     hit = { compiled: null };
     const data = templateData(kind, apiVersion, kubernetesVersion, strict);
-    for (const loc of locations) {
-      const path = renderTemplate(loc.template, data);
+    const safe =
+      safeSegment(data.ResourceKind) && safeSegment(data.Group) && safeSegment(data.ResourceAPIVersion);
+    for (const loc of safe ? locations : []) {
+      if (loc.remote) {
+        throw new RemoteLocationError(
+          `-schema-location ${loc.given}: remote schema locations are not fetched (no network): mirror them to a folder and pass the folder`,
+        );
+      }
+      const path = resolve(renderTemplate(loc.template, data));
       let compiled: CompiledSchema | null;
       try {
         compiled = compileSchemaFile(path, cacheDir);
-      } catch {
-        continue; // not JSON: kubeconform tries the next location
+      } catch (err) {
+        if (err instanceof ValidationConfigError) throw err; // a generated schema failed its integrity check
+        continue; // not JSON, or a schema that does not compile: kubeconform tries the next location
       }
       if (!compiled) continue;
-      // A schema constraining `kind` must be for this kind (kubeconform >= 0.7).
-      const kindEnum = compiled.schema?.properties?.kind?.enum;
-      if (Array.isArray(kindEnum) && kindEnum.length && !kindEnum.includes(kind)) continue;
       hit = { compiled };
       break;
     }
@@ -127,180 +349,182 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
 
   function result(
     filename: string,
-    obj: any,
+    sig: Signature,
     status: ResultStatus,
     msg = '',
-    validationErrors: readonly SchemaViolation[] = [],
-    extra: { schema?: string; line?: number } = {},
+    extra: {
+      schema?: string;
+      line?: number;
+      validationErrors?: readonly SchemaViolation[];
+      object?: Record<string, unknown>;
+    } = {},
   ): ValidationResult {
-    const meta =
-      obj && typeof obj === 'object' && obj.metadata && typeof obj.metadata === 'object' ? obj.metadata : {};
-    const str = (v: unknown) => (typeof v === 'string' ? v : v == null ? '' : String(v));
     return {
       filename,
-      kind: str(obj?.kind),
-      name: str(meta.name ?? meta.generateName),
-      namespace: str(meta.namespace),
-      version: str(obj?.apiVersion),
+      kind: sig.kind,
+      name: sig.name,
+      namespace: sig.namespace,
+      version: sig.version,
       status,
       msg,
-      validationErrors,
+      validationErrors: extra.validationErrors ?? [],
       ...(extra.schema ? { schema: extra.schema } : {}),
       ...(extra.line ? { line: extra.line } : {}),
+      ...(keepObjects && extra.object ? { object: extra.object } : {}),
     };
   }
 
-  function validateObject(obj: unknown, filename: string, line?: number): ValidationResult {
-    if (obj == null) return result(filename, obj, 'statusEmpty', '', [], { line });
-    if (typeof obj !== 'object' || Array.isArray(obj)) {
-      return result(
-        filename,
-        undefined,
-        'statusError',
-        `error unmarshalling resource: error converting YAML to JSON: cannot unmarshal ${Array.isArray(obj) ? 'array' : typeof obj} into an object`,
-        [],
-        { line },
-      );
-    }
-    const o = obj as any;
-    if (typeof o.kind !== 'string' || o.kind === '')
-      return result(filename, o, 'statusError', "error while parsing: missing 'kind' key", [], { line });
-    if (typeof o.apiVersion !== 'string' || o.apiVersion === '') {
-      return result(filename, o, 'statusError', "error while parsing: missing 'apiVersion' key", [], {
+  /** ValidateResource() once the document is parsed and its signature known. */
+  function validateParsed(
+    r: Record<string, unknown>,
+    sig: Signature,
+    filename: string,
+    line?: number,
+  ): ValidationResult {
+    const gvk = groupVersionKind(sig.version, sig.kind);
+    if (skip.has(gvk) || skip.has(sig.kind))
+      return result(filename, sig, 'statusSkipped', '', { line, object: r });
+    if (reject.has(gvk) || reject.has(sig.kind))
+      return result(filename, sig, 'statusError', `prohibited resource kind ${sig.kind}`, {
         line,
+        object: r,
+      });
+    let located: Located;
+    try {
+      located = findSchema(sig.kind, sig.version);
+    } catch (e) {
+      if (e instanceof RemoteLocationError)
+        return result(filename, sig, 'statusError', e.message, { line, object: r });
+      throw e;
+    }
+    const { compiled } = located;
+    if (!compiled) {
+      if (ignoreMissingSchemas) return result(filename, sig, 'statusSkipped', '', { line, object: r });
+      return result(filename, sig, 'statusError', `could not find schema for ${sig.kind}`, {
+        line,
+        object: r,
       });
     }
-    const gvk = groupVersionKind(o.apiVersion, o.kind);
-    if (skip.has(gvk) || skip.has(o.kind)) return result(filename, o, 'statusSkipped', '', [], { line });
-    if (reject.has(gvk) || reject.has(o.kind))
-      return result(filename, o, 'statusError', `prohibited resource kind ${o.kind}`, [], { line });
-    const { compiled } = findSchema(o.kind, o.apiVersion);
-    if (!compiled) {
-      if (ignoreMissingSchemas) return result(filename, o, 'statusSkipped', '', [], { line });
-      return result(filename, o, 'statusError', `could not find schema for ${o.kind}`, [], { line });
+    if (compiled.validate(r))
+      return result(filename, sig, 'statusValid', '', { schema: compiled.url, line, object: r });
+    const e = explain(compiled.schema, r, compiled.url);
+    const msg = `problem validating schema. Check JSON formatting: ${e ? e.message : `jsonschema validation failed with ${compiled.url}#`}`;
+    return result(filename, sig, 'statusInvalid', msg, {
+      schema: compiled.url,
+      line,
+      validationErrors: e?.violations ?? [],
+      object: r,
+    });
+  }
+
+  const notAMap = (v: unknown) =>
+    `error unmarshalling resource: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goJsonType(v)} into Go value of type map[string]interface {}`;
+
+  /** One List item (kubeconform re-marshals it and validates it as a resource). */
+  function validateItem(item: unknown, filename: string, line?: number): ValidationResult {
+    if (item === null || item === undefined) return result(filename, EMPTY_SIG, 'statusEmpty', '', { line });
+    if (!isObject(item)) return result(filename, EMPTY_SIG, 'statusError', notAMap(item), { line });
+    const { sig, err } = signatureFromMap(item);
+    if (err) return result(filename, sig, 'statusError', `error while parsing: ${err}`, { line });
+    return validateParsed(item, sig, filename, line);
+  }
+
+  /** Resource.Resources() + ValidateResource() for one parsed document. */
+  function validateDocument(
+    doc: ParsedDocument,
+    filename: string,
+    line: number | undefined,
+    out: (r: ValidationResult) => boolean,
+  ): boolean {
+    const sigValue = doc.error === undefined ? doc.value : doc.lenient;
+    const { sig, err: sigErr } =
+      doc.error !== undefined && doc.lenient === undefined
+        ? { sig: EMPTY_SIG, err: doc.error }
+        : signature(sigValue);
+    if (!sigErr && sig.kind.toLowerCase() === 'list' && isObject(sigValue)) {
+      const items = field(sigValue, 'Items');
+      if (Array.isArray(items))
+        for (const item of items) if (!out(validateItem(item, filename, line))) return false;
+      return true;
     }
-    if (compiled.validate(o))
-      return result(filename, o, 'statusValid', '', [], { schema: compiled.url, line });
-    const explain = compiled.explain();
-    explain(o);
-    const v = violations(explain.errors ?? compiled.validate.errors ?? [], o, compiled.schema);
-    const first = v[0];
-    const msg = first
-      ? `problem validating schema. Check JSON formatting: jsonschema: '${first.path}' does not validate with ${compiled.url}${first.keywordLocation}: ${first.msg}`
-      : 'problem validating schema. Check JSON formatting: jsonschema: validation failed';
-    return result(filename, o, 'statusInvalid', msg, v, { schema: compiled.url, line });
+    if (doc.error !== undefined)
+      return out(
+        result(filename, sig, 'statusError', `error unmarshalling resource: ${doc.error}`, { line }),
+      );
+    const v = doc.value;
+    if (v === null || v === undefined) return out(result(filename, sig, 'statusEmpty', '', { line }));
+    if (!isObject(v)) return out(result(filename, sig, 'statusError', notAMap(v), { line }));
+    if (sigErr)
+      return out(result(filename, sig, 'statusError', `error while parsing: ${sigErr}`, { line, object: v }));
+    return out(validateParsed(v, sig, filename, line));
+  }
+
+  function validateStream(
+    read: ChunkReader,
+    filename: string,
+    onResult: (r: ValidationResult) => boolean | void,
+    stdin = false,
+  ): boolean {
+    let count = 0;
+    const emit = (r: ValidationResult) => {
+      count++;
+      return onResult(r) !== false;
+    };
+    for (const { bytes, line } of splitStream(read)) {
+      if (bytes.length === 0) {
+        // findResourcesInReader skips empty tokens; the stdin stream reports them as empty resources.
+        if (stdin && !emit(result(filename, EMPTY_SIG, 'statusEmpty', '', { line }))) return false;
+        continue;
+      }
+      if (!validateDocument(parseDocument(bytes, strict), filename, line, emit)) return false;
+    }
+    if (count === 0 && !stdin) return emit(result(filename, EMPTY_SIG, 'statusEmpty'));
+    return true;
+  }
+
+  function validateObject(obj: unknown, filename: string, line?: number): ValidationResult {
+    return validateItem(obj, filename, line);
   }
 
   function validateObjects(objs: readonly unknown[], filename: string): ValidationResult[] {
     const out: ValidationResult[] = [];
     for (const obj of objs) {
-      const o = obj as any;
-      if (o && typeof o === 'object' && o.kind === 'List' && Array.isArray(o.items)) {
-        for (const item of o.items) out.push(validateObject(item, filename));
-      } else out.push(validateObject(obj, filename));
+      if (
+        isObject(obj) &&
+        typeof obj.kind === 'string' &&
+        obj.kind.toLowerCase() === 'list' &&
+        typeof obj.apiVersion === 'string'
+      ) {
+        const items = field(obj, 'Items');
+        if (Array.isArray(items)) for (const item of items) out.push(validateItem(item, filename));
+      } else out.push(validateItem(obj, filename));
     }
     return out;
   }
 
-  function validateValue(value: unknown, filename: string, line: number, out: ValidationResult[]): void {
-    const v = value as any;
-    if (v && typeof v === 'object' && v.kind === 'List' && Array.isArray(v.items)) {
-      for (const item of v.items) out.push(validateObject(item, filename, line));
-    } else out.push(validateObject(value, filename, line));
-  }
-
-  /** The slow, precise path (the `yaml` library): error messages for malformed documents. */
-  function validateTextSlow(
-    text: string,
-    filename: string,
-    firstLine: number,
-    out: ValidationResult[],
-  ): void {
-    const lineStarts = lineIndex(text);
-    const docs = parseAllDocuments(text, { uniqueKeys: strict, prettyErrors: false, strict: false });
-    const list = Array.isArray(docs) ? docs : [docs];
-    for (const doc of list) {
-      const offset = doc.range?.[0] ?? 0;
-      const line = lineOf(lineStarts, offset) + firstLine - 1;
-      if (doc.errors.length) {
-        const e = doc.errors[0];
-        const errLine = lineOf(lineStarts, e.pos?.[0] ?? offset) + firstLine - 1;
-        const firstMsgLine = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-        const msg =
-          e.code === 'DUPLICATE_KEY'
-            ? `error unmarshalling resource: error converting YAML to JSON: yaml: unmarshal errors: line ${errLine}: key ${JSON.stringify(duplicateKeyName(text, e.pos?.[0]))} already set in map`
-            : `error unmarshalling resource: error converting YAML to JSON: yaml: line ${errLine}: ${firstMsgLine}`;
-        let partial: any;
-        try {
-          partial = doc.toJS({ maxAliasCount: 100 });
-        } catch {
-          partial = undefined;
-        }
-        out.push(
-          result(
-            filename,
-            partial && typeof partial === 'object' ? partial : undefined,
-            'statusError',
-            msg,
-            [],
-            { line },
-          ),
-        );
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch (err: any) {
-        out.push(
-          result(
-            filename,
-            undefined,
-            'statusError',
-            `error unmarshalling resource: ${err?.message ?? err}`,
-            [],
-            { line },
-          ),
-        );
-        continue;
-      }
-      validateValue(value, filename, line, out);
-    }
-  }
-
   function validateText(text: string, filename: string): ValidationResult[] {
     const out: ValidationResult[] = [];
-    const docs = splitDocuments(text);
-    if (!docs) validateTextSlow(text, filename, 1, out);
-    else {
-      for (const d of docs) {
-        let value: unknown;
-        try {
-          // Fast path: js-yaml with the YAML 1.2 core schema (no timestamps), duplicate keys rejected in strict mode.
-          value = loadYaml(d.text, { schema: CORE_SCHEMA, json: !strict });
-        } catch {
-          validateTextSlow(d.text, filename, d.line, out);
-          continue;
-        }
-        validateValue(value, filename, d.line, out);
-      }
-    }
-    if (!out.length) out.push(result(filename, undefined, 'statusEmpty'));
+    validateStream(stringReader(text), filename, (r) => {
+      out.push(r);
+    });
     return out;
   }
 
   function validatePaths(paths: readonly string[]): ValidationResult[] {
     const out: ValidationResult[] = [];
-    for (const file of expandPaths(paths)) {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (err: any) {
-        throw new ValidationConfigError(
-          `failed opening ${file}: ${err?.code === 'ENOENT' ? 'no such file or directory' : (err?.message ?? err)}`,
-        );
+    for (const entry of walkPaths(paths)) {
+      if (entry.error) {
+        out.push(result(entry.path, EMPTY_SIG, 'statusError', entry.error));
+        continue;
       }
-      out.push(...validateText(text, file));
+      const fd = openSync(entry.path, 'r');
+      try {
+        validateStream(fdReader(fd), entry.path, (r) => {
+          out.push(r);
+        });
+      } finally {
+        closeSync(fd);
+      }
     }
     return out;
   }
@@ -311,85 +535,135 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
     validateObjects,
     validateText,
     validatePaths,
+    validateStream,
   };
 }
 
+/** A lookup reached an http(s) location, which this validator does not fetch. */
+export class RemoteLocationError extends Error {}
+
+// --- Files (pkg/resource/files.go) -------------------------------------------------------------------------------
+
+const isManifestName = (name: string) => /\.(ya?ml|json)$/i.test(name);
+
+export interface WalkEntry {
+  /** The path as kubeconform prints it (`filepath.Walk` joins and cleans below the given root). */
+  readonly path: string;
+  /** A discovery error (`lstat x: no such file or directory`), reported as an error result. */
+  readonly error?: string;
+}
+
+function goErrno(e: any): string {
+  switch (e?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return String(e?.message ?? e);
+  }
+}
+
+function cleanJoin(dir: string, name: string): string {
+  const joined = dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+  return joined
+    .split('/')
+    .filter((s, i) => s !== '.' || i === 0)
+    .join('/')
+    .replace(/^\.\//, '')
+    .replace(/\/{2,}/g, '/');
+}
+
 /**
- * Split a stream into documents on `---` lines, as kubeconform does; undefined when the stream uses
- * directives or content on a marker line (the slow path handles those).
+ * The files kubeconform validates for these arguments, in its order (`filepath.Walk`: lexical, not
+ * following symlinked folders): YAML and JSON files only (an explicitly named `notes.txt` is ignored, as
+ * kubeconform ignores it), files matching an ignore pattern skipped. A path that cannot be read is an
+ * entry with an error and the walk continues. Platform addition: only regular files (and symlinks to them)
+ * are opened — a FIFO or device named `x.yaml` is an error instead of a read that never ends.
  */
-export function splitDocuments(text: string): { text: string; line: number }[] | undefined {
-  const docs: { text: string; line: number }[] = [];
-  let start = 0;
-  let startLine = 1;
-  let line = 1;
-  let pos = 0;
-  while (pos <= text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = text.length;
-    if (text.charCodeAt(pos) === 45 /* - */ && text.startsWith('---', pos)) {
-      const rest = text.slice(pos + 3, nl).trim();
-      if (nl - pos === 3 || text[pos + 3] === ' ' || text[pos + 3] === '\t' || text[pos + 3] === '\r') {
-        if (rest && !rest.startsWith('#')) return undefined;
-        docs.push({ text: text.slice(start, pos), line: startLine });
-        start = nl + 1;
-        startLine = line + 1;
-      }
-    } else if (
-      text.charCodeAt(pos) === 37 /* % */ ||
-      (text.startsWith('...', pos) && text.slice(pos + 3, nl).trim() === '')
-    ) {
-      return undefined;
+export function* walkPaths(
+  paths: readonly string[],
+  ignore: (path: string) => boolean = () => false,
+  cwd = process.cwd(),
+): Generator<WalkEntry> {
+  const lstatSync = (p: string) => lstatFs(resolve(cwd, p));
+  const statSync = (p: string) => statFs(resolve(cwd, p));
+  const readdirSync = (p: string) => readdirFs(resolve(cwd, p));
+  for (const root of paths) {
+    let st: Stats;
+    try {
+      st = lstatSync(root);
+    } catch (e) {
+      yield { path: root, error: `lstat ${root}: ${goErrno(e)}` };
+      continue;
     }
-    pos = nl + 1;
-    line++;
+    const errors: WalkEntry[] = [];
+    const visit = function* (p: string, info: Stats): Generator<WalkEntry> {
+      if (info.isDirectory()) {
+        let names: string[];
+        try {
+          names = readdirSync(p).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        } catch (e) {
+          yield { path: root, error: `open ${p}: ${goErrno(e)}` };
+          return;
+        }
+        for (const name of names) {
+          const child = cleanJoin(p, name);
+          let ci: Stats;
+          try {
+            ci = lstatSync(child);
+          } catch (e) {
+            errors.push({ path: root, error: `lstat ${child}: ${goErrno(e)}` });
+            continue;
+          }
+          yield* visit(child, ci);
+        }
+        return;
+      }
+      if (!isManifestName(p)) return;
+      if (ignore(p)) return;
+      let target: Stats = info;
+      if (info.isSymbolicLink()) {
+        try {
+          target = statSync(p);
+        } catch (e) {
+          yield { path: p, error: `open ${p}: ${goErrno(e)}` };
+          return;
+        }
+      }
+      if (target.isDirectory()) {
+        yield { path: p, error: `read ${p}: is a directory` };
+        return;
+      }
+      if (!target.isFile()) {
+        yield {
+          path: p,
+          error: `open ${p}: not a regular file (FIFO, socket or device): refusing to read it`,
+        };
+        return;
+      }
+      yield { path: p };
+    };
+    yield* visit(root, st);
+    yield* errors;
   }
-  if (start < text.length) docs.push({ text: text.slice(start), line: startLine });
-  return docs;
 }
 
-function duplicateKeyName(text: string, pos: number | undefined): string {
-  if (pos == null) return '?';
-  const m = /^\s*("([^"]*)"|'([^']*)'|[^:#\n]+?)\s*:/.exec(text.slice(pos, pos + 300));
-  return m ? (m[2] ?? m[3] ?? m[1]).trim() : '?';
-}
-
-function lineIndex(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function lineOf(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-
-const MANIFEST = /\.(ya?ml|json)$/i;
-
-/** Files named by the arguments: files as given, folders walked recursively for YAML/JSON files, sorted. */
+/** Files named by the arguments (see `walkPaths`), without errors; throws for a missing path. */
 export function expandPaths(paths: readonly string[]): string[] {
   const out: string[] = [];
-  for (const p of paths) {
-    if (!existsSync(p)) throw new ValidationConfigError(`failed opening ${p}: no such file or directory`);
-    if (statSync(p).isDirectory()) {
-      const walk = (dir: string) => {
-        for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-          a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-        )) {
-          const full = join(dir, e.name);
-          if (e.isDirectory()) walk(full);
-          else if (MANIFEST.test(e.name)) out.push(full);
-        }
-      };
-      walk(p);
-    } else out.push(p);
+  for (const e of walkPaths(paths)) {
+    if (e.error) throw new Error(e.error);
+    out.push(e.path);
   }
   return out;
+}
+
+/** For tests: the documents of a text, as kubeconform splits them. */
+export function splitDocuments(text: string): { text: string; line: number }[] {
+  return [...splitStream(stringReader(text))].map((d) => ({ text: d.bytes.toString('utf8'), line: d.line }));
 }

@@ -3,12 +3,39 @@
  * With no FILE or DIR, validates the whole workspace as Argo CD renders it (see libs/validation/README.md),
  * then checks every Application's sync plan (libs/sync-plan): exit 1 if an object needs something that
  * does not exist yet at its step.
+ *
+ * Runs compiled (tools/cli/bin/validate.cjs). Modules are required on demand so that validating files
+ * loads neither the renderers, the sync plan nor (without -environment) the policy engine: start-up stays
+ * in tens of milliseconds.
  */
-import { runValidateCli } from '@gitops/validation';
-import { syncPlanExitCode } from './validate-sync-plan';
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type * as Files from '../../../libs/validation/src/kubeconform-cli';
 
+const files: typeof Files = require('../../../libs/validation/src/kubeconform-cli');
+const io = {
+  stdout: (s: string) => void process.stdout.write(s),
+  stderr: (s: string) => void process.stderr.write(s),
+};
 const argv = process.argv.slice(2);
-const io = { stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
-let code = runValidateCli(argv, io);
-if (code === 0 || code === 1) code = Math.max(code, syncPlanExitCode(argv, io));
-process.exitCode = code;
+
+function main(): number {
+  let prepared: Files.Prepared;
+  try {
+    prepared = files.prepareValidate(argv, io);
+  } catch (err) {
+    return files.reportCliError(err, io);
+  }
+  if (prepared.exit !== undefined) return prepared.exit;
+  if (prepared.paths.length) {
+    return files.runValidateFiles(prepared, io, () => ({
+      ...require('../../../libs/validation/src/policy'),
+      policyContextFor: require('../../../libs/validation/src/workspace').policyContextFor,
+    }));
+  }
+  const code: number = require('@gitops/validation').runValidateCli(argv, io);
+  return code === 0 || code === 1
+    ? Math.max(code, require('./validate-sync-plan').syncPlanExitCode(argv, io))
+    : code;
+}
+
+process.exitCode = main();

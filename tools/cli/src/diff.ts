@@ -10,7 +10,6 @@ import {
   lstatSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
   rmSync,
   statSync,
@@ -53,9 +52,7 @@ const list = (v: string, prev: string[] = []) => [
 function writeParts(file: string, parts: readonly string[]): void {
   const dir = dirname(file);
   const base = basename(file);
-  // An earlier part 1 (only a file this command wrote: it starts with the marker) goes too.
-  if (existsSync(file) && lstatSync(file).isFile() && readFileSync(file, 'utf8').startsWith(partMarker(1)))
-    rmSync(file);
+  rmSync(file, { force: true });
   if (existsSync(dir)) {
     for (const f of readdirSync(dir)) {
       const n = f.startsWith(`${base}.`) ? f.slice(base.length + 1) : '';

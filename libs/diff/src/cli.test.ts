@@ -55,9 +55,10 @@ describe('npm run diff (CLI)', () => {
     expect(JSON.parse(same.stdout).apps).toEqual([]);
   });
 
-  it('--output writes numbered markdown parts and removes stale ones', () => {
+  it('--output writes numbered markdown parts and removes its own stale parts, never files it did not write', () => {
     const file = join(out, 'diff-preview.md');
-    writeFileSync(`${file}.7`, 'stale');
+    writeFileSync(`${file}.7`, '<!-- gitops-diff-preview part 7 -->\nstale part of an earlier run\n');
+    writeFileSync(`${file}.2024`, 'notes of the user\n');
     const r = run([
       '--repo',
       repo.dir,
@@ -73,6 +74,7 @@ describe('npm run diff (CLI)', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toMatch(/^<!-- gitops-diff-preview part 1 -->/);
     expect(existsSync(`${file}.7`)).toBe(false);
+    expect(readFileSync(`${file}.2024`, 'utf8')).toBe('notes of the user\n');
   });
 
   it('piped output is complete: 200 KB and more reach the reader (no exit before stdout drains)', () => {

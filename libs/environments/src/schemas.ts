@@ -1,12 +1,17 @@
 import { z } from 'zod';
 
-/** An IPv4 CIDR block such as `10.0.0.0/16`; host bits must be zero. */
+/**
+ * An IPv4 CIDR block such as `10.0.0.0/16`, in the canonical form Go's net.ParseCIDR accepts (the ALB
+ * controller and kube-proxy parse with Go: decimal octets without leading zeros, so `010.0.0.0/8` is
+ * refused there); host bits must be zero.
+ */
 export const cidrSchema = z
   .string()
   .refine(
     (s) => {
       const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
       if (!m) return false;
+      if (m.slice(1, 6).some((p) => p.length > 1 && p.startsWith('0'))) return false;
       const octets = m.slice(1, 5).map(Number);
       const prefix = Number(m[5]);
       if (octets.some((o) => o > 255) || prefix > 32) return false;
@@ -14,10 +19,13 @@ export const cidrSchema = z
       const hostBits = 2 ** (32 - prefix);
       return ip % hostBits === 0;
     },
-    { message: 'expected an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero' },
+    {
+      message:
+        "expected an IPv4 CIDR block like 10.0.0.0/16 with the host bits zero and no leading zeros (as Go's net.ParseCIDR reads it)",
+    },
   )
-  // values.schema.json: the shape (the host bits are checked by the chart's guards).
-  .meta({ pattern: '^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}/[0-9]{1,2}$' });
+  // values.schema.json: the shape, without leading zeros (the host bits are checked by the chart's guards).
+  .meta({ pattern: '^(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}/(0|[1-9][0-9]?)$' });
 
 /** Private (RFC 1918) ranges only: the allow-list of an isolated network. */
 export const privateCidrSchema = cidrSchema.refine(
@@ -71,7 +79,14 @@ export const quantitySchema = z
 export const clusterSchema = z
   .object({
     name: dnsLabelSchema.describe('The cluster name as registered in Argo CD'),
-    server: z.string().url().describe('The API server URL Argo CD deploys to'),
+    server: z
+      .string()
+      .url()
+      .refine((u) => /^https:\/\/[^/?#\s]+(:\d+)?(\/[^?#\s]*)?$/.test(u), {
+        message:
+          'expected an https:// API server URL (Argo CD talks to the cluster over TLS), e.g. https://kubernetes.default.svc',
+      })
+      .describe('The API server URL Argo CD deploys to (https)'),
     kubernetesVersion: kubernetesVersionSchema.describe('Kubernetes version; manifests validate against it'),
     region: z.string().min(1).describe('Cloud region, or the site name on premises'),
   })

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFor } from './credentials';
+import { createServer } from 'node:http';
+import { credentialsFor, fetchEcrToken } from './credentials';
 import { parseRepository } from './reference';
 import { RegistryClient, RegistryError } from './registry-client';
 import { ImageRefusal, resolveImage, type ImageTarget } from './resolve';
@@ -232,6 +233,90 @@ suite('authentication', () => {
     });
   }
 });
+
+suite('anonymous bearer tokens (public images, as on Docker Hub)', () => {
+  let reg: TestRegistry;
+  let img: BuiltImage;
+  beforeAll(async () => {
+    reg = await startTestRegistry({ auth: 'token', users: { pusher: 'push-secret' }, anonymousPull: true });
+    img = image({ platforms: [{ architecture: 'amd64' }, { architecture: 'arm64' }], content: 'public' });
+    await reg.push(img.dir, 'library/nginx', '1.27.3');
+  });
+  afterAll(() => reg?.stop());
+
+  it('answers the Bearer challenge without credentials and resolves', async () => {
+    const t = target(reg, 'library/nginx', '1.27.3');
+    const r = await resolveImage(t, client(t));
+    expect(r.digest).toBe(img.digest);
+    expect(r.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+});
+
+suite(
+  'ECR: a token from GetAuthorizationToken, signed with the AWS_* credentials (the real SDK, a local endpoint)',
+  () => {
+    it('asks ECR with a SigV4-signed request and logs in as AWS with the token', async () => {
+      const reg = await startTestRegistry({ auth: 'htpasswd', users: { AWS: 'ecr-token-password-9' } });
+      const img = image({ platforms: [{ architecture: 'amd64' }], content: 'ecr' });
+      await reg.push(img.dir, 'mini-xdr-backend', 'v1.1.8');
+      const requests: { target?: string; authorization?: string }[] = [];
+      const ecr = createServer((req, res) => {
+        requests.push({
+          target: String(req.headers['x-amz-target']),
+          authorization: String(req.headers.authorization),
+        });
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(
+            JSON.stringify({
+              authorizationData: [
+                {
+                  authorizationToken: Buffer.from('AWS:ecr-token-password-9').toString('base64'),
+                  expiresAt: Date.now() / 1000 + 3600,
+                  proxyEndpoint: `http://${reg.host}`,
+                },
+              ],
+            }),
+          );
+        });
+      });
+      await new Promise<void>((r) => ecr.listen(0, '127.0.0.1', () => r()));
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'AKIATESTTESTTESTTEST',
+        AWS_SECRET_ACCESS_KEY: 'test-secret-key',
+        AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${(ecr.address() as { port: number }).port}`,
+        AWS_EC2_METADATA_DISABLED: 'true',
+      });
+      try {
+        const creds = await fetchEcrToken(
+          '116912495274.dkr.ecr.us-east-1.amazonaws.com',
+          'us-east-1',
+          process.env,
+        );
+        expect(creds).toMatchObject({ username: 'AWS', password: 'ecr-token-password-9' });
+        expect(creds!.source).toContain('AWS_*');
+        expect(requests).toHaveLength(1);
+        expect(requests[0].target).toBe('AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken');
+        expect(requests[0].authorization).toMatch(
+          /^AWS4-HMAC-SHA256 Credential=AKIATESTTESTTESTTEST\/\d{8}\/us-east-1\/ecr\/aws4_request/,
+        );
+        const t = target(reg, 'mini-xdr-backend', 'v1.1.8');
+        const r = await resolveImage(
+          t,
+          new RegistryClient(parseRepository(t.repository), creds, { timeoutMs: 5000 }),
+        );
+        expect(r.digest).toBe(img.digest);
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+        ecr.close();
+        await reg.stop();
+      }
+    });
+  },
+);
 
 suite('a registry that is down', () => {
   it('fails with a clear error naming the registry and the connection error', async () => {

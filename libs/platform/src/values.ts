@@ -45,7 +45,8 @@ export const resourcesValuesSchema = z
 export const replicasSchema = z
   .number({ error: 'expected a number of replicas' })
   .int('replicas must be a whole number')
-  .min(0, 'replicas must not be negative');
+  .min(0, 'replicas must not be negative')
+  .max(2_147_483_647, 'replicas must fit in int32 (at most 2147483647): the API server refuses more');
 
 /** HPA settings; `enabled: false` removes the HPA and sets `spec.replicas` instead. */
 export const autoscalingValuesSchema = z

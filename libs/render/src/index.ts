@@ -13,6 +13,7 @@ export * from './emit-overlay';
 export * from './pipeline';
 export * from './parity';
 export * from './outputs';
+export * from './ownership';
 export * from './yaml-text';
 export * from './chart-guards';
 export * from './chart-interface';

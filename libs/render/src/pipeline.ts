@@ -6,6 +6,7 @@ import type { K8sObject } from '@gitops/toolchain';
 import { ENVIRONMENT_NAMES, type EnvironmentName } from '@gitops/environments';
 import { emitChart } from './emit-chart';
 import { emitOverlays } from './emit-overlay';
+import { checkOwnership } from './ownership';
 import type { LoadedSystem } from './registry';
 import { resolveValues, synthesize, type SystemDefinition } from './system';
 import type { Sample } from './values-index';
@@ -27,7 +28,7 @@ export function sampleSystem(
 ): Sample<K8sObject[]>[] {
   return (['defaults', ...environments] as const).map((label) => {
     const values = resolveValues(system, label);
-    return { label, values, objects: synthesize(system, values) };
+    return { label, values, objects: synthesize(system, values, label) };
   });
 }
 
@@ -61,6 +62,7 @@ export function renderWorkspace(systems: readonly LoadedSystem[], argocd?: ArgoC
     for (const [p, c] of Object.entries(r.chart)) files.set(`charts/${name}/${p}`, c);
     for (const [p, c] of Object.entries(r.overlays)) files.set(`overlays/${name}/${p}`, c);
   }
+  checkOwnership(renders);
   if (argocd) {
     roots.push(ARGOCD_ROOT);
     for (const [p, c] of Object.entries(argocd([...systems]))) {

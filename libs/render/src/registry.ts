@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { globSync } from 'tinyglobby';
-import { ConfigError, type SystemDefinition } from './system';
+import { authorFrame, ConfigError, RESERVED_SYSTEM_NAMES, type SystemDefinition } from './system';
 import { withImageLock } from './image-lock';
 
 /** The workspace root (this file is libs/render/src/registry.ts). */
@@ -38,7 +38,34 @@ export async function loadSystems(
   for (const file of systemFiles(workspaceRoot)) {
     const root = dirname(dirname(file));
     if (only && !only.includes(basename(root))) continue;
-    const mod = await import(join(workspaceRoot, file));
+    const name = basename(root);
+    if (RESERVED_SYSTEM_NAMES.includes(name)) {
+      throw new ConfigError(
+        `${file}: "${name}" is a reserved name (${RESERVED_SYSTEM_NAMES.join(', ')}): overlays/argocd holds the Argo CD objects ` +
+          'and the others are Kubernetes namespaces or platform folders; rename the folder and the system',
+      );
+    }
+    if (!/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)) {
+      throw new ConfigError(
+        `${file}: the folder name "${name}" must be a DNS-1123 label of at most 40 characters (lower-case letters, digits, '-'): ` +
+          'it names the chart, the overlay, the namespace and the Argo CD Applications (<system>-<environment>)',
+      );
+    }
+    let mod: any;
+    try {
+      mod = await import(join(workspaceRoot, file));
+    } catch (err: any) {
+      // A file that does not compile keeps esbuild's own message (printed by the CLI).
+      if (/^(Transform|Build) failed with \d+ error/.test(String(err?.message))) throw err;
+      if (err instanceof ConfigError) throw err;
+      const first = String(err?.message ?? err)
+        .split('\n')[0]
+        .split(`${workspaceRoot}/`)
+        .join('');
+      if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND')
+        throw new ConfigError(`${file}: an import cannot be resolved: ${first}`);
+      throw new ConfigError(`${authorFrame(err, name) ?? file}: loading system "${name}" failed: ${first}`);
+    }
     const definition: SystemDefinition<any> | undefined = mod.default ?? mod.system;
     if (!definition || typeof definition.build !== 'function') {
       throw new ConfigError(`${file}: expected a default export created with defineSystem({...})`);

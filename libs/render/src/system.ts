@@ -1,3 +1,5 @@
+import { relative, resolve, sep } from 'node:path';
+import { createContext, Script } from 'node:vm';
 import { App, Chart } from 'cdk8s';
 import { z } from 'zod';
 import {
@@ -174,11 +176,101 @@ export function resolveValues<V extends BaseValues>(
   return parsed.data;
 }
 
+/**
+ * Time budget of one `build()` call, in milliseconds: `$GITOPS_BUILD_BUDGET_MS`, default 20 s. A build that
+ * runs longer (an endless loop) is stopped and reported as the system's error.
+ */
+export function buildBudgetMs(): number {
+  const n = Number(process.env.GITOPS_BUILD_BUDGET_MS);
+  return Number.isFinite(n) && n > 0 ? n : 20_000;
+}
+
+/** Names a platform reserves: a system by that name would collide with the Argo CD or Kubernetes folders and namespaces. */
+export const RESERVED_SYSTEM_NAMES: readonly string[] = [
+  'argocd',
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'tmp',
+  'bootstrap',
+];
+
+/** The first stack frame of `err` in the system's own folder (else in the workspace, outside libraries), relative. */
+export function authorFrame(err: unknown, systemName: string): string | undefined {
+  const stack = typeof (err as Error)?.stack === 'string' ? (err as Error).stack! : '';
+  const root = resolve(__dirname, '../../..');
+  const frames = stack
+    .split('\n')
+    .map((l) => /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ file: m[1].replace(/^file:\/\//, ''), line: m[2], col: m[3] }))
+    .filter((f) => !f.file.includes(`${sep}node_modules${sep}`));
+  const own = frames.find((f) => f.file.includes(`${sep}apps${sep}${systemName}${sep}`)) ?? frames[0];
+  if (!own) return undefined;
+  const rel = own.file.startsWith(`${root}${sep}`) ? relative(root, own.file) : own.file;
+  return `${rel}:${own.line}:${own.col}`;
+}
+
+const BUILD_SCRIPT = new Script('__build()', { filename: 'gitops-build-budget' });
+const buildContext = createContext({ __build: undefined as unknown });
+
+/**
+ * Run `system.build(chart, values)` under the build() contract: synchronous (a returned Promise is refused:
+ * objects created after an `await` would be lost), within the time budget, and any exception reported as
+ * the system author's error (file and line), never as a platform crash.
+ */
+export function runBuild<V extends BaseValues>(
+  system: SystemDefinition<V>,
+  chart: Chart,
+  values: V,
+  label = 'defaults',
+): void {
+  const where = `apps/${system.name}/src/system.ts`;
+  const budget = buildBudgetMs();
+  let result: unknown;
+  buildContext.__build = () => system.build(chart, values);
+  try {
+    result = BUILD_SCRIPT.runInContext(buildContext, { timeout: budget, breakOnSigint: true });
+  } catch (err: any) {
+    if (err?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new ConfigError(
+        `${where}: build() of system "${system.name}" did not finish within its ${budget / 1000}s budget ` +
+          `(values "${label}"): an endless loop? Stopped; raise GITOPS_BUILD_BUDGET_MS if it truly needs longer`,
+      );
+    }
+    if (err?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
+    if (err instanceof ConfigError && err.message.startsWith('apps/')) throw err;
+    const frame = authorFrame(err, system.name);
+    // The message only: the error's class (TypeError…) is the author's business, the line says where.
+    const what = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(
+      `${frame ?? where}: build() of system "${system.name}" failed (values "${label}"): ${what}`,
+    );
+  } finally {
+    buildContext.__build = undefined;
+  }
+  if (result && typeof (result as { then?: unknown }).then === 'function') {
+    (result as Promise<unknown>).then(
+      () => {},
+      () => {},
+    );
+    throw new ConfigError(
+      `${where}: build() of system "${system.name}" returned a Promise: build() must be synchronous ` +
+        '(objects created after an `await` would be silently missing from the outputs); remove async/await',
+    );
+  }
+}
+
 /** Synthesize a system's objects for one set of values, in-process with the cdk8s library. */
-export function synthesize<V extends BaseValues>(system: SystemDefinition<V>, values: V): K8sObject[] {
+export function synthesize<V extends BaseValues>(
+  system: SystemDefinition<V>,
+  values: V,
+  label?: string,
+): K8sObject[] {
   const app = new App({ outdir: '/nonexistent-cdk8s-outdir' });
   const chart = new Chart(app, system.name, { disableResourceNameHashes: true, namespace: values.namespace });
-  system.build(chart, values);
+  runBuild(system, chart, values, label);
   const objects = JSON.parse(JSON.stringify(chart.toJson())) as K8sObject[];
   const seen = new Set<string>();
   for (const o of objects) {

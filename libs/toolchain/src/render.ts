@@ -1,8 +1,81 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { DEFAULT_TOOLCHAIN, getToolchain, type ToolchainId } from './toolchain';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  DEFAULT_TOOLCHAIN,
+  EXEC_THROUGH_FD,
+  ToolchainError,
+  getToolchain,
+  verifyBeforeUse,
+  type Toolchain,
+  type VerifiedBinary,
+} from './toolchain';
+import type { ToolchainId } from './toolchain';
 
-const execFileAsync = promisify(execFile);
+const MAX_BUFFER = 256 << 20;
+
+interface RunOptions {
+  readonly cwd?: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** How to start a verified binary: through its held descriptor (fd 3 of the child) where /proc allows. */
+function launch(b: VerifiedBinary): { file: string; stdio: any[] } {
+  verifyBeforeUse(b);
+  return EXEC_THROUGH_FD
+    ? { file: '/proc/self/fd/3', stdio: ['ignore', 'pipe', 'pipe', b.fd] }
+    : { file: b.path, stdio: ['ignore', 'pipe', 'pipe'] };
+}
+
+/** Run a verified binary to completion; throws `{ stdout, stderr, message }` on a non-zero exit. */
+export function runVerifiedSync(b: VerifiedBinary, args: readonly string[], o: RunOptions): string {
+  const { file, stdio } = launch(b);
+  const r = spawnSync(file, args, {
+    cwd: o.cwd,
+    env: o.env,
+    encoding: 'utf8',
+    maxBuffer: MAX_BUFFER,
+    stdio,
+    argv0: b.name,
+  } as any);
+  if (r.error) throw Object.assign(r.error, { stdout: r.stdout, stderr: r.stderr });
+  if (r.status !== 0)
+    throw { message: `${b.name} exited with ${r.status ?? r.signal}`, stdout: r.stdout, stderr: r.stderr };
+  return r.stdout as unknown as string;
+}
+
+export function runVerified(b: VerifiedBinary, args: readonly string[], o: RunOptions): Promise<string> {
+  const { file, stdio } = launch(b);
+  return new Promise((res, rej) => {
+    const child = spawn(file, args, { cwd: o.cwd, env: o.env, stdio, argv0: b.name } as any);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    child.stdout!.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_BUFFER) child.kill('SIGKILL');
+      else out.push(d);
+    });
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => rej(Object.assign(e, { stderr: Buffer.concat(err).toString('utf8') })));
+    child.on('close', (code, signal) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === 0) res(stdout);
+      else
+        rej({
+          message:
+            size > MAX_BUFFER
+              ? `${b.name} output exceeds ${MAX_BUFFER} bytes`
+              : `${b.name} exited with ${code ?? signal}`,
+          stdout,
+          stderr: stderr || (size > MAX_BUFFER ? 'output too large' : ''),
+        });
+    });
+  });
+}
+
+function bins(tc: Toolchain) {
+  return tc.binaries;
+}
 
 /** How Argo CD renders a Helm source: `helm template <release> <chart> -f <values>... --namespace <ns> --kube-version <v>`. */
 export interface HelmTemplateOptions {
@@ -43,6 +116,7 @@ export function helmTemplateArgs(o: HelmTemplateOptions): string[] {
 }
 
 function fail(tool: string, args: string[], err: any): never {
+  if (err instanceof ToolchainError) throw err;
   const stderr = String(err?.stderr ?? err?.message ?? err).trim();
   throw new RenderError(`${tool} ${args.join(' ')} failed: ${stderr}`, stderr);
 }
@@ -52,13 +126,7 @@ export function helmTemplate(o: HelmTemplateOptions): string {
   const tc = getToolchain(o.toolchain ?? DEFAULT_TOOLCHAIN);
   const args = helmTemplateArgs(o);
   try {
-    return execFileSync(tc.helm, args, {
-      cwd: o.cwd,
-      env: tc.env,
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return runVerifiedSync(bins(tc).helm, args, { cwd: o.cwd, env: tc.env });
   } catch (err) {
     fail('helm', args, err);
   }
@@ -68,9 +136,7 @@ export async function helmTemplateAsync(o: HelmTemplateOptions): Promise<string>
   const tc = getToolchain(o.toolchain ?? DEFAULT_TOOLCHAIN);
   const args = helmTemplateArgs(o);
   try {
-    return (
-      await execFileAsync(tc.helm, args, { cwd: o.cwd, env: tc.env, encoding: 'utf8', maxBuffer: 256 << 20 })
-    ).stdout;
+    return await runVerified(bins(tc).helm, args, { cwd: o.cwd, env: tc.env });
   } catch (err) {
     fail('helm', args, err);
   }
@@ -86,7 +152,7 @@ export function helmLint(
   const tc = getToolchain(toolchain);
   const args = ['lint', '--strict', chartDir, ...valueFiles.flatMap((f) => ['--values', f]), ...extra];
   try {
-    return execFileSync(tc.helm, args, { env: tc.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return runVerifiedSync(bins(tc).helm, args, { env: tc.env });
   } catch (err: any) {
     fail('helm', args, { stderr: `${err?.stdout ?? ''}${err?.stderr ?? ''}` });
   }
@@ -101,13 +167,7 @@ export function kustomizeBuild(
   const tc = getToolchain(toolchain);
   const args = ['kustomize', dir];
   try {
-    return execFileSync(tc.kubectl, args, {
-      cwd,
-      env: tc.env,
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return runVerifiedSync(bins(tc).kubectl, args, { cwd, env: tc.env });
   } catch (err) {
     fail('kustomize build', [dir], err);
   }
@@ -120,14 +180,7 @@ export async function kustomizeBuildAsync(
 ): Promise<string> {
   const tc = getToolchain(toolchain);
   try {
-    return (
-      await execFileAsync(tc.kubectl, ['kustomize', dir], {
-        cwd,
-        env: tc.env,
-        encoding: 'utf8',
-        maxBuffer: 256 << 20,
-      })
-    ).stdout;
+    return await runVerified(bins(tc).kubectl, ['kustomize', dir], { cwd, env: tc.env });
   } catch (err) {
     fail('kustomize build', [dir], err);
   }
@@ -139,10 +192,7 @@ export function toolVersions(toolchain: ToolchainId = DEFAULT_TOOLCHAIN): {
   kustomize: string;
 } {
   const tc = getToolchain(toolchain);
-  const helm = execFileSync(tc.helm, ['version', '--short'], { env: tc.env, encoding: 'utf8' }).trim();
-  const kustomize = execFileSync(tc.kubectl, ['version', '--client', '-o', 'json'], {
-    env: tc.env,
-    encoding: 'utf8',
-  });
+  const helm = runVerifiedSync(bins(tc).helm, ['version', '--short'], { env: tc.env }).trim();
+  const kustomize = runVerifiedSync(bins(tc).kubectl, ['version', '--client', '-o', 'json'], { env: tc.env });
   return { helm, kustomize: JSON.parse(kustomize).kustomizeVersion };
 }

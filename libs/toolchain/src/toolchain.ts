@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
@@ -49,11 +60,28 @@ export const TOOLCHAINS: Readonly<Record<ToolchainId, ToolchainSpec>> = {
 /** The toolchain used when none is named: Helm 4 and Kustomize 5.7, as in Argo CD 3.5. */
 export const DEFAULT_TOOLCHAIN: ToolchainId = 'v35';
 
+/**
+ * A verified binary, held open: the process keeps a file descriptor on the exact file whose sha256 was
+ * checked, re-checks it before every use (see {@link verifyBeforeUse}) and executes *that* file through
+ * `/proc/self/fd/<n>`, so replacing the path after verification cannot substitute another program.
+ */
+export interface VerifiedBinary {
+  readonly name: 'helm' | 'kubectl';
+  readonly path: string;
+  readonly fd: number;
+  readonly sha256: string;
+  /** dev, inode, size, ctime and mtime (ns) of the file when its content was last hashed. */
+  stamp: string;
+  readonly spec: ToolchainSpec;
+}
+
 /** Paths of verified binaries. */
 export interface Toolchain {
   readonly spec: ToolchainSpec;
   readonly helm: string;
   readonly kubectl: string;
+  /** The binaries, held open and re-verified before every use. */
+  readonly binaries: { readonly helm: VerifiedBinary; readonly kubectl: VerifiedBinary };
   /** Isolated HELM_* homes so renders never read or write the user's Helm config. */
   readonly env: NodeJS.ProcessEnv;
 }
@@ -94,24 +122,17 @@ export function getToolchain(id: ToolchainId = DEFAULT_TOOLCHAIN): Toolchain {
   const helm = join(dir, 'helm', 'helm');
   const kubectl = join(dir, 'kubectl', 'kubectl');
   if (!existsSync(helm) || !existsSync(kubectl)) extract(spec, dir);
-  for (const [name, path] of [
-    ['helm', helm],
-    ['kubectl', kubectl],
-  ] as const) {
-    const actual = sha256File(path);
-    if (actual !== spec.sha256[name]) {
-      throw new ToolchainError(
-        `${path}: sha256 ${actual} does not match the pinned ${spec.sha256[name]} for ${name} from ${spec.npmPackage}; ` +
-          `delete ${dir} and reinstall with npm ci`,
-      );
-    }
-  }
+  const binaries = {
+    helm: openVerified(spec, 'helm', helm),
+    kubectl: openVerified(spec, 'kubectl', kubectl),
+  };
   const home = join(dir, 'home');
   mkdirSync(home, { recursive: true });
   const toolchain: Toolchain = {
     spec,
     helm,
     kubectl,
+    binaries,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: home,
@@ -124,6 +145,77 @@ export function getToolchain(id: ToolchainId = DEFAULT_TOOLCHAIN): Toolchain {
   verified.set(dir, toolchain);
   return toolchain;
 }
+
+function fdStamp(fd: number): string {
+  const st = fstatSync(fd, { bigint: true });
+  return `${st.dev}:${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}`;
+}
+
+function sha256Fd(fd: number): string {
+  const h = createHash('sha256');
+  const buf = Buffer.alloc(1 << 20);
+  let pos = 0;
+  for (;;) {
+    const n = readSync(fd, buf, 0, buf.length, pos);
+    if (n <= 0) break;
+    h.update(buf.subarray(0, n));
+    pos += n;
+  }
+  return h.digest('hex');
+}
+
+function mismatch(
+  spec: ToolchainSpec,
+  name: 'helm' | 'kubectl',
+  path: string,
+  actual: string,
+  when = '',
+): ToolchainError {
+  return new ToolchainError(
+    `${path}: sha256 ${actual} does not match the pinned ${spec.sha256[name]} for ${name} from ${spec.npmPackage}${when}; ` +
+      `delete ${dirname(dirname(path))} and reinstall with npm ci`,
+  );
+}
+
+/** Open a binary and verify the content read through that descriptor against the pinned sum. */
+function openVerified(spec: ToolchainSpec, name: 'helm' | 'kubectl', path: string): VerifiedBinary {
+  const fd = openSync(path, 'r');
+  const stamp = fdStamp(fd);
+  const actual = sha256Fd(fd);
+  if (actual !== spec.sha256[name]) throw mismatch(spec, name, path, actual);
+  return { name, path, fd, sha256: actual, stamp, spec };
+}
+
+/**
+ * Re-verify a binary immediately before it runs. The held file must be unchanged (same inode, size, ctime,
+ * mtime — a write to it changes its ctime, which no user can set back; on any change its content is hashed
+ * again) and its path must still name that file (a swapped binary is refused, not run).
+ */
+export function verifyBeforeUse(b: VerifiedBinary): void {
+  const stamp = fdStamp(b.fd);
+  if (stamp !== b.stamp) {
+    const actual = sha256Fd(b.fd);
+    if (actual !== b.spec.sha256[b.name])
+      throw mismatch(b.spec, b.name, b.path, actual, ' (it changed after it was verified, during this run)');
+    b.stamp = stamp;
+  }
+  let onPath;
+  try {
+    onPath = statSync(b.path, { bigint: true });
+  } catch {
+    onPath = undefined;
+  }
+  const [dev, ino] = b.stamp.split(':');
+  if (!onPath || String(onPath.dev) !== dev || String(onPath.ino) !== ino) {
+    throw new ToolchainError(
+      `${b.path}: the ${b.name} binary was replaced after it was verified (during this run); refusing to run it — ` +
+        `delete ${dirname(dirname(b.path))} and reinstall with npm ci`,
+    );
+  }
+}
+
+/** Executing through the held descriptor needs Linux's /proc; elsewhere the path is run after the check. */
+export const EXEC_THROUGH_FD = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 function extract(spec: ToolchainSpec, dir: string): void {
   let zipPath: string;

@@ -2,6 +2,11 @@
  * Schema compilation with ajv, cached twice: in memory per process (one compiled validator per schema file)
  * and on disk as ajv "standalone" modules keyed by the schema's content hash, so a fresh process loads a
  * Deployment validator in ~15 ms instead of compiling it in ~150 ms.
+ *
+ * A disk cache entry is executed only when its HMAC signature (under the checkout's integrity key, see
+ * integrity.ts) matches: the signature covers the cache format, ajv's version, the options, the schema's
+ * hash and the code, so code not produced and signed by this version is never run — it is recompiled, and
+ * the entry replaced. Generated schema files are checked against their recorded digests before use.
  */
 import { re2 } from './explain';
 import { AJV_FORMATS } from './formats';
@@ -11,10 +16,17 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { WORKSPACE_ROOT } from './schemas';
+import { sign, verifySignature } from './integrity';
+import { verifyGeneratedSchema, WORKSPACE_ROOT } from './schemas';
 
 const requireFromHere = createRequire(__filename);
 const AJV_VERSION: string = requireFromHere('ajv/package.json').version;
+/** Bump when the cached code's form or its signing changes. */
+const CACHE_FORMAT = 'gitops-ajv-cache/2';
+const SIGNATURE_LINE = /^\/\/ gitops-ajv-signature ([0-9a-f]{64})\n/;
+
+/** Cache entries that failed their integrity check in this process (not executed, recompiled). */
+export const compileCacheRejections: string[] = [];
 
 /**
  * Formats as kubeconform v0.7 treats them (see formats.ts): v6's calendar-checked checks for the formats it
@@ -108,15 +120,25 @@ function compileText(
   allErrors: boolean,
 ): ValidateFunction {
   const key = createHash('sha256')
-    .update(`ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats3-re2\0`)
+    .update(
+      `ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats3-re2\0${CACHE_FORMAT}\0`,
+    )
     .update(text)
     .digest('hex');
   const file = cacheDir ? join(cacheDir, key.slice(0, 2), `${key}.cjs`) : undefined;
   if (file && existsSync(file)) {
-    try {
-      return loadStandalone(readFileSync(file, 'utf8'));
-    } catch {
-      // fall through and recompile a corrupt entry
+    const entry = readFileSync(file, 'utf8');
+    const m = SIGNATURE_LINE.exec(entry);
+    const code = m ? entry.slice(m[0].length) : '';
+    if (m && verifySignature(m[1], CACHE_FORMAT, key, code)) {
+      try {
+        return loadStandalone(code);
+      } catch {
+        // fall through and recompile an entry that does not load
+      }
+    } else {
+      // Not produced and signed by this version: never executed; recompiled below and replaced.
+      compileCacheRejections.push(file);
     }
   }
   const ajv = newAjv(allErrors);
@@ -126,7 +148,7 @@ function compileText(
       const code = requireFromHere('ajv/dist/standalone').default(ajv, validate);
       mkdirSync(join(cacheDir!, key.slice(0, 2)), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, code);
+      writeFileSync(tmp, `// gitops-ajv-signature ${sign(CACHE_FORMAT, key, code)}\n${code}`);
       renameSync(tmp, file);
     } catch (e) {
       if (process.env.GITOPS_DEBUG) console.error(e);
@@ -152,6 +174,7 @@ export function compileSchemaFile(path: string, cacheDir = defaultCompileCacheDi
   const hit = memory.get(path);
   if (hit && hit.stamp === stamp) return hit.compiled;
   const text = readFileSync(path, 'utf8');
+  verifyGeneratedSchema(path, text);
   const schema = JSON.parse(text);
   let all: ValidateFunction | undefined;
   const compiled: CompiledSchema = {

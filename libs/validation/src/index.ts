@@ -69,6 +69,7 @@ export {
 } from './workspace';
 export { benchmarkValidation, generateBenchCorpus, type BenchmarkResult } from './bench';
 export { parseGoFlags, runSchemasCli, runValidateCli, usage, VALIDATE_FLAGS } from './cli';
+export * from './api-limits';
 export {
   FILE_RULES,
   GENERATED_LABEL_KEYS,

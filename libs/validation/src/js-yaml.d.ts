@@ -23,6 +23,7 @@ declare module 'js-yaml' {
   export const FAILSAFE_SCHEMA: Schema;
   export const types: Record<'merge' | 'omap' | 'pairs' | 'set' | 'binary' | 'timestamp', Type>;
   export function load(text: string, options?: LoadOptions): unknown;
+  export function loadAll(text: string, iterator?: undefined, options?: LoadOptions): unknown[];
   export class YAMLException extends Error {
     reason: string;
     mark?: { line: number; column: number; position?: number; buffer?: string };

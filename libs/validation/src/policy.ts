@@ -10,6 +10,8 @@ import { FILE_RULES } from './rules';
 
 export const EXEMPT_ANNOTATION = 'policy.gitops.platform/exempt';
 export const EXEMPT_REASON_ANNOTATION = 'policy.gitops.platform/exempt-reason';
+/** A plain Secret is exempted only by the reviewed allow-list file, never by an annotation on itself. */
+const NOT_EXEMPTIBLE_BY_ANNOTATION = 'no-plain-secret';
 /** Declares an Ingress intentionally reachable from anywhere (rule `prod-ingress-restricted`). */
 export const PUBLIC_ANNOTATION = 'policy.gitops.platform/public';
 /** Expected worst-case start-up time of a pod template, in seconds (rule `startup-probe`). */
@@ -28,6 +30,11 @@ export interface PolicyContext {
   readonly namespaceQuotas?: Readonly<Record<string, { readonly pods?: number }>>;
   /** Namespaces labelled for ALB readiness gates; merged with the Namespace objects found in the output. */
   readonly readinessGateNamespaces?: readonly string[];
+  /**
+   * Plain Secrets allowed by a reviewed entry of `secrets-allowlist.yaml` (`apiVersion/Kind namespace/name`):
+   * the only exemption from `no-plain-secret` (an annotation cannot exempt it).
+   */
+  readonly plainSecretsAllowed?: readonly string[];
 }
 
 export interface PolicyViolation {
@@ -782,11 +789,18 @@ const noSecret: PolicyRule = {
   id: 'no-plain-secret',
   title: 'No plain Secret objects',
   description: "Secrets are never committed: use an ExternalSecret backed by the environment's secret store.",
-  check(ix) {
+  check(ix, ctx) {
+    const allowed = new Set(ctx.plainSecretsAllowed ?? []);
     return ix
       .byKind('Secret')
-      .filter((s) => s.apiVersion === 'v1')
-      .map((s) => f(s, '/kind', `plain Secret ${s.metadata?.name}: use an ExternalSecret instead`));
+      .filter((s) => s.apiVersion === 'v1' && !allowed.has(policyResourceId(s)))
+      .map((s) =>
+        f(
+          s,
+          '/kind',
+          `plain Secret ${s.metadata?.name}: use an ExternalSecret instead (or a reviewed entry in secrets-allowlist.yaml)`,
+        ),
+      );
   },
 };
 
@@ -1015,6 +1029,16 @@ export function runPolicies(
       .map((s) => s.trim())
       .filter(Boolean);
     const reason = String(a[EXEMPT_REASON_ANNOTATION] ?? '').trim();
+    if (ids.includes(NOT_EXEMPTIBLE_BY_ANNOTATION)) {
+      out.push({
+        rule: EXEMPTION_RULE.id,
+        source,
+        resource: policyResourceId(o),
+        path: '/metadata/annotations/policy.gitops.platform~1exempt',
+        message: `${NOT_EXEMPTIBLE_BY_ANNOTATION} cannot be exempted by an annotation: add a reviewed entry to secrets-allowlist.yaml`,
+      });
+      ids.splice(ids.indexOf(NOT_EXEMPTIBLE_BY_ANNOTATION), 1);
+    }
     const unknown = ids.filter((id) => !known.has(id));
     if (unknown.length) {
       out.push({

@@ -26,6 +26,7 @@ import {
   type SchemaLocation,
 } from './registry';
 import { ensureSchemaDir } from './schemas';
+import { ValidationConfigError } from './errors';
 import { goFloat32, parseDocument, type ParsedDocument } from './yaml11';
 
 /** kubeconform's statuses, spelled as in its JSON output. `statusEmpty` results are counted but never printed. */
@@ -334,7 +335,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       let compiled: CompiledSchema | null;
       try {
         compiled = compileSchemaFile(path, cacheDir);
-      } catch {
+      } catch (err) {
+        if (err instanceof ValidationConfigError) throw err; // a generated schema failed its integrity check
         continue; // not JSON, or a schema that does not compile: kubeconform tries the next location
       }
       if (!compiled) continue;

@@ -4,6 +4,7 @@
  * strictly against its environment's Kubernetes version (CRDs included) and checked against the policies;
  * the Argo CD objects themselves and every chart's values files are validated too.
  */
+import { loadAllowList } from '@gitops/secrets';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -26,14 +27,21 @@ import {
   type ValidatorOptions,
 } from './validator';
 import { mergeHelmValues, validateValues } from './values';
+import { WORKSPACE_ROOT as VALIDATION_WORKSPACE_ROOT } from './schemas';
 
 /** The policy context of a known environment: its allowed registries, and whether it is production. */
-export function policyContextFor(environment: string): PolicyContext {
+export function policyContextFor(environment: string, workspace?: string): PolicyContext {
   if (!isEnvironmentName(environment)) {
     throw new Error(`unknown environment ${environment}`);
   }
   const t = ENVIRONMENTS[environment];
-  return { environment, allowedRegistries: [...t.allowedRegistries], production: environment === 'prod' };
+  return {
+    environment,
+    allowedRegistries: [...t.allowedRegistries],
+    production: environment === 'prod',
+    // The reviewed allow-list is the only exemption from no-plain-secret.
+    plainSecretsAllowed: loadAllowList(workspace ?? VALIDATION_WORKSPACE_ROOT).plainSecrets,
+  };
 }
 
 /** The result of a source that helm or kustomize could not render. */
@@ -122,7 +130,7 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
       } catch {
         continue; // already reported as a validation error
       }
-      const ctx = isEnvironmentName(s.environment) ? policyContextFor(s.environment) : undefined;
+      const ctx = isEnvironmentName(s.environment) ? policyContextFor(s.environment, repoDir) : undefined;
       if (!ctx) {
         results.push({
           filename: name,

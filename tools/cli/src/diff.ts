@@ -4,7 +4,17 @@
  * Preview what a change does to the rendered manifests (helm template / kustomize build exactly as Argo CD),
  * for the applications the change reaches. See docs/diff-preview.md.
  */
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
@@ -15,6 +25,7 @@ import {
   formatMarkdown,
   formatText,
   GITHUB_COMMENT_LIMIT,
+  partMarker,
   PathSyntaxError,
   runPreview,
 } from '@gitops/diff';
@@ -34,15 +45,36 @@ const list = (v: string, prev: string[] = []) => [
     .filter(Boolean),
 ];
 
-/** Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing `<file>` and `<file>.N` of earlier runs. */
+/**
+ * Write markdown parts as `<file>`, `<file>.2`, `<file>.3`…, removing stale `<file>.N` parts of earlier runs —
+ * only files that start with this command's own part marker: a `<file>.N` the command did not write is kept.
+ */
 function writeParts(file: string, parts: readonly string[]): void {
   const dir = dirname(file);
   const base = basename(file);
   rmSync(file, { force: true });
   if (existsSync(dir)) {
     for (const f of readdirSync(dir)) {
-      const m = f.startsWith(`${base}.`) && /^\d+$/.test(f.slice(base.length + 1));
-      if (m) rmSync(resolve(dir, f));
+      const n = f.startsWith(`${base}.`) ? f.slice(base.length + 1) : '';
+      if (!/^[1-9]\d{0,5}$/.test(n)) continue;
+      const path = resolve(dir, f);
+      if (!lstatSync(path).isFile()) continue;
+      const head = Buffer.alloc(64);
+      const fd = openSync(path, 'r');
+      const len = (() => {
+        try {
+          return readSync(fd, head, 0, 64, 0);
+        } finally {
+          closeSync(fd);
+        }
+      })();
+      if (
+        head
+          .subarray(0, len)
+          .toString('utf8')
+          .startsWith(partMarker(Number(n)))
+      )
+        rmSync(path);
     }
   }
   parts.forEach((p, i) => writeFileSync(i === 0 ? file : `${file}.${i + 1}`, p));

@@ -1,4 +1,6 @@
 /** Exit handling shared by the CLIs: user mistakes print one clear message, bugs print a stack. */
+import { userFacingFsError } from '@gitops/render';
+
 const USER_ERRORS = new Set([
   'ConfigError',
   'TemplateInferenceError',
@@ -46,13 +48,21 @@ export function compileErrorOf(err: unknown): string | undefined {
 
 /** Run a CLI main: exit with its code; user errors print `error: <message>` and exit 1. */
 export function runMain(main: () => Promise<number>): void {
+  // Past the file size limit (ulimit -f) a write fails with EFBIG, reported below, instead of the signal
+  // killing the process without a word.
+  process.on('SIGXFSZ', () => {});
   main().then(
     (code) => {
       process.exitCode = code;
     },
     (err) => {
       const compileError = compileErrorOf(err);
-      if (compileError) {
+      const fsError = isUserError(err) ? undefined : userFacingFsError(err, 'the command', false);
+      if (fsError) {
+        // The environment's failure (full disk, read-only, limits), not a bug: no stack.
+        process.stderr.write(`error: ${fsError.message}\n`);
+        process.exitCode = 1;
+      } else if (compileError) {
         process.stderr.write(`error: ${compileError}\n`);
         process.exitCode = 1;
       } else if (isUserError(err)) {

@@ -335,6 +335,28 @@ describe('the committed seed systems', () => {
     expect(err.join('\n')).toContain('Deployment mini-xdr-backend/backend, backend.image');
   });
 
+  it('bad input: one clear user error (unknown environment, --tag without one system and one environment, credentials in the repository)', async () => {
+    await expect(imagesMain(['status', '--env', 'staging'])).rejects.toThrow(
+      'unknown environment "staging" (known: dev, prod, mini-corp)',
+    );
+    await expect(imagesMain(['resolve', '--tag', 'v2'])).rejects.toThrow(
+      '--tag releases one system to one environment',
+    );
+    await expect(imagesMain(['frobnicate'])).rejects.toThrow(
+      /unknown command 'frobnicate'.*npm run images -- --help/,
+    );
+    const saved = process.env.DOCKER_CONFIG;
+    process.env.DOCKER_CONFIG = join(__dirname, '../../..', '.docker');
+    try {
+      await expect(imagesMain(['verify'])).rejects.toThrow(
+        'DOCKER_CONFIG points into the repository (.docker/config.json)',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_CONFIG;
+      else process.env.DOCKER_CONFIG = saved;
+    }
+  });
+
   it('images status lists every image as resolved or unresolved, offline', async () => {
     const out: string[] = [];
     expect(await imagesMain(['status'], { out: (s) => out.push(s) })).toBe(0);

@@ -19,6 +19,7 @@ import {
   CredentialsError,
   dockerConfigPath,
   ImageRefusal,
+  lockProblems,
   parseRepository,
   RegistryClient,
   RegistryError,
@@ -295,6 +296,12 @@ async function verify(o: Options, out: Out, err: Out, ws: string): Promise<numbe
   const resolver = new Resolver(Number(o.timeout ?? 30_000));
   const sourcesBySystem = new Map(systems.map((s) => [s.definition.name, imageSources(s.definition)]));
   const problems: string[] = [];
+  // The lock must describe what the sources deploy before its digests mean anything.
+  for (const s of systems) {
+    const lock = readImageLock(s.definition, s.root, ws);
+    if (lock)
+      problems.push(...lockProblems(lock, sourcesBySystem.get(s.definition.name)!, imageLockFiles(s.root)));
+  }
   await Promise.all(
     rows.map(async (r) => {
       const where = `${r.system} (${r.env}), ${r.containers.length ? `container ${r.containers.join(', ')}` : 'no container'}, ${r.path}`;

@@ -7,22 +7,27 @@
  *   npm run render -- --check            fail (naming files) if the committed outputs differ from a fresh render
  *   npm run render -- --system mini-xdr  only that system (Argo CD objects are left alone)
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import {
+  addExitCleanup,
   compareWithDisk,
   existingRoots,
   loadSystems,
   recoverInterruptedRender,
   renderWorkspace,
+  scratchDir,
   stageFiles,
+  sweepAbandonedScratch,
   withRenderLock,
   WORKSPACE_ROOT,
   writeOutputs,
   type ArgoCdRenderer,
 } from '@gitops/render';
+import { assertNoSecrets, loadAllowList } from '@gitops/secrets';
 import { TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
+import { apiServerLimitProblems, formatLimitProblems } from '@gitops/validation';
 import { runMain, UsageError } from './errors';
 import { verifyOutputs } from './verify';
 
@@ -87,11 +92,38 @@ export async function main(argv: string[]): Promise<number> {
     ws,
     async () => {
       if (recoverInterruptedRender(ws)) log('recovered the outputs of an interrupted render');
+      sweepAbandonedScratch(ws);
       const systems = await loadSystems(o.system);
       const argocd = o.system ? undefined : await loadArgoCdRenderer();
       phase('load systems');
       const rendered = renderWorkspace(systems, argocd);
       phase('synthesize and emit');
+      // Before anything is written (and in --check): no credential in any value or emitted file.
+      assertNoSecrets(
+        {
+          values: rendered.systems.flatMap((r) =>
+            r.samples.map((s) => ({
+              source: `apps/${r.system.name}/src/environments.ts`,
+              label: s.label,
+              value: s.values,
+            })),
+          ),
+          files: rendered.files,
+        },
+        loadAllowList(ws),
+      );
+      phase('secret scan');
+      // Limits the API server enforces that no schema states (sizes, names, CIDRs as Go parses them).
+      const limits = rendered.systems.flatMap((r) =>
+        r.samples.flatMap((s) =>
+          formatLimitProblems(apiServerLimitProblems(s.objects), `apps/${r.system.name} (${s.label})`),
+        ),
+      );
+      if (limits.length) {
+        throw new VerificationFailed(
+          `${[...new Set(limits)].join('\n')}\n${limits.length} object(s) the API server would refuse; nothing was written`,
+        );
+      }
       const roots = o.system
         ? rendered.roots
         : [...new Set([...rendered.roots, ...existingRoots(ws)])].sort();
@@ -112,13 +144,14 @@ export async function main(argv: string[]): Promise<number> {
       };
 
       if (o.check) {
-        mkdirSync(join(ws, 'tmp'), { recursive: true });
-        const dir = mkdtempSync(join(ws, 'tmp', 'check-'));
+        const dir = join(ws, scratchDir('check'));
+        const dispose = addExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
         try {
           stageFiles(dir, rendered.files);
           await verify(dir);
         } finally {
           rmSync(dir, { recursive: true, force: true });
+          dispose();
         }
         const drift = compareWithDisk(ws, rendered.files, roots);
         if (drift.length) {
@@ -137,8 +170,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     },
-    undefined,
-    (m) => process.stderr.write(`render: ${m}\n`),
+    { onWait: (m) => process.stderr.write(`render: ${m}\n`) },
   );
 }
 

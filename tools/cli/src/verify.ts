@@ -11,7 +11,10 @@ import { checkParity, parityTargets, type WorkspaceRender } from '@gitops/render
 import { kustomizeBuildAsync, type K8sObject, type ToolchainId } from '@gitops/toolchain';
 import { checkRepositorySync, formatProblem } from '@gitops/sync-plan';
 import {
+  apiServerLimitProblems,
   createValidator,
+  ensureSchemaDir,
+  formatLimitProblems,
   formatPolicyViolations,
   policyContextFor,
   runPolicies,
@@ -76,6 +79,15 @@ export async function verifyOutputs(
       for (const p of r.problems) problems.push(`${source}: parity with the synthesis: ${p}`);
       const validation = validatorFor(t.kubeVersion).validateObjects(r.objects, source);
       problems.push(...problemsOf(validation));
+      problems.push(
+        ...formatLimitProblems(
+          apiServerLimitProblems(r.objects, {
+            schemaDir: ensureSchemaDir(),
+            kubernetesVersion: t.kubeVersion,
+          }),
+          source,
+        ),
+      );
       resources = r.objects.length;
       if (r.form === 'helm') {
         problems.push(

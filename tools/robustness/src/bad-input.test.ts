@@ -290,7 +290,7 @@ describe.concurrent(
             '  build(chart, v) {\n',
             "  build(chart, v) {\n    new ApiObject(chart, 'dup', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${SYSTEM_NAME}-settings` }, data: {} });\n",
           ),
-        ['apps/zz-case-dup/src/system.ts', 'two objects named v1/ConfigMap zz-kust/zz-case-dup-settings'],
+        ['apps/zz-case-dup/src/system.ts', 'two objects named v1/ConfigMap zz-case-dup/zz-case-dup-settings'],
       ],
       [
         'system name differs from its folder',
@@ -316,8 +316,8 @@ describe.concurrent(
         'zz-case-verify',
         (f) => ws.edit(f('system.ts'), 'replicas: String(v.replicas),', 'replicas: v.replicas as any,'),
         [
-          /charts\/zz-case-verify \(values-dev\.yaml\) - ConfigMap zz-kust\/zz-case-verify-settings.*replicas/,
-          /overlays\/zz-case-verify\/prod - ConfigMap zz-kust\/zz-case-verify-settings.*replicas/,
+          /charts\/zz-case-verify \(values-dev\.yaml\) - ConfigMap zz-case-verify\/zz-case-verify-settings.*replicas/,
+          /overlays\/zz-case-verify\/prod - ConfigMap zz-case-verify\/zz-case-verify-settings.*replicas/,
           /problem\(s\) found; nothing was written/,
         ],
       ],

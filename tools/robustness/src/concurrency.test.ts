@@ -35,7 +35,7 @@ describe('concurrent renders', () => {
     let waiting!: () => void;
     const reachedLock = new Promise<void>((r) => (waiting = r));
     const child = ws.run('render', ['--skip-verify'], {
-      onStderr: (e) => e.includes('another render holds .render.lock; waiting') && waiting(),
+      onStderr: (e) => e.includes('another render holds .render.lock (') && waiting(),
     });
     await Promise.race([
       reachedLock,
@@ -51,7 +51,7 @@ describe('concurrent renders', () => {
     const r = await child;
     const doneAt = Date.now();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('another render holds .render.lock; waiting');
+    expect(r.stderr).toMatch(/another render holds \.render\.lock \(pid \d+ on .*\); waiting/);
     expect(doneAt).toBeGreaterThan(releasedAt);
     expect(ws.read('overlays/zz-kust/base/zz-kust-settings-configmap.yaml')).toContain('changed by the test');
   });
@@ -63,7 +63,7 @@ describe('concurrent renders', () => {
     const second = withRenderLock(ws.dir, async () => 'ran', 600);
     await expect(second).rejects.toThrow(OutputError);
     await expect(second).rejects.toThrow(
-      /another render holds \.render\.lock in .*; waited 0\.6s — try again when it has finished/,
+      /another render holds \.render\.lock in .* \(pid \d+ on .*\); waited 0\.6s — try again when it has finished/,
     );
     release();
     await holder;
@@ -96,7 +96,7 @@ describe('stale outputs', () => {
 
   it('…but not by a render that fails', async () => {
     rmSync(ws.path('apps/zz-kust'), { recursive: true });
-    ws.edit('apps/zz-two/src/environments.ts', "namespace: 'zz-kust'", "namespace: 'Bad_Namespace'");
+    ws.edit('apps/zz-two/src/environments.ts', "namespace: 'zz-two'", "namespace: 'Bad_Namespace'");
     const r = await ws.run('render', ['--skip-verify', '-q']);
     expectUserError(r, ['namespace']);
     expectOutputsUntouched(ws);

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
@@ -62,16 +62,10 @@ export class FaultWorkspace {
   /** Staging or trash folders left in tmp/. */
   leftovers(): string[] {
     const tmp = this.ws.path('tmp');
-    return existsSync(tmp) ? readdirSync(tmp).filter((f) => /^render-(staging|trash)-/.test(f)) : [];
-  }
-
-  /** A killed render leaves the lock behind; proper-lockfile treats it as stale after 30 s. Emulate the expiry. */
-  expireLock(): void {
-    rmSync(this.ws.path('.render.lock.lock'), { recursive: true, force: true });
+    return existsSync(tmp) ? readdirSync(tmp).filter((f) => /^render-(staging|trash|check)-/.test(f)) : [];
   }
 
   reset(): void {
-    this.expireLock();
     this.ws.reset();
   }
 }

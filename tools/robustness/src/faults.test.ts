@@ -33,7 +33,6 @@ describe('a render killed midway', () => {
     // Killed after moving the first root aside: the journal records how to undo it.
     expect(existsSync(ws.path(JOURNAL))).toBe(true);
     expect(ws.status('charts', 'overlays')).not.toBe('');
-    f.expireLock();
     ws.git('checkout', '-q', '--', 'apps');
     const check = await ws.run('render', ['--check', '--skip-verify']);
     expect(check.code, check.stderr).toBe(0);
@@ -76,7 +75,6 @@ describe('a render killed midway', () => {
     });
     expectKilledBy(r, 'SIGTERM');
     expect(existsSync(ws.path(JOURNAL))).toBe(false);
-    f.expireLock();
     const check = await ws.run('render', ['--check', '--skip-verify', '-q']);
     expect(check.code, check.stderr).toBe(0);
     expect(ws.read('overlays/zz-kust/base/zz-kust-settings-configmap.yaml')).toContain('changed by the test');

@@ -65,14 +65,10 @@ describe('the scanner catches planted secrets', () => {
     ],
     [
       'a GitHub token',
-      'known-token',
+      'github-token',
       `token: ${['ghp', '1234567890abcdefghijABCDEFGHIJ123456'].join('_')}\n`,
     ],
-    [
-      'a JWT',
-      'known-token',
-      `auth: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${'dozjgNryP4J3jVmNHl0w5N'}\n`,
-    ],
+    ['a JWT', 'jwt', `auth: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.${'dozjgNryP4J3jVmNHl0w5N'}\n`],
     [
       'a random base64 token',
       'high-entropy',
@@ -192,17 +188,27 @@ describe('tool outputs on a copy of this repository: validation reports and diff
     }
   });
 
-  it('a credential planted in a system value is caught in the rendered outputs and masked in the diff', async () => {
+  it('a credential planted in a system value is refused at render time, redacted, nothing written', async () => {
     installFixtureSystem(ws);
+    ws.commitAll('fixture system');
+    const before = ws.status('charts', 'overlays');
+    const password = 'Hunter2' + 'Prod';
     ws.edit(
       'apps/zz-kust/src/environments.ts',
       "greeting: 'hello',",
-      `greeting: 'postgres://admin:${'Hunter2' + 'Prod'}@db.internal:5432/app',`,
+      `greeting: 'postgres://admin:${password}@db.internal:5432/app',`,
     );
     const r = await ws.run('render', ['--skip-verify', '-q']);
-    expect(r.code, r.stderr).toBe(0);
-    const { findings } = scanTree(ws.dir, ['charts/zz-kust', 'overlays/zz-kust']);
-    expect(findings.map((f) => f.rule)).toContain('url-credentials');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('secret material');
+    expect(r.stderr).toMatch(/apps\/zz-kust\/src\/environments\.ts \(.*\): url-credentials: greeting/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(password);
+    expect(ws.status('charts', 'overlays')).toBe(before);
+    expect(existsSync(ws.path('charts/zz-kust'))).toBe(false);
+  });
+
+  it('…and a credential in the sources is masked in the diff preview', async () => {
+    // (The render refuses it; a preview of the sources must not print it either.)
     const report = await runPreview({ repoDir: ws.dir, base: 'HEAD', all: true, systems: ['zz-kust'] });
     // The preview masks what the scanner recognises: the diff shows the object, never the credential.
     const md = formatMarkdown(report, { maxChars: 1_000_000 }).join('\n');

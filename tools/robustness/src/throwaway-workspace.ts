@@ -211,6 +211,8 @@ export function installFixtureSystem(ws: ScratchWorkspace, name = 'zz-kust'): vo
     let text = readFileSync(join(from, f), 'utf8');
     if (f === 'system.ts')
       text = text.replace("export const SYSTEM_NAME = 'zz-kust';", `export const SYSTEM_NAME = '${name}';`);
+    // One namespace per system (two systems in one namespace is a render error).
+    else text = text.replace("namespace: 'zz-kust',", `namespace: '${name}',`);
     ws.write(`apps/${name}/src/${f}`, text);
   }
 }

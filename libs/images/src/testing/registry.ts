@@ -41,6 +41,8 @@ export interface TestRegistryOptions {
   readonly auth?: 'htpasswd' | 'token';
   /** Users allowed to pull and push. @default { tester: 'secret-pass' } */
   readonly users?: Readonly<Record<string, string>>;
+  /** Token auth only: grant pull tokens without credentials, as Docker Hub does for public images. @default false */
+  readonly anonymousPull?: boolean;
 }
 
 export interface TestRegistry {
@@ -85,6 +87,7 @@ function startTokenService(
   users: Readonly<Record<string, string>>,
   service: string,
   issuer: string,
+  anonymousPull: boolean,
 ): Promise<{ server: Server; realm: string; certFile: string }> {
   const keyFile = join(dir, 'token-key.pem');
   const certFile = join(dir, 'token-cert.pem');
@@ -117,13 +120,15 @@ function startTokenService(
     const [user, pass] = auth.startsWith('Basic ')
       ? Buffer.from(auth.slice(6), 'base64').toString().split(':')
       : [];
-    if (!user || users[user] !== pass) {
+    const anonymous = !auth && anonymousPull;
+    if (!anonymous && (!user || users[user] !== pass)) {
       res.writeHead(401, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ details: 'incorrect username or password' }));
     }
     const access = url.searchParams.getAll('scope').flatMap((s) => {
       const [type, name, actions] = s.split(':');
-      return type && name && actions ? [{ type, name, actions: actions.split(',') }] : [];
+      const granted = (actions ?? '').split(',').filter((a) => !anonymous || a === 'pull');
+      return type && name && granted.length ? [{ type, name, actions: granted }] : [];
     });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [der] }));
@@ -183,7 +188,13 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
     );
     config.push('auth:', '  htpasswd:', '    realm: gitops-test', `    path: ${file}`);
   } else if (options.auth === 'token') {
-    token = await startTokenService(dir, users, 'gitops-test-registry', 'gitops-test-issuer');
+    token = await startTokenService(
+      dir,
+      users,
+      'gitops-test-registry',
+      'gitops-test-issuer',
+      options.anonymousPull ?? false,
+    );
     config.push(
       'auth:',
       '  token:',

@@ -105,7 +105,8 @@ describe('npm run diff (CLI)', () => {
   it('nothing previewable: no markdown part is written, and an earlier one is removed', () => {
     const file = join(out, 'nothing.md');
     writeFileSync(file, 'old');
-    writeFileSync(`${file}.2`, 'old');
+    writeFileSync(`${file}.2`, '<!-- gitops-diff-preview part 2 -->\nold part\n');
+    writeFileSync(`${file}.9`, 'not written by the preview\n');
     const before = repo.git('rev-parse', 'HEAD').trim();
     repo.write('docs/notes.md', '# notes\n');
     const docs = repo.commit('docs only');
@@ -125,6 +126,7 @@ describe('npm run diff (CLI)', () => {
     expect(r.stderr).toContain('nothing to preview');
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.2`)).toBe(false);
+    expect(readFileSync(`${file}.9`, 'utf8')).toBe('not written by the preview\n');
   });
 
   it('user mistakes print one line and exit 1, without a stack trace', () => {

@@ -1,5 +1,5 @@
 /**
- * The one place the preview imports the project's secret scanner from (tools/robustness today; it may move
- * into a library — then only this import changes).
+ * The one place the preview imports the project's secret scanner from: `@gitops/secrets` (libs/secrets,
+ * the same rules the render refuses secrets with).
  */
-export { scanText, type SecretFinding } from '../../../tools/robustness/src/secret-scan';
+export { scanText, type SecretFinding } from '@gitops/secrets';

@@ -14,6 +14,7 @@ export const CONFIG_CHECKSUM_PREFIX = 'checksum.gitops.platform/';
 export interface ConfigMapProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Text entries: file name (mounted) or variable name (envFrom) → content. */
   readonly data: Readonly<Record<string, string>>;

@@ -319,7 +319,10 @@ function renderPorts(path: string, ports: readonly PortSpec[]): k8s.ContainerPor
   });
 }
 
-/** What `buildPod` needs beyond {@link PodProps} for the main container and the pod. */
+/**
+ * What `buildPod` needs beyond {@link PodProps} for the main container and the pod.
+ * @internal
+ */
 export interface PodExtras {
   /** Ports of the main container (the first is its main port). */
   readonly ports: readonly PortSpec[];
@@ -340,7 +343,10 @@ interface BuiltContainer {
   readonly binaries: readonly string[];
 }
 
-/** Build a pod template from validated props. */
+/**
+ * Build a pod template from validated props.
+ * @internal
+ */
 export function buildPod(path: string, p: PodProps, x: PodExtras): k8s.PodTemplateSpec {
   const refs = new ConfigRefs();
   const tmp = p.tmpSizeLimit ?? '256Mi';

@@ -89,7 +89,7 @@ export function systemLabels(system: string): Record<string, string> {
 export interface ObjectMeta {
   /** `metadata.name`; always explicit. */
   readonly name: string;
-  /** `metadata.namespace`; required unless `clusterScoped`. */
+  /** `metadata.namespace`; required unless `clusterScoped`. @default none */
   readonly namespace?: string;
   /** Cluster-scoped kinds (Namespace, ClusterSecretStore) carry no namespace. @default false */
   readonly clusterScoped?: boolean;

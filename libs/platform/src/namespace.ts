@@ -46,6 +46,7 @@ export interface GuardedNamespaceProps {
    * @default the namespace name
    */
   readonly guardrailsName?: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Label the namespace for ALB pod readiness gates (needed by target-type ip). @default false */
   readonly albReadinessGate?: boolean;

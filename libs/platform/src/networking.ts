@@ -59,6 +59,7 @@ export interface NginxOptions {
 export interface AppIngressProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** `alb` (AWS) or `nginx` (on premises). */
   readonly controller: 'alb' | 'nginx';
@@ -71,7 +72,7 @@ export interface AppIngressProps {
   readonly public?: boolean;
   /** Serve HTTPS and redirect HTTP to it. @default false */
   readonly tls?: boolean;
-  /** Required when controller is `alb`. */
+  /** Required when controller is `alb`. @default none */
   readonly alb?: AlbOptions;
   /** @default {} */
   readonly nginx?: NginxOptions;
@@ -174,11 +175,11 @@ export class AppIngress extends Construct {
 
 /** A peer of a NetworkPolicy rule. Set exactly one of `pods`, `namespace`, `cidr`. */
 export interface NetworkPeer {
-  /** Pods in the same namespace with these labels. */
+  /** Pods in the same namespace with these labels. @default none */
   readonly pods?: Record<string, string>;
-  /** Pods in namespaces with these labels (optionally narrowed by `pods`). */
+  /** Pods in namespaces with these labels (optionally narrowed by `pods`). @default none */
   readonly namespaces?: Record<string, string>;
-  /** An IP block. */
+  /** An IP block. @default none */
   readonly cidr?: string;
   /** Ports (TCP unless stated). @default all ports */
   readonly ports?: readonly (number | { readonly port: number; readonly protocol: 'TCP' | 'UDP' })[];
@@ -187,6 +188,7 @@ export interface NetworkPeer {
 export interface NetworkPolicyProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Pods the policy applies to; `{}` means all pods of the namespace. */
   readonly podSelector: Record<string, string>;
@@ -262,6 +264,7 @@ export class NetworkPolicy extends Construct {
 
 export interface DefaultDenyProps {
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** @default 'default-deny' */
   readonly name?: string;

@@ -16,6 +16,7 @@ export const PROMETHEUS_RELEASE_LABEL = { release: 'kube-prometheus-stack' } as 
 export interface ServiceMonitorProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Labels of the Service(s) to scrape. */
   readonly selector: Record<string, string>;
@@ -95,6 +96,7 @@ export interface SloObjectives {
 export interface SloRulesProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Service name in alert labels. */
   readonly service: string;

@@ -130,6 +130,7 @@ export interface AutoscalingOptions extends ReplicaBounds {
 export interface HorizontalPodAutoscalerProps extends AutoscalingOptions {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** The scaled Deployment's name. */
   readonly deploymentName: string;
@@ -203,6 +204,7 @@ export interface RedisQueueScalingOptions extends ReplicaBounds {
 export interface RedisQueueScaledObjectProps extends RedisQueueScalingOptions {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   readonly deploymentName: string;
 }
@@ -270,6 +272,7 @@ export class RedisQueueScaledObject extends Construct {
 export interface PodDisruptionBudgetProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   readonly selector: Record<string, string>;
   /**

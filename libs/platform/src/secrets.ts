@@ -54,6 +54,7 @@ export function secretBackendFor(
 
 export interface ClusterSecretStoreProps {
   readonly name: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   readonly backend: SecretBackend;
   /**
@@ -139,6 +140,7 @@ export interface SecretKeyMapping {
 export interface ExternalSecretProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** The ClusterSecretStore to read from. */
   readonly storeName: string;
@@ -209,6 +211,7 @@ export class ExternalSecret extends Construct {
 export interface IrsaServiceAccountProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** IAM role ARN, e.g. `arn:aws:iam::116912495274:role/ode-documents`. */
   readonly roleArn: string;

@@ -25,6 +25,7 @@ export interface StorageClasses {
 export interface PersistentClaimProps {
   readonly name: string;
   readonly namespace: string;
+  /** Labels of the emitted objects. @default none */
   readonly labels?: Record<string, string>;
   /** Requested size, e.g. `5Gi`. */
   readonly size: string;

@@ -52,8 +52,18 @@ export const replicasSchema = z
 export const autoscalingValuesSchema = z
   .object({
     enabled: z.boolean().describe('Create an HPA (autoscaling/v2); spec.replicas is then omitted'),
-    minReplicas: z.number().int().min(1).describe('Lowest replica count'),
-    maxReplicas: z.number().int().min(1).describe('Highest replica count'),
+    minReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(2_147_483_647, 'must fit in int32')
+      .describe('Lowest replica count'),
+    maxReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(2_147_483_647, 'must fit in int32')
+      .describe('Highest replica count'),
     cpuUtilization: z
       .number()
       .int()

@@ -491,7 +491,9 @@ export class GrpcService extends Server {
 }
 
 /** Props of a {@link Worker}. */
-export interface WorkerProps extends PodProps, ScalableProps, Partial<ProbeProps> {
+export interface WorkerProps extends PodProps, ScalableProps, Omit<Partial<ProbeProps>, 'health'> {
+  /** Health check (exec or tcp without ports). @default none: then `noProbesReason` is required */
+  readonly health?: HealthCheck;
   /** Ports, if any (a pure consumer has none; no Service is created). @default none */
   readonly ports?: readonly PortSpec[];
   /**
@@ -557,7 +559,7 @@ export interface QueueWorkerProps extends PodProps, ScalableProps {
 /** A Deployment consuming a queue, with graceful shutdown and optional KEDA scaling. */
 export class QueueWorker extends LongRunning {
   readonly metricsPort: number;
-  /** The metrics Service's name, if any. */
+  /** The metrics Service's name, if any. @default none (no metrics Service) */
   readonly serviceName?: string;
 
   constructor(scope: Construct, id: string, props: QueueWorkerProps) {

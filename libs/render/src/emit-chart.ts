@@ -3,6 +3,7 @@
  * per environment holding only what that environment changes, `values.schema.json` from the typed
  * values, one template per object, and a README with the values table. Pure: returns file contents.
  */
+import { decidingOption, differingValues, inferenceAdvice } from './inference-hints';
 import { z } from 'zod';
 import type { K8sObject } from '@gitops/toolchain';
 import { toHelmHooks } from './hooks';
@@ -524,7 +525,15 @@ export function inferTemplates(
         throw new TemplateInferenceError(
           `${system.name}: ${id} exists in ${sub.map((i) => labels[i]).join(', ')} but not in ` +
             `${labels.filter((_, i) => !present[i]).join(', ')}, and no boolean or enum value selects it: ` +
-            `add a value (e.g. "<component>.<feature>.enabled") that the construct reads`,
+            `add a value (e.g. "<component>.<feature>.enabled") that the construct reads` +
+            inferenceAdvice([
+              differingValues(
+                index,
+                samples.map((_, i) => i),
+                labels,
+              ),
+              decidingOption(objs[0].kind),
+            ]),
         );
       }
     }

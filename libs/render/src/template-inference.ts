@@ -8,6 +8,7 @@
  * condition on a boolean or enum value. Whatever cannot be explained this way is an error naming the
  * object, the field and the differing values: the system should expose that difference as a value.
  */
+import { decidingOption, differingValues, inferenceAdvice } from './inference-hints';
 import { ConfigError } from './system';
 import {
   canonical,
@@ -257,7 +258,14 @@ export function inferNode(
               .filter((_, i) => !present[i])
               .map((s) => ctx.labels[s])
               .join(', ')}, and no boolean or enum value ` +
-            `selects it: add a value (e.g. "<component>.<feature>.enabled") that the construct reads`,
+            `selects it: add a value (e.g. "<component>.<feature>.enabled") that the construct reads` +
+            inferenceAdvice([
+              differingValues(index, samples, ctx.labels),
+              decidingOption(undefined, dotted([...at, key])) ??
+                (typeof key === 'number'
+                  ? 'a list entry present only in some environments: add it from a boolean value, or make the whole list a value'
+                  : undefined),
+            ]),
         );
       }
       entries.push({ key, node, condition });
@@ -295,7 +303,14 @@ export function inferNode(
 
   throw new TemplateInferenceError(
     `${ctx.system}: ${ctx.object}: field ${dotted(at) || '(object)'} differs between environments ` +
-      `(${fmtSamples(ctx, samples, values)}) and no value explains it: expose it as a value the construct reads verbatim`,
+      `(${fmtSamples(ctx, samples, values)}) and no value explains it: expose it as a value the construct reads verbatim` +
+      inferenceAdvice([
+        differingValues(index, samples, ctx.labels),
+        decidingOption(undefined, dotted(at)) ??
+          (values.every(Array.isArray) && new Set(values.map((v) => (v as unknown[]).length)).size > 1
+            ? `the list has ${values.map((v, i) => `${(v as unknown[]).length} entries in ${ctx.labels[samples[i]]}`).join(', ')}: an entry present only in some environments needs a boolean value the construct reads to add it, or the whole list as a value`
+            : undefined),
+      ]),
   );
 }
 

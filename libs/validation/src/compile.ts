@@ -53,9 +53,28 @@ export const FORMATS = {
 const RE2_MODULE = '@gitops/validation/re2';
 const FORMATS_MODULE = '@gitops/validation/formats';
 function re2Engine(pattern: string): { test: (s: string) => boolean; toString: () => string } {
-  const re = re2(pattern);
-  if (!re) throw new SyntaxError(`invalid RE2 pattern ${pattern}`);
-  return { test: (s: string) => re.test(s), toString: () => pattern };
+  // Compiled on first use: a schema's patterns mostly guard fields a resource does not set.
+  let re: ReturnType<typeof re2> | undefined;
+  return {
+    test: (s: string) => {
+      re ??= re2(pattern);
+      if (!re) throw new SyntaxError(`invalid RE2 pattern ${pattern}`);
+      return re.test(s);
+    },
+    toString: () => pattern,
+  };
+}
+function assertRe2Patterns(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(assertRe2Patterns);
+  else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'pattern' && typeof v === 'string' && !re2(v))
+        throw new SyntaxError(`invalid RE2 pattern ${v}`);
+      if (k === 'patternProperties' && v && typeof v === 'object')
+        for (const p of Object.keys(v)) if (!re2(p)) throw new SyntaxError(`invalid RE2 pattern ${p}`);
+      assertRe2Patterns(v);
+    }
+  }
 }
 re2Engine.code = `require(${JSON.stringify(RE2_MODULE)})`;
 
@@ -141,6 +160,9 @@ function compileText(
       compileCacheRejections.push(file);
     }
   }
+  // kubeconform's compiler refuses a schema whose pattern RE2 cannot compile (the next location is tried).
+  // Checked when compiling; a cached module was checked when it was written.
+  assertRe2Patterns(schema);
   const ajv = newAjv(allErrors);
   const validate = ajv.compile(schema);
   if (file) {

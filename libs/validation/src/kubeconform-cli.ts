@@ -317,6 +317,7 @@ function runFiles(
     strict: flags.strict === true,
     kubernetesVersion: (flags['kubernetes-version'] as string | undefined) ?? 'master',
     keepObjects: policies,
+    cwd: o.cwd,
   });
   // kubeconform finds nothing in a folder that does not exist (each resource: could not find schema);
   // say why once, on stderr, so that stdout stays kubeconform's.

@@ -72,6 +72,8 @@ export interface ValidatorOptions {
   readonly schemaDir?: string;
   /** Folder for compiled validators; `false` disables the disk cache. */
   readonly compileCache?: string | false;
+  /** Folder that relative schema locations are relative to. @default process.cwd() */
+  readonly cwd?: string;
   /** Keep parsed objects on results (`object`), for the policy engine. @default false */
   readonly keepObjects?: boolean;
 }
@@ -331,7 +333,7 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
           `-schema-location ${loc.given}: remote schema locations are not fetched (no network): mirror them to a folder and pass the folder`,
         );
       }
-      const path = resolve(renderTemplate(loc.template, data));
+      const path = resolve(options.cwd ?? process.cwd(), renderTemplate(loc.template, data));
       let compiled: CompiledSchema | null;
       try {
         compiled = compileSchemaFile(path, cacheDir);

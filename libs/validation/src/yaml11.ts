@@ -243,7 +243,9 @@ function keyProblem(text: string): string | null {
       for (const p of n.items) {
         const k = p.key;
         if (isMap(k) || isSeq(k)) {
-          problem = `yaml: invalid map key: ${goSyntax(toGo(k))}`;
+          // go-yaml decodes the key first: a composite key inside it is reported first.
+          walk(k);
+          problem ??= `yaml: invalid map key: ${goSyntax(toGo(k))}`;
           return;
         }
         if (k == null || (isScalar(k) && k.value === null)) {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only workspace,validation,diff,scale] [-- --save]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only workspace,validation,kubeconform,diff,scale] [-- --save]`
  *
  * Benchmarks of the workspace (not timed tests), each the median of N runs (default 5; --quick: 3, and
  * the scale sizes once each):
@@ -7,6 +7,9 @@
  *                 throw-away copy of this workspace: cache disabled (--skip-nx-cache), then from a warm local
  *                 cache, without the daemon (as CI runs) and with it (as a developer runs);
  *   2. validation throughput of the strict validator on a generated corpus of 10,000 resources;
+ *      kubeconform: `validate` ÷ kubeconform wall time (whole process) and peak RSS at 1k, 10k and 100k
+ *                 resources, side by side when kubeconform is on PATH, else against its published figure
+ *                 (tools/bench/src/kubeconform.ts);
  *   3. diff       a one-system diff preview (`tsx tools/cli/src/diff.ts --system <s>`) of a commit changing it;
  *   4. scale      50, 100 and 200 synthetic systems × 3 environments rendered and validated in a child
  *                 process each: time, and peak RSS.
@@ -16,6 +19,7 @@ import { cpus, totalmem, type } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchmarkValidation } from '@gitops/validation';
+import { benchAgainstKubeconform, kubeconformRows } from './kubeconform';
 import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../../nx-plugin/src/sandbox';
 
 interface Stat {
@@ -43,7 +47,7 @@ function parseArgs(argv: string[]) {
   const i = argv.indexOf('--runs');
   const runs = i >= 0 ? Number(argv[i + 1]) : quick ? 3 : 5;
   const j = argv.indexOf('--only');
-  const only = j >= 0 ? argv[j + 1].split(',') : ['workspace', 'validation', 'diff', 'scale'];
+  const only = j >= 0 ? argv[j + 1].split(',') : ['workspace', 'validation', 'kubeconform', 'diff', 'scale'];
   const k = argv.indexOf('--sizes');
   const sizes = k >= 0 ? argv[k + 1].split(',').map(Number) : [50, 100, 200];
   return { quick, runs, only, sizes, save: argv.includes('--save') };
@@ -257,6 +261,14 @@ async function main() {
     log('validation throughput');
     results.validation = benchValidation(o.runs);
   }
+  if (o.only.includes('kubeconform')) {
+    log('validate vs kubeconform at 1k, 10k and 100k resources (whole process, start-up included)');
+    results.kubeconform = benchAgainstKubeconform(
+      o.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000],
+      Math.min(o.runs, 3),
+      log,
+    );
+  }
   if (o.only.includes('diff')) {
     log('one-system diff preview');
     results.diff = await benchDiff(o.runs);
@@ -299,6 +311,7 @@ async function main() {
       '-',
     ]);
   }
+  if (results.kubeconform) rows.push(...kubeconformRows(results.kubeconform));
   if (results.diff)
     rows.push([`diff preview of one system (${results.diff.system})`, s(results.diff.ms.median), '-', '-']);
   if (results.scale) {

@@ -140,7 +140,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     await reg?.stop();
     rmSync(layouts, { recursive: true, force: true });
     if (dockerConfig) rmSync(dockerConfig, { recursive: true, force: true });
-  });
+  }, 600_000);
 
   it('resolve locks a digest for every system × environment, with the platforms and size', async () => {
     const r = await images('resolve');
@@ -161,7 +161,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
       `${reg.host}/mini-corp/mini-xdr/mini-xdr-backend`,
     );
     expect((await images('verify')).code).toBe(0);
-  });
+  }, 600_000);
 
   it('seed 002: releasing an arm64-only index to amd64 dev is refused naming the platforms offered; nothing is written', async () => {
     // An index that lists only arm64, as the seed's push from a Mac did.
@@ -184,7 +184,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     expect(r.stderr).toContain('nothing was written');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(sb.read('apps/mini-xdr/images.lock.yaml')).toBe(before);
-  });
+  }, 600_000);
 
   it('the render pins prod and mini-corp to repository:tag@sha256 (as Argo CD renders them); dev follows tags; check passes', async () => {
     const render = await run('tools/cli/src/render.ts', ['--quiet']);
@@ -209,7 +209,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     const check = await run('tools/cli/src/render.ts', ['--check', '--quiet']);
     expect(check.code).toBe(0);
     sb.commit('lock resolved against the registry');
-  });
+  }, 600_000);
 
   it('check fails, naming the lock and the field, when the lock and the sources disagree; nothing is written', async () => {
     const lockFile = 'apps/mini-xdr/images.lock.yaml';
@@ -242,7 +242,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     expect(r2.stderr).toContain('environment "dev" sets backend.image.tag');
     sb.write(envFile, env);
     expect(sb.git('status', '--porcelain')).toBe('');
-  });
+  }, 600_000);
 
   it('promote moves mini-xdr dev → mini-corp → prod in two commits, each previewing only its target environment', async () => {
     // Release v1.1.9 to dev.
@@ -304,7 +304,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     expect(sb.read('charts/mini-xdr/values-prod.yaml')).toContain(dev['backend.image'].digest);
     // The registry still serves every locked digest.
     expect((await images('verify', '--system', 'mini-xdr')).code).toBe(0);
-  });
+  }, 600_000);
 
   it('a registry that is down: resolve fails with a clear error and writes nothing', async () => {
     await reg.stop();
@@ -316,7 +316,7 @@ suite('image lock, resolve, render, check and promote against a real registry (t
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(sb.read('apps/ode/images.lock.yaml')).toBe(before);
     expect(sb.git('status', '--porcelain')).toBe('');
-  });
+  }, 600_000);
 });
 
 describe('the committed seed systems', () => {
@@ -333,7 +333,7 @@ describe('the committed seed systems', () => {
           lines.some((l) => l.includes(`${system} (${env}), container `) && l.includes('unresolved')),
         ).toBe(true);
     expect(err.join('\n')).toContain('Deployment mini-xdr-backend/backend, backend.image');
-  });
+  }, 600_000);
 
   it('bad input: one clear user error (unknown environment, --tag without one system and one environment, credentials in the repository)', async () => {
     await expect(imagesMain(['status', '--env', 'staging'])).rejects.toThrow(
@@ -355,7 +355,7 @@ describe('the committed seed systems', () => {
       if (saved === undefined) delete process.env.DOCKER_CONFIG;
       else process.env.DOCKER_CONFIG = saved;
     }
-  });
+  }, 600_000);
 
   it('images status lists every image as resolved or unresolved, offline', async () => {
     const out: string[] = [];

@@ -207,8 +207,16 @@ describe('tool outputs on a copy of this repository: validation reports and diff
     expect(existsSync(ws.path('charts/zz-kust'))).toBe(false);
   });
 
-  it('…and a credential in the sources is masked in the diff preview', async () => {
-    // (The render refuses it; a preview of the sources must not print it either.)
+  it('…and a credential in rendered outputs is masked in the diff preview', async () => {
+    // (The render refuses it; a preview of the sources must not print it either.) The system's outputs and
+    // Application exist from an earlier render without the credential.
+    installFixtureSystem(ws);
+    const r = await ws.run('render', ['--skip-verify', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    ws.commitAll('zz-kust rendered');
+    // Outputs holding a credential (written by hand or by an older version) are what a preview shows.
+    const cm = 'overlays/zz-kust/base/zz-kust-settings-configmap.yaml';
+    ws.edit(cm, /greeting: .*/, `greeting: postgres://admin:${'Hunter2' + 'Prod'}@db.internal:5432/app`);
     const report = await runPreview({ repoDir: ws.dir, base: 'HEAD', all: true, systems: ['zz-kust'] });
     // The preview masks what the scanner recognises: the diff shows the object, never the credential.
     const md = formatMarkdown(report, { maxChars: 1_000_000 }).join('\n');

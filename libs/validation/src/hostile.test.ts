@@ -1,0 +1,227 @@
+/**
+ * Crafted cases with kubeconform's expected behaviour derived from its source (and go-yaml v2 /
+ * sigs.k8s.io/yaml / jsonschema v6), and hostile input that must finish fast with a clear result.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runValidateCli } from './cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'gitops-hostile-'));
+function run(args: string[], files: Record<string, string | Buffer> = {}) {
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  let out = '';
+  let err = '';
+  const started = Date.now();
+  const code = runValidateCli(args, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: dir });
+  return { code, out, err, ms: Date.now() - started };
+}
+const CM = (data: string, meta = 'metadata: {name: c}') =>
+  `apiVersion: v1\nkind: ConfigMap\n${meta}\ndata:\n${data}\n`;
+const POD = (spec: string) =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "r/a:1"}]\n${spec}\n`;
+const V = ['-strict', '-kubernetes-version', '1.31.0'];
+const msg = (r: { out: string }) => r.out.replace(/^.*json#' - /, '').trim();
+
+describe('YAML as Kubernetes reads it (YAML 1.1, sigs.k8s.io/yaml)', () => {
+  it('yes/no/on/off/y/n are booleans: a ConfigMap value is refused, hostNetwork: yes accepted', () => {
+    expect(msg(run([...V, 'a.yaml'], { 'a.yaml': CM('  enabled: yes') }))).toBe(
+      "at '/data/enabled': got boolean, want string",
+    );
+    expect(run([...V, 'b.yaml'], { 'b.yaml': POD('  hostNetwork: on') }).code).toBe(0);
+    expect(run([...V, 'c.yaml'], { 'c.yaml': POD('  hostNetwork: "yes"') }).out).toContain(
+      "at '/spec/hostNetwork': got string, want null or boolean",
+    );
+  });
+  it('boolean and number keys become strings ("n" is false)', () => {
+    expect(msg(run([...V, 'k.yaml'], { 'k.yaml': CM('  n: 1_000') }))).toBe(
+      "at '/data/false': got number, want string",
+    );
+  });
+  it('merge keys merge', () => {
+    const r = run([...V, 'm.yaml'], {
+      'm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: &l {a: "1"}\n  annotations:\n    <<: *l\n    b: "2"\n`,
+    });
+    expect(r).toMatchObject({ code: 0, out: '' });
+  });
+  it('!!binary is the decoded string', () => {
+    expect(run([...V, 'bin.yaml'], { 'bin.yaml': CM('  a: !!binary aGVsbG8=') }).code).toBe(0);
+  });
+  it('.inf and .nan cannot be JSON', () => {
+    expect(run([...V, 'inf.yaml'], { 'inf.yaml': CM('  a: .inf') }).out).toBe(
+      'inf.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: json: unsupported value: +Inf\n',
+    );
+  });
+  it('invalid UTF-8 and control characters are refused by the reader, not replaced', () => {
+    const bad = Buffer.concat([Buffer.from(CM('  a: "x')), Buffer.from([0xff]), Buffer.from('"\n')]);
+    expect(run([...V, 'u.yaml'], { 'u.yaml': bad }).out).toBe(
+      'u.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: invalid leading UTF-8 octet\n',
+    );
+    expect(run([...V, 'nul.yaml'], { 'nul.yaml': CM('  a: "x\u0000"') }).out).toContain(
+      'yaml: control characters are not allowed',
+    );
+  });
+  it('unrendered templates and null keys are errors, never valid, never [object Object]', () => {
+    const t = run([...V, 't.yaml'], { 't.yaml': CM('  {{ .Values.key }}: x') });
+    expect(t.code).toBe(1);
+    expect(t.out).toContain(
+      'yaml: invalid map key: map[interface {}]interface {}{".Values.key":interface {}(nil)}',
+    );
+    expect(t.out).not.toContain('[object Object]');
+    expect(run([...V, 'nk.yaml'], { 'nk.yaml': CM('  ~: x') }).out).toContain(
+      'unsupported map key of type: %!s(<nil>), key: <nil>, value: "x"',
+    );
+  });
+});
+
+describe('kubeconform flags and semantics', () => {
+  it('-ignore-missing-schemas does not skip a wrong-case kind: its schema is found and the kind enum refuses it', () => {
+    const r = run([...V, '-ignore-missing-schemas', 'w.yaml'], {
+      'w.yaml': 'apiVersion: v1\nkind: configmap\nmetadata: {name: c}\n',
+    });
+    expect(r.code).toBe(1);
+    expect(msg(r)).toBe("at '/kind': value must be one of 'ConfigMap', <nil>");
+  });
+  it('-exit-on-error stops at the first invalid resource, mid-file, and still prints the summary', () => {
+    const r = run([...V, '-exit-on-error', '-summary', 'e.yaml', 'f.yaml'], {
+      'e.yaml': CM('  a: "1"') + '---\n' + CM('  a: 1') + '---\n' + CM('  a: 2'),
+      'f.yaml': CM('  a: 3'),
+    });
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^e\.yaml - ConfigMap c is invalid: .*'\/data\/a': got number, want string$/),
+      'Summary: 2 resources found in 1 file - Valid: 1, Invalid: 1, Errors: 0, Skipped: 0',
+    ]);
+  });
+  it('Go flag spellings: -strict=T, -skip trimmed, -output pretty', () => {
+    expect(run(['-strict=T', '-skip', 'Pod, ConfigMap', '-verbose', 'a.yaml']).out).toBe(
+      'a.yaml - c ConfigMap skipped\n',
+    );
+    expect(run(['-strict=maybe', 'a.yaml']).err.split('\n')[0]).toBe(
+      'invalid boolean value "maybe" for -strict: parse error',
+    );
+    expect(run([...V, '-output', 'pretty', 'a.yaml']).out).toMatch(
+      /^\u001b\[31m\u2716\u001b\[0m a\.yaml: \u001b\[31mConfigMap c is invalid: /,
+    );
+  });
+  it('an http(s) location is only an error for resources whose lookup reaches it', () => {
+    const loc = [
+      '-schema-location',
+      'default',
+      '-schema-location',
+      'https://example.com/{{.ResourceKind}}.json',
+    ];
+    expect(run([...V, ...loc, 'h.yaml'], { 'h.yaml': CM('  a: "1"') })).toMatchObject({ code: 0, out: '' });
+    expect(
+      run([...V, ...loc, 'w2.yaml'], { 'w2.yaml': 'apiVersion: x/v1\nkind: Widget\nmetadata: {name: w}\n' })
+        .out,
+    ).toBe(
+      'w2.yaml - Widget w failed validation: -schema-location https://example.com/{{.ResourceKind}}.json: remote schema locations are not fetched (no network): mirror them to a folder and pass the folder\n',
+    );
+  });
+  it('kind: List without items, with null items or with a map is zero resources', () => {
+    for (const items of ['', 'items:', 'items: {a: 1}']) {
+      const r = run(['-summary', 'l.yaml'], { 'l.yaml': `apiVersion: v1\nkind: List\n${items}\n` });
+      expect(r.out).toBe(
+        'Summary: 0 resource found in 1 file - Valid: 0, Invalid: 0, Errors: 0, Skipped: 0\n',
+      );
+    }
+  });
+  it('paths: explicit non-YAML files are ignored, relative paths printed as given', () => {
+    const r = run(['-summary', 'notes.txt', './sub/'], {
+      'notes.txt': 'not yaml',
+      'sub/x.yml': CM('  a: "1"'),
+    });
+    expect(r.out).toBe('Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0\n');
+    expect(run(['-verbose', './sub/']).out).toBe('sub/x.yml - ConfigMap c is valid\n');
+  });
+  it('-ignore-filename-pattern has Go RE2 semantics', () => {
+    expect(run(['-summary', '-ignore-filename-pattern', '(?i)SUB', 'sub']).out).toContain('0 resource found');
+    expect(run(['-summary', '-ignore-filename-pattern', '[[:upper:]]', 'sub']).out).toContain(
+      '1 resource found',
+    );
+    expect(run(['-ignore-filename-pattern', '(', 'sub']).out).toBe(
+      'sub - failed validation: error parsing regexp: missing closing ): `(`\n',
+    );
+  });
+});
+
+describe('hostile input: each finishes in under 2 s with a clear result', () => {
+  it('an alias bomb', () => {
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const p = String.fromCharCode(97 + i - 1);
+      levels.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${p}`).join(',')}]`,
+      );
+    }
+    const r = run(['bomb.yaml'], {
+      'bomb.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nx:\n${levels.map((l) => '  ' + l).join('\n')}\n`,
+    });
+    expect(r.out).toBe(
+      'bomb.yaml - failed validation: error unmarshalling resource: error converting YAML to JSON: yaml: document contains excessive aliasing\n',
+    );
+    expect(r.ms).toBeLessThan(2000);
+  });
+  it('a CRD pattern with catastrophic backtracking (RE2 is linear)', () => {
+    const schema = {
+      type: 'object',
+      properties: { spec: { type: 'object', properties: { v: { type: 'string', pattern: '^(a+)+$' } } } },
+    };
+    const r = run(['-schema-location', 'crd/{{.ResourceKind}}.json', 'w.yaml'], {
+      'crd/widget.json': JSON.stringify(schema),
+      'w.yaml': `apiVersion: x/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  v: "${'a'.repeat(40_000)}b"\n`,
+    });
+    expect(r.out).toContain("does not match pattern '^(a+)+$'");
+    expect(r.ms).toBeLessThan(2000);
+  });
+  it('a pattern only RE2 understands is applied, not reported as a missing schema', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { v: { type: 'string', pattern: '^[[:upper:]]+$' } } },
+      },
+    };
+    const files = { 'crd2/widget.json': JSON.stringify(schema) };
+    const doc = (v: string) => `apiVersion: x/v1\nkind: Widget\nmetadata: {name: w}\nspec: {v: ${v}}\n`;
+    expect(
+      run(['-schema-location', 'crd2/{{.ResourceKind}}.json', 'ok.yaml'], { ...files, 'ok.yaml': doc('ABC') })
+        .code,
+    ).toBe(0);
+    expect(
+      msg(run(['-schema-location', 'crd2/{{.ResourceKind}}.json', 'no.yaml'], { 'no.yaml': doc('abc') })),
+    ).toBe("at '/spec/v': 'abc' does not match pattern '^[[:upper:]]+$'");
+  });
+  it('a kind that climbs out of the schema folder is never joined into a path', () => {
+    const r = run(['-schema-location', 'schemas/{{.ResourceKind}}.json', 'k.yaml'], {
+      'secret.json': '{}', // would make anything valid if it were used as the schema
+      'schemas/placeholder.json': '{}',
+      'k.yaml': 'apiVersion: v1\nkind: ../secret\nmetadata: {name: x}\n',
+    });
+    expect(r.out).toBe('k.yaml - ../secret x failed validation: could not find schema for ../secret\n');
+  });
+  it('TAP output cannot be injected through a name', () => {
+    const r = run(['-output', 'tap', 'tap.yaml'], {
+      'tap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "x\\nok 99 - forged"}\n',
+    });
+    expect(r.out.split('\n').filter((l) => l.startsWith('ok 99'))).toEqual([]);
+  });
+  it('a FIFO named like a manifest is refused instead of blocking', () => {
+    execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    const r = run(['pipe.yaml']);
+    expect(r.out).toBe(
+      'pipe.yaml - failed validation: open pipe.yaml: not a regular file (FIFO, socket or device): refusing to read it\n',
+    );
+    expect(r.ms).toBeLessThan(2000);
+  });
+  it('deep nesting is an error, not a crash', () => {
+    const r = run(['deep.yaml'], { 'deep.yaml': CM('  a: ' + '['.repeat(20_000) + ']'.repeat(20_000)) });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('failed validation: error unmarshalling resource');
+  });
+});

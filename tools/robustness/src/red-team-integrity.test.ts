@@ -1,0 +1,261 @@
+/**
+ * Red team, part two: integrity of what is executed or trusted (binaries swapped mid-run, a poisoned
+ * compile cache, a tampered schema folder), schema sources that are malformed or point elsewhere, commands
+ * that must never delete what they did not write, and values the API server would refuse.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getToolchain, helmTemplate, kustomizeBuild, ToolchainError, TOOLCHAINS } from '@gitops/toolchain';
+import { expectOutputsUntouched, expectUserError } from './contract';
+import { installFixtureSystem, REPO_ROOT, runRepoCli, ScratchWorkspace } from './throwaway-workspace';
+
+const scratch: string[] = [];
+function tempDir(label: string): string {
+  const d = mkdtempSync(join(tmpdir(), `gitops-red-team-${label}-`));
+  scratch.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
+
+const INVALID_CONFIGMAP =
+  'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\ndata:\n  n: 1\n';
+
+describe('binaries are verified at each use, not once per process', () => {
+  const spec = TOOLCHAINS.v35;
+  let dir: string;
+  let chart: string;
+  beforeAll(() => {
+    const real = getToolchain('v35');
+    dir = tempDir('toolchain');
+    const folder = join(dir, `v35-${spec.helmVersion}-${spec.kubectlVersion}`);
+    mkdirSync(join(folder, 'helm'), { recursive: true });
+    mkdirSync(join(folder, 'kubectl'), { recursive: true });
+    copyFileSync(real.helm, join(folder, 'helm', 'helm'));
+    copyFileSync(real.kubectl, join(folder, 'kubectl', 'kubectl'));
+    chart = tempDir('chart');
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+    mkdirSync(join(chart, 'templates'));
+    writeFileSync(
+      join(chart, 'templates', 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
+    );
+  });
+
+  it('a helm binary swapped after verification (same process, next render) is refused, not run', () => {
+    const before = process.env.GITOPS_TOOLCHAIN_DIR;
+    process.env.GITOPS_TOOLCHAIN_DIR = dir;
+    try {
+      const o = { chartDir: chart, releaseName: 'c', namespace: 'x', toolchain: 'v35' as const };
+      expect(helmTemplate(o)).toContain('kind: ConfigMap');
+      const helm = getToolchain('v35').helm;
+      // An attacker replaces the file at the path (a rename over it: the inode changes).
+      writeFileSync(`${helm}.evil`, '#!/bin/sh\necho "kind: Evil"\n', { mode: 0o755 });
+      renameSync(`${helm}.evil`, helm);
+      let err: unknown;
+      try {
+        helmTemplate(o);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ToolchainError);
+      expect((err as Error).message).toMatch(
+        /helm\/helm: the helm binary was replaced after it was verified/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.GITOPS_TOOLCHAIN_DIR;
+      else process.env.GITOPS_TOOLCHAIN_DIR = before;
+    }
+  });
+
+  it('a kubectl binary modified in place after verification is refused (its content is hashed again)', () => {
+    const before = process.env.GITOPS_TOOLCHAIN_DIR;
+    process.env.GITOPS_TOOLCHAIN_DIR = dir;
+    try {
+      const kubectl = getToolchain('v35').kubectl;
+      const overlay = tempDir('overlay');
+      writeFileSync(join(overlay, 'kustomization.yaml'), 'resources: [cm.yaml]\n');
+      writeFileSync(join(overlay, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n');
+      expect(kustomizeBuild(overlay, 'v35')).toContain('kind: ConfigMap');
+      const bytes = readFileSync(kubectl);
+      bytes[bytes.length - 10] ^= 0xff;
+      writeFileSync(kubectl, bytes); // same inode, new content
+      expect(() => kustomizeBuild(overlay, 'v35')).toThrow(
+        /kubectl: sha256 .* does not match the pinned .*changed after it was verified/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.GITOPS_TOOLCHAIN_DIR;
+      else process.env.GITOPS_TOOLCHAIN_DIR = before;
+    }
+  });
+});
+
+describe('caches are signed: nothing unsigned is executed or trusted', () => {
+  it('a poisoned compile cache (every entry replaced by "valid") never makes an invalid ConfigMap pass', async () => {
+    const cache = tempDir('ajv-cache');
+    const file = join(tempDir('manifest'), 'cm.yaml');
+    writeFileSync(file, INVALID_CONFIGMAP);
+    const env = { GITOPS_AJV_CACHE: cache };
+    const first = await runRepoCli('validate', ['-strict', '-summary', file], { env });
+    expect(first.code, first.stdout + first.stderr).toBe(1);
+    expect(first.stdout).toContain('ConfigMap c is invalid');
+    const entries = readdirSync(cache, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.cjs'));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      const text = readFileSync(join(cache, e), 'utf8');
+      const signature = text.split('\n')[0];
+      // Keep the signature line, swap the code: and plant an unsigned entry beside.
+      writeFileSync(
+        join(cache, e),
+        `${signature}\nmodule.exports = function validate() { return true; };\nmodule.exports.default = module.exports;\n`,
+      );
+    }
+    const again = await runRepoCli('validate', ['-strict', '-summary', file], { env });
+    expect(again.code, again.stdout + again.stderr).toBe(1);
+    expect(again.stdout).toContain('ConfigMap c is invalid');
+    // The entries were replaced by freshly compiled, signed ones.
+    for (const e of entries) expect(readFileSync(join(cache, e), 'utf8')).not.toContain('return true; }');
+  });
+
+  it('a generated schema edited after generation is refused with the file named (exit 1)', async () => {
+    const out = join(tempDir('schemas'), 'gen');
+    const gen = await runRepoCli('schemas', ['-output', out], { timeoutMs: 180_000 });
+    expect(gen.code, gen.stderr).toBe(0);
+    const schema = join(out, 'v1.31.0-standalone-strict', 'configmap-v1.json');
+    expect(existsSync(schema)).toBe(true);
+    writeFileSync(schema, '{}\n'); // accepts anything
+    const file = join(tempDir('manifest2'), 'cm.yaml');
+    writeFileSync(file, INVALID_CONFIGMAP);
+    const r = await runRepoCli('validate', ['-strict', '-kubernetes-version', '1.31.0', file], {
+      env: { GITOPS_SCHEMAS_DIR: out, GITOPS_AJV_CACHE: 'off' },
+    });
+    expectUserError(r, [schema, 'differs from the', 'recorded when it was generated']);
+  });
+});
+
+describe('schema sources and outputs', () => {
+  const source = () => {
+    const s = tempDir('schema-src');
+    mkdirSync(join(s, 'kubernetes', 'v1.31.0'), { recursive: true });
+    return s;
+  };
+
+  it('schemas -output <an existing folder with other files>: refused, the files kept', async () => {
+    const out = tempDir('existing');
+    writeFileSync(join(out, 'notes.md'), 'mine\n');
+    const r = await runRepoCli('schemas', ['-output', out, '-kubernetes-version', '1.31.0']);
+    expectUserError(r, [out, 'was not generated by this command']);
+    expect(readFileSync(join(out, 'notes.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it('a malformed _definitions.json: exit 1 naming the file', async () => {
+    const s = source();
+    writeFileSync(join(s, 'kubernetes', 'v1.31.0', '_definitions.json'), '{"definitions": {"a": ');
+    const r = await runRepoCli('schemas', ['-source', s, '-output', join(tempDir('o1'), 'x')]);
+    expectUserError(r, [join(s, 'kubernetes', 'v1.31.0', '_definitions.json'), 'not valid JSON']);
+  });
+
+  it('a remote $ref: exit 1 naming the file, nothing fetched', async () => {
+    const s = source();
+    writeFileSync(
+      join(s, 'kubernetes', 'v1.31.0', '_definitions.json'),
+      JSON.stringify({
+        definitions: {
+          'io.k8s.api.core.v1.ConfigMap': {
+            type: 'object',
+            properties: { data: { $ref: 'https://evil.example.com/schema.json' } },
+            'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
+          },
+        },
+      }),
+    );
+    const r = await runRepoCli('schemas', ['-source', s, '-output', join(tempDir('o2'), 'x')]);
+    expectUserError(r, [
+      join(s, 'kubernetes', 'v1.31.0', '_definitions.json'),
+      'remote references are never fetched',
+    ]);
+  });
+});
+
+describe('values the API server would refuse are refused before anything is written', () => {
+  let ws: ScratchWorkspace;
+  beforeAll(async () => {
+    ws = ScratchWorkspace.create('api-limits', {
+      include: [
+        'libs',
+        'tools/cli',
+        'apps/argocd',
+        'package.json',
+        'tsconfig.base.json',
+        'tsconfig.json',
+        'nx.json',
+        '.gitignore',
+      ],
+    });
+    installFixtureSystem(ws);
+    const r = await ws.run('render', ['--skip-verify', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    ws.commitAll('rendered');
+  });
+  afterAll(() => ws?.dispose());
+
+  const ENV = 'apps/zz-kust/src/environments.ts';
+  const cases: [string, string, string, (string | RegExp)[]][] = [
+    ['replicas 2^31 (int32 overflow)', 'replicas: 1,', 'replicas: 2147483648,', ['replicas', 'int32']],
+    [
+      'a CIDR Go refuses (010.000.000.000/8)',
+      "allowedCidrs: ['10.0.0.0/16'],",
+      "allowedCidrs: ['010.000.000.000/8'],",
+      ['allowedCidrs.0', 'leading zeros'],
+    ],
+    [
+      'an API server that is not https (file:///etc/passwd)',
+      'server: `https://${name}.example.com`,',
+      "server: 'file:///etc/passwd',",
+      ['cluster.server', 'https://'],
+    ],
+    [
+      'a 2 MB ConfigMap (API server limit 1 MiB)',
+      "greeting: 'hello',",
+      "greeting: 'x'.repeat(2_000_000),",
+      ['ConfigMap data is', 'refuses more than 1048576 bytes'],
+    ],
+    [
+      'an AWS key pair, a PEM private key and a base64 password in values',
+      "greeting: 'hello',",
+      `greeting: ['${['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('')}', 'aws_secret_access_key=${['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYEXAMPLEKEY'].join('/')}', '${['-----BEGIN', 'RSA PRIVATE KEY-----'].join(' ')}', '${Buffer.from('password=hunter2-prod').toString('base64')}'].join(' '),`,
+      ['secret material', 'aws-access-key', 'aws-secret-key', 'private-key', 'base64 inline-credential'],
+    ],
+  ];
+  for (const [title, from, to, mentions] of cases) {
+    it(title, async () => {
+      ws.edit(ENV, from, to);
+      try {
+        const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 90_000 });
+        expectUserError(r, mentions);
+        for (const secret of ['IOSFODNN7EXAMPLE', 'bPxRfiCYEXAMPLEKEY', 'hunter2-prod'])
+          expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+        expectOutputsUntouched(ws);
+      } finally {
+        ws.reset();
+      }
+    });
+  }
+});
+
+void REPO_ROOT;

@@ -93,19 +93,21 @@ export function numberBoundGuards(system: SystemDefinition<any>, hidden: readonl
       const ref = valuesRef(path);
       const checks: string[] = [];
       const parts: string[] = [];
-      if (s.minimum !== undefined) {
+      // zod writes ±Number.MAX_SAFE_INTEGER as the bounds of an unbounded integer: no bound.
+      const bounded = (x: unknown) => typeof x === 'number' && Math.abs(x) < Number.MAX_SAFE_INTEGER;
+      if (bounded(s.minimum)) {
         checks.push(`lt ($v | float64) ${Number(s.minimum).toFixed(6)}`);
         parts.push(`>= ${s.minimum}`);
       }
-      if (s.exclusiveMinimum !== undefined) {
+      if (bounded(s.exclusiveMinimum)) {
         checks.push(`le ($v | float64) ${Number(s.exclusiveMinimum).toFixed(6)}`);
         parts.push(`> ${s.exclusiveMinimum}`);
       }
-      if (s.maximum !== undefined) {
+      if (bounded(s.maximum)) {
         checks.push(`gt ($v | float64) ${Number(s.maximum).toFixed(6)}`);
         parts.push(`<= ${s.maximum}`);
       }
-      if (s.exclusiveMaximum !== undefined) {
+      if (bounded(s.exclusiveMaximum)) {
         checks.push(`ge ($v | float64) ${Number(s.exclusiveMaximum).toFixed(6)}`);
         parts.push(`< ${s.exclusiveMaximum}`);
       }

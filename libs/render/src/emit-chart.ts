@@ -258,8 +258,12 @@ function batchProber(
   system: SystemDefinition<any>,
   samples: readonly Sample<K8sObject[]>[],
   enums: Map<string, unknown[]>,
+  hidden: readonly Path[] = [],
 ) {
   type Group = { objs: Map<string, K8sObject> };
+  // Render-time settings never explain a field: not probed (some rename objects, which costs syntheses).
+  const isHiddenPath = (p: Path) =>
+    hidden.some((h) => h.length <= p.length && h.every((seg, i) => seg === p[i]));
   const runs = new Map<string, Map<string, { group: Group; changed: unknown }>>();
   const alone = new Map<string, Map<string, K8sObject> | undefined>();
   const synthWith = (sample: number, changes: [Path, unknown][]): Map<string, K8sObject> | undefined => {
@@ -279,7 +283,7 @@ function batchProber(
     if (byPath) return byPath;
     byPath = new Map();
     const leaves = scalarLeaves(samples[sample].values).filter(
-      ([p, v]) => typeof v === kind && !enums.has(JSON.stringify(p)),
+      ([p, v]) => typeof v === kind && !enums.has(JSON.stringify(p)) && !isHiddenPath(p),
     );
     const changes: [Path, unknown][] = leaves.map(([p, v], k) => [
       p,
@@ -499,7 +503,7 @@ export function inferTemplates(
 
   const probe = prober(system, samples);
   const enums = enumPaths(z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' }));
-  const probeBatch = batchProber(system, samples, enums);
+  const probeBatch = batchProber(system, samples, enums, hidden);
   const enumKeys: ReadonlySet<string> = new Set(enums.keys());
   for (const id of ids) {
     const present = perSample.map((m) => m.has(id));

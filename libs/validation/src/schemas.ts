@@ -413,6 +413,7 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
   }
   assertOwnedOutput(out);
   const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  const aside = `${out}.old-${process.pid}-${Date.now()}`;
   rmSync(tmp, { recursive: true, force: true });
   let files = 0;
   let kinds = 0;
@@ -482,11 +483,14 @@ export function generateSchemas(options: GenerateSchemasOptions = {}): GenerateS
       ...marker,
       signature: sign('gitops-schemas', markerPayload(marker)),
     });
-    rmSync(out, { recursive: true, force: true });
+    // Move the old folder aside and the new one in before deleting anything: a reader in another process
+    // that already judged the folder current sees one layout or the other, never a folder being deleted.
     mkdirSync(dirname(out), { recursive: true });
+    if (existsSync(out)) renameSync(out, aside);
     renameSync(tmp, out);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(aside, { recursive: true, force: true });
   }
   return { out, versions, kinds, crds, files };
 }

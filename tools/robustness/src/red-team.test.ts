@@ -258,6 +258,66 @@ describe('build() is the system author’s code: its failures are theirs (exit 1
     });
   }
 
+  it('an endless loop at import time (top level of system.ts): stopped at the budget, naming the file', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nfor (;;) {}",
+    );
+    const t = Date.now();
+    const r = await ws.run('render', ['--skip-verify', '-q'], {
+      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      timeoutMs: 60_000,
+    });
+    expectUserError(r, [
+      'apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish within its 4s budget',
+      'GITOPS_BUILD_BUDGET_MS',
+    ]);
+    expect(Date.now() - t).toBeLessThan(45_000);
+    expectOutputsUntouched(ws);
+    expect(existsSync(ws.path('.render.lock'))).toBe(false);
+  });
+
+  it('an endless loop in a module the system imports: stopped, naming the system file', async () => {
+    ws.write('apps/zz-kust/src/slow.ts', 'export const slow = (() => { for (;;) {} })();\n');
+    ws.edit(
+      SYSTEM,
+      "import { defaults, environments } from './environments';",
+      "import { defaults, environments } from './environments';\nimport { slow } from './slow';\nvoid slow;",
+    );
+    const r = await ws.run('render', ['--skip-verify', '-q'], {
+      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      timeoutMs: 60_000,
+    });
+    expectUserError(r, ['apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish']);
+    expectOutputsUntouched(ws);
+  });
+
+  it('a timer left running by a system file does not keep the render alive', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nsetInterval(() => {}, 60_000);",
+    );
+    const t = Date.now();
+    const r = await ws.run('render', ['--check', '--skip-verify', '-q'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t).toBeLessThan(45_000);
+  });
+
+  it('a throw at import time names the file and line', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nif (SYSTEM_NAME.length > 0) throw new Error('broken at import');",
+    );
+    const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 60_000 });
+    expectUserError(r, [
+      /apps\/zz-kust\/src\/system\.ts:\d+:\d+: loading system "zz-kust" failed: broken at import/,
+    ]);
+    expectOutputsUntouched(ws);
+  });
+
   it('a missing import names the file', async () => {
     ws.edit(
       SYSTEM,

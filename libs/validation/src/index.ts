@@ -9,6 +9,7 @@ export {
   ensureSchemaDir,
   generateSchemas,
   kindFileName,
+  readSchemaFile,
   sourceVersions,
   type GenerateSchemasOptions,
   type GenerateSchemasReport,

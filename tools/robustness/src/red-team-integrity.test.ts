@@ -18,8 +18,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getToolchain, helmTemplate, kustomizeBuild, ToolchainError, TOOLCHAINS } from '@gitops/toolchain';
+import { generateSchemas, readSchemaFile } from '@gitops/validation';
 import { expectOutputsUntouched, expectUserError } from './contract';
-import { installFixtureSystem, REPO_ROOT, runRepoCli, ScratchWorkspace } from './throwaway-workspace';
+import {
+  installFixtureSystem,
+  REPO_ROOT,
+  runProcess,
+  runRepoCli,
+  ScratchWorkspace,
+} from './throwaway-workspace';
 
 const scratch: string[] = [];
 function tempDir(label: string): string {
@@ -145,6 +152,97 @@ describe('caches are signed: nothing unsigned is executed or trusted', () => {
       env: { GITOPS_SCHEMAS_DIR: out, GITOPS_AJV_CACHE: 'off' },
     });
     expectUserError(r, [schema, 'differs from the', 'recorded when it was generated']);
+  });
+});
+
+describe('a reader never trips over a concurrent regeneration of the schema folder', () => {
+  /** A one-kind schema source; `note` changes the generated content (so old and new files differ). */
+  function tinySource(note: string): string {
+    const s = tempDir('tiny-src');
+    mkdirSync(join(s, 'kubernetes', 'v1.31.0'), { recursive: true });
+    writeFileSync(
+      join(s, 'kubernetes', 'v1.31.0', '_definitions.json'),
+      JSON.stringify({
+        definitions: {
+          'io.k8s.api.core.v1.ConfigMap': {
+            type: 'object',
+            properties: {
+              data: { type: 'object', additionalProperties: { type: 'string' } },
+              [note]: { type: 'string' },
+            },
+            'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
+          },
+        },
+      }),
+    );
+    return s;
+  }
+
+  it('a read in the instant between the two renames waits for the new folder instead of reporting it missing', async () => {
+    const out = join(tempDir('gap'), 'gen');
+    generateSchemas({ source: tinySource('first'), out });
+    const file = join(out, 'v1.31.0-standalone-strict', 'configmap-v1.json');
+    // The state between generateSchemas' two renames: the old folder moved aside, the new one not yet in.
+    const aside = `${out}.old-${process.pid}-1`;
+    renameSync(out, aside);
+    const child = runProcess(
+      process.execPath,
+      [
+        '-e',
+        `setTimeout(() => require('fs').renameSync(${JSON.stringify(aside)}, ${JSON.stringify(out)}), 400)`,
+      ],
+      tmpdir(),
+    );
+    const t = Date.now();
+    const read = readSchemaFile(file); // blocks, re-checking the marker, until the folder is back
+    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+    expect(read?.text).toContain('"first"');
+    expect((await child).code).toBe(0);
+    // With no replacement under way, a missing file is simply missing (no wait).
+    const t2 = Date.now();
+    expect(readSchemaFile(join(out, 'v1.31.0-standalone-strict', 'nothing-v1.json'))).toBeNull();
+    expect(Date.now() - t2).toBeLessThan(200);
+  });
+
+  it('readers during back-to-back regenerations (different content) always get a verified schema', async () => {
+    const out = join(tempDir('churn'), 'gen');
+    const sources = [tinySource('alpha'), tinySource('beta')];
+    generateSchemas({ source: sources[0], out });
+    const file = join(out, 'v1.31.0-standalone-strict', 'configmap-v1.json');
+    const script = join(tempDir('churn-script'), 'churn.ts');
+    writeFileSync(
+      script,
+      `import { generateSchemas } from '@gitops/validation';\n` +
+        `const sources = ${JSON.stringify(sources)};\n` +
+        `process.stderr.write('started\\n');\n` +
+        `const until = Date.now() + 4000;\nlet n = 0;\n` +
+        `while (Date.now() < until) generateSchemas({ source: sources[n++ % 2], out: ${JSON.stringify(out)} });\n` +
+        `console.log(n);\n`,
+    );
+    let started!: () => void;
+    const running = new Promise<void>((res) => (started = res));
+    const churn = runProcess(join(REPO_ROOT, 'node_modules/.bin/tsx'), [script], REPO_ROOT, {
+      timeoutMs: 60_000,
+      onStderr: (e) => e.includes('started') && started(),
+    });
+    await Promise.race([running, churn]);
+    let reads = 0;
+    const seen = new Set<string>();
+    const until = Date.now() + 3000;
+    let done = false;
+    void churn.then(() => (done = true));
+    while (Date.now() < until && !done) {
+      const r = readSchemaFile(file); // throws on a digest mismatch; null when missing
+      expect(r, `read ${reads}`).not.toBeNull();
+      seen.add(r!.text.includes('"alpha"') ? 'alpha' : 'beta');
+      reads++;
+      if (reads % 50 === 0) await new Promise((res) => setImmediate(res));
+    }
+    const c = await churn;
+    expect(c.code, c.stderr).toBe(0);
+    expect(Number(c.stdout.trim())).toBeGreaterThan(5); // the folder really was replaced, repeatedly
+    expect(reads).toBeGreaterThan(100);
+    expect(seen.size).toBe(2);
   });
 });
 

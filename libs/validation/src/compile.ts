@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { sign, verifySignature } from './integrity';
@@ -123,12 +124,67 @@ export function defaultCompileCacheDir(): string | undefined {
 
 const memory = new Map<string, { stamp: string; compiled: CompiledSchema | null }>();
 
-/** Load a module produced by ajv's standaloneCode; it requires ajv's runtime helpers. */
-function loadStandalone(code: string): ValidateFunction {
+/** Code caches to write when the process ends (entries loaded without an accepted one). */
+const pendingCodeCaches: { file: string; key: string; script: Script }[] = [];
+let exitHook = false;
+function writeCodeCaches(): void {
+  for (const { file, key, script } of pendingCodeCaches.splice(0)) {
+    try {
+      const data = script.createCachedData();
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(codeCacheMac(key, data), 'hex'), data]));
+      renameSync(tmp, file);
+    } catch {
+      // the code cache is an optimisation only
+    }
+  }
+}
+const codeCacheMac = (key: string, data: Buffer) =>
+  sign(CACHE_FORMAT, 'v8-code-cache', process.version, process.arch, key, data);
+
+/**
+ * Load a module produced by ajv's standaloneCode (it requires ajv's runtime helpers). V8's code cache of
+ * the module (`<entry>.v8`: the bytecode of the functions a previous run compiled, HMAC-signed like the
+ * entry) spares parsing and compiling it again; it is written at exit by the first run that lacked one.
+ */
+function loadStandalone(code: string, file?: string, key?: string): ValidateFunction {
   const mod: { exports: any } = { exports: {} };
   const req = (id: string) =>
     id === RE2_MODULE ? re2Engine : id === FORMATS_MODULE ? FORMATS : requireFromHere(id);
-  new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
+  const cacheFile = file && key ? `${file}.${process.version}.v8` : undefined;
+  let cachedData: Buffer | undefined;
+  if (cacheFile) {
+    try {
+      const entry = readFileSync(cacheFile);
+      const data = entry.subarray(32);
+      if (
+        verifySignature(
+          entry.subarray(0, 32).toString('hex'),
+          CACHE_FORMAT,
+          'v8-code-cache',
+          process.version,
+          process.arch,
+          key!,
+          data,
+        )
+      )
+        cachedData = data;
+    } catch {
+      // none yet
+    }
+  }
+  const script = new Script(`(function (require, module, exports) {${code}\n})`, {
+    filename: file ?? 'ajv-standalone.cjs',
+    cachedData,
+  });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+    pendingCodeCaches.push({ file: cacheFile, key: key!, script });
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', writeCodeCaches);
+    }
+  }
+  script.runInThisContext()(req, mod, mod.exports);
   return (mod.exports.default ?? mod.exports) as ValidateFunction;
 }
 
@@ -216,7 +272,7 @@ function compileText(
     const code = m ? entry.slice(m[0].length) : '';
     if (m && verifySignature(m[1], CACHE_FORMAT, key, code)) {
       try {
-        return loadStandalone(code);
+        return loadStandalone(code, file, key);
       } catch {
         // fall through and recompile an entry that does not load
       }

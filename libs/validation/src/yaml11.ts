@@ -179,16 +179,28 @@ function allowedAliasRatio(decodeCount: number): number {
 }
 
 /**
- * js-yaml gives every alias the same object; walking a shared object again is an alias expansion, counted
- * as go-yaml v2 counts them so that an alias bomb fails fast with v2's message.
+ * go-yaml v2's alias budget (decode.go `unmarshal`): every node decoded counts, every node decoded inside an
+ * alias expansion counts as alias-driven, and once more than 100 alias-driven decodes make up more than the
+ * allowed ratio of all decodes the document is refused — checked before each node, so a bomb stops early.
+ * js-yaml gives every alias the same object: meeting an object a second time is an alias, and the walk counts
+ * as go-yaml counts (the document node, each key, the alias node, then the whole target inside the alias).
+ * Not visible here: aliases of scalars and merge keys (js-yaml has merged them), counted as plain nodes.
  */
 export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown {
   const seen = new Set<object>();
-  let decodeCount = 0;
+  let decodeCount = 1; // the document node
   let aliasCount = 0;
+  let aliasDepth = 0;
   let binary = false;
-  const check = (v: unknown, depth: number): void => {
+  const decode = (): void => {
     decodeCount++;
+    if (aliasDepth > 0) aliasCount++;
+    if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
+      throw new YamlError('yaml: document contains excessive aliasing');
+    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+  };
+  const check = (v: unknown, depth: number): void => {
+    decode();
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new YamlError(`json: unsupported value: ${goFloat(v)}`);
@@ -196,11 +208,20 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
     if (seen.has(v)) {
-      aliasCount++;
-      if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
-        throw new YamlError('yaml: document contains excessive aliasing');
-    } else seen.add(v);
-    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+      // The alias node was just counted; its target is decoded again, inside the alias.
+      aliasDepth++;
+      try {
+        decode();
+        children(v, depth);
+      } finally {
+        aliasDepth--;
+      }
+      return;
+    }
+    seen.add(v);
+    children(v, depth);
+  };
+  const children = (v: object, depth: number): void => {
     if (Array.isArray(v)) {
       for (const x of v) check(x, depth + 1);
       return;
@@ -213,6 +234,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       // js-yaml stringifies null and composite keys ("null", "[object Object]", "a,b"); go-yaml refuses them.
       if (onSuspiciousKey && (k === 'null' || k === '' || k === '[object Object]' || k.includes(',')))
         onSuspiciousKey();
+      decode(); // the key
       check((v as Record<string, unknown>)[k], depth + 1);
     }
   };
@@ -276,8 +298,12 @@ export interface ParsedDocument {
   readonly lenient?: unknown;
 }
 
+/** go-yaml v2's nesting limit (max_flow_level, max_indents); js-yaml's own default is 100. */
+const MAX_DEPTH = 10_000;
+
 function loadWith(text: string, strict: boolean): unknown {
-  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict });
+  // Deeper than the JavaScript stack allows (~1,500 levels): a RangeError, reported as the same limit.
+  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict, maxDepth: MAX_DEPTH } as any);
 }
 
 function yamlMessage(e: unknown): string {
@@ -287,7 +313,7 @@ function yamlMessage(e: unknown): string {
       return `yaml: unmarshal errors:\n  line ${line}: key ${JSON.stringify(keyOf(e))} already set in map`;
     return `yaml: line ${line}: ${e.reason}`;
   }
-  if (e instanceof RangeError) return 'yaml: exceeded max depth of 10000';
+  if (e instanceof RangeError) return `yaml: exceeded max depth of ${MAX_DEPTH}`;
   return `yaml: ${String((e as Error)?.message ?? e)}`;
 }
 

@@ -14,6 +14,7 @@
  */
 import { FAILSAFE_SCHEMA, load, Type, types as jsTypes, YAMLException } from 'js-yaml';
 import { Document, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
+import { isUtf8 } from 'node:buffer';
 import { goFloat } from './explain';
 
 // --- YAML 1.1 scalar resolution, from the `yaml` package's 1.1 schema ------------------------------
@@ -42,20 +43,36 @@ function implicitTypes(): Type[] {
     // One regular expression per tag, and the first characters its variants can start with (a fast
     // rejection for the keys and words that make up most of a manifest).
     const union = new RegExp(variants.map((v) => `(?:${v.test!.source})`).join('|'));
-    const first = FIRST_CHARS[tag];
+    const first = new Uint8Array(128);
+    for (const c of FIRST_CHARS[tag]) if (c !== '') first[c.charCodeAt(0)] = 1;
+    const empty = FIRST_CHARS[tag].includes('');
+    // Manifests repeat the same few scalars (`2`, `80`, `true`): each is resolved once per process.
+    const memo = new Map<string, { ok: boolean; value?: unknown }>();
+    const resolveScalar = (d: string): { ok: boolean; value?: unknown } => {
+      let hit = memo.get(d);
+      if (hit) return hit;
+      // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
+      const ok =
+        union.test(d) &&
+        (!NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d));
+      hit = { ok };
+      if (ok) {
+        const v = variants.find((x) => x.test!.test(d))!;
+        const r = v.resolve!(d, () => undefined, { intAsBigInt: false });
+        hit.value = isScalar(r) ? r.value : r;
+      }
+      if (memo.size < 4096) memo.set(d, hit);
+      return hit;
+    };
     return new Type(tag, {
       kind: 'scalar',
       resolve: (data: string | null) => {
         const d = data ?? '';
-        if (!(d === '' ? first.includes('') : first.includes(d[0])) || !union.test(d)) return false;
-        // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
-        return !NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d);
+        if (d === '') return empty && resolveScalar(d).ok;
+        const c = d.charCodeAt(0);
+        return c < 128 && first[c] === 1 && resolveScalar(d).ok;
       },
-      construct: (data: string | null) => {
-        const v = variants.find((x) => x.test!.test(data ?? ''))!;
-        const r = v.resolve!(data ?? '', () => undefined, { intAsBigInt: false });
-        return isScalar(r) ? r.value : r;
-      },
+      construct: (data: string | null) => resolveScalar(data ?? '').value,
     });
   });
 }
@@ -131,6 +148,9 @@ export function readerProblem(buf: Uint8Array): string | null {
   }
   return null;
 }
+
+/** What readerProblem refuses in valid UTF-8: C0/C1 controls but tab, LF, CR and NEL; DEL; U+FFFE/U+FFFF. */
+const REFUSED_CHARACTER = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/;
 
 // --- sigs.k8s.io/yaml conversion ----------------------------------------------------------------------
 
@@ -347,9 +367,15 @@ function convert(raw: unknown, text: string): unknown {
  * the JSON value or the error text after kubeconform's `error unmarshalling resource: `.
  */
 export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocument {
-  const problem = readerProblem(bytes);
-  if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Fast path: valid UTF-8 (native check) without a character go-yaml's reader refuses; else the
+  // byte-by-byte reader names the problem.
+  const text = isUtf8(buf) ? buf.toString('utf8') : undefined;
+  if (text === undefined || REFUSED_CHARACTER.test(text)) {
+    const problem = readerProblem(bytes);
+    if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
+  }
+  if (text === undefined) return { error: 'error converting YAML to JSON: yaml: invalid UTF-8' };
   let raw: unknown;
   try {
     raw = loadWith(text, strict);

@@ -18,7 +18,8 @@ const COMMANDS = {
   'lock:platforms': ['tools/cli/src/lockfile-platforms.ts'],
   'render-argocd': ['tools/nx-plugin/src/render-argocd.ts'],
   'validate-system': ['tools/nx-plugin/src/validate-system.ts'],
-  shard: ['tools/ci/src/shard.ts'],
+  'project-map': ['tools/nx-plugin/src/project-map.ts'],
+  shard: ['tools/nx-plugin/src/shard.ts'],
 };
 
 const [command, ...args] = process.argv.slice(2);

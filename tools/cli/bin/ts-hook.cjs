@@ -65,7 +65,13 @@ let esbuild;
 /** Compile one TypeScript source (esbuild's own error on a syntax error, as tsx reports it). */
 function transform(filename, source) {
   esbuild ??= require('esbuild');
-  return esbuild.transformSync(source, { ...TRANSFORM, sourcefile: basename(filename) }).code;
+  try {
+    return esbuild.transformSync(source, { ...TRANSFORM, sourcefile: basename(filename) }).code;
+  } catch (err) {
+    // The error names the file by its full path, as tsx reports it (the CLIs print it relative to the cwd).
+    esbuild.transformSync(source, { ...TRANSFORM, sourcefile: filename });
+    throw err;
+  }
 }
 
 /** The JavaScript of `filename`: from the cache when present and whole, else compiled and stored. */

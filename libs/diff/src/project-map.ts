@@ -63,8 +63,7 @@ const isMapInput = (f: string) =>
   /(^|\/)(project|package)\.json$/.test(f) || /^apps\/[^/]+\/src\/system\.ts$/.test(f);
 /** Files whose content decides the map (the others count by their path only). */
 const contentMatters = (f: string) =>
-  /(^|\/)project\.json$/.test(f) ||
-  ['nx.json', '.nxignore', 'tools/nx-plugin/src/index.js'].includes(f);
+  /(^|\/)project\.json$/.test(f) || ['nx.json', '.nxignore', 'tools/nx-plugin/src/index.js'].includes(f);
 const SOURCE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -143,7 +142,10 @@ export function projectMapOfGraph(graphJson: any, nxJson: any, key: string): Pro
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
   for (const n of names) {
     projects[n] = String(g.nodes[n].data.root).replace(/\/+$/, '');
-    const own = uniq([...patternsOfTargets(g.nodes[n].data.targets), ...patternsOfNamed(g.nodes[n].data.namedInputs)]);
+    const own = uniq([
+      ...patternsOfTargets(g.nodes[n].data.targets),
+      ...patternsOfNamed(g.nodes[n].data.namedInputs),
+    ]);
     if (own.length) inputs[n] = own;
     const deps = [
       ...new Set<string>(
@@ -154,7 +156,10 @@ export function projectMapOfGraph(graphJson: any, nxJson: any, key: string): Pro
     ].sort();
     if (deps.length) implicit[n] = deps;
   }
-  const global = uniq([...patternsOfNamed(nxJson?.namedInputs), ...patternsOfTargets(nxJson?.targetDefaults)]);
+  const global = uniq([
+    ...patternsOfNamed(nxJson?.namedInputs),
+    ...patternsOfTargets(nxJson?.targetDefaults),
+  ]);
   return { key, projects, implicit, inputs, global };
 }
 
@@ -178,7 +183,8 @@ function aliasProjects(repoDir: string, map: ProjectMap): Map<string, string> | 
   const out = new Map<string, string>();
   let paths: Record<string, string[]> = {};
   try {
-    paths = JSON.parse(readFileSync(join(repoDir, 'tsconfig.base.json'), 'utf8'))?.compilerOptions?.paths ?? {};
+    paths =
+      JSON.parse(readFileSync(join(repoDir, 'tsconfig.base.json'), 'utf8'))?.compilerOptions?.paths ?? {};
   } catch {
     return out;
   }
@@ -248,7 +254,8 @@ export function affectedOf(
     touched.add(owner);
   }
   const dependents = new Map<string, string[]>();
-  for (const [p, deps] of edges) for (const d of deps) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(p);
+  for (const [p, deps] of edges)
+    for (const d of deps) (dependents.get(d) ?? dependents.set(d, []).get(d)!).push(p);
   const out = new Set<string>();
   const visit = (p: string) => {
     if (out.has(p)) return;

@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       // missing: differs
     }
     if (committed !== text) {
-      process.stderr.write(`error: ${PROJECT_MAP_FILE} differs from Nx's project graph: run npm run project-map\n`);
+      process.stderr.write(
+        `error: ${PROJECT_MAP_FILE} differs from Nx's project graph: run npm run project-map\n`,
+      );
       return 1;
     }
     process.stdout.write(`${PROJECT_MAP_FILE} matches Nx's project graph\n`);

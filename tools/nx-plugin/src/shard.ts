@@ -2,7 +2,8 @@
  * `npm run shard -- <command>`: spread `nx affected` render/validate over N CI runners and prove the result
  * equals a one-machine render (docs/ci-sharding.md, .github/workflows/render-shards.yml).
  *
- *   shard plan --total 4 [--base <ref> --head <ref>]   the matrix: JSON [{ index, projects, outputs }]
+ *   shard plan --total 4 [--base <ref> --head <ref> | --projects a,b]
+ *                                                      the matrix: JSON [{ index, projects, outputs }]
  *   shard run --total 4 --index 0 [--base … --head …] [--targets render,validate]
  *                                                      remove this shard's committed outputs, then
  *                                                      `nx run-many -t <targets> --projects=<its projects>`
@@ -17,15 +18,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { globSync } from 'tinyglobby';
@@ -33,7 +26,10 @@ import { runMain, UsageError } from '../../cli/src/errors';
 import { nxCliScript, nxEnv, REAL_WORKSPACE } from './sandbox';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const plugin: { inferProjects: Function; PROJECT_GLOB: string } = require('./index.js');
+const plugin: {
+  inferProjects: (files: readonly string[], workspaceRoot: string) => [string, any][];
+  PROJECT_GLOB: string;
+} = require('./index.js');
 
 export interface Shard {
   readonly index: number;
@@ -46,11 +42,15 @@ export interface Shard {
 export function renderOutputs(ws = REAL_WORKSPACE): Map<string, string[]> {
   const files = globSync(plugin.PROJECT_GLOB, { cwd: ws }).sort();
   const out = new Map<string, string[]>();
-  for (const [, result] of plugin.inferProjects(files, ws) as [string, any][]) {
+  for (const [, result] of plugin.inferProjects(files, ws)) {
     for (const [root, p] of Object.entries<any>(result.projects ?? {})) {
       const name: string = p.name ?? root.split('/').pop();
       const outputs: string[] = p.targets?.render?.outputs ?? [];
-      if (outputs.length) out.set(name, outputs.map((o) => o.replace('{workspaceRoot}/', '')));
+      if (outputs.length)
+        out.set(
+          name,
+          outputs.map((o) => o.replace('{workspaceRoot}/', '')),
+        );
     }
   }
   return out;
@@ -60,7 +60,12 @@ export function renderOutputs(ws = REAL_WORKSPACE): Map<string, string[]> {
 export function planShards(projects: readonly string[], total: number, ws = REAL_WORKSPACE): Shard[] {
   if (!Number.isInteger(total) || total < 1) throw new UsageError(`--total must be a positive integer`);
   const outputs = renderOutputs(ws);
-  const sorted = [...new Set(projects)].filter((p) => outputs.has(p)).sort();
+  const unknown = projects.filter((p) => !outputs.has(p));
+  if (unknown.length)
+    throw new UsageError(
+      `no render target in project ${unknown.join(', ')} (projects with one: ${[...outputs.keys()].sort().join(', ')})`,
+    );
+  const sorted = [...new Set(projects)].sort();
   return Array.from({ length: total }, (_, index) => {
     const mine = sorted.filter((_, i) => i % total === index);
     return { index, projects: mine, outputs: mine.flatMap((p) => outputs.get(p)!) };
@@ -91,8 +96,11 @@ export function renderProjects(ws: string, range?: { base: string; head?: string
   return nxJson(ws, args).sort();
 }
 
-/** Every file under `dir` (relative paths, sorted); symlinks are refused (a render writes none). */
-function filesUnder(dir: string): string[] {
+/**
+ * Every file under `dir`, or only under its `paths` (relative paths, sorted); symlinks are refused (a render
+ * writes none).
+ */
+function filesUnder(dir: string, paths?: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -102,18 +110,28 @@ function filesUnder(dir: string): string[] {
       else throw new UsageError(`${p}: not a regular file (outputs hold only files and folders)`);
     }
   };
-  if (existsSync(dir)) walk(dir);
-  return out.sort();
+  for (const start of paths?.length ? paths.map((p) => join(dir, p)) : [dir])
+    if (existsSync(start)) {
+      if (lstatSync(start).isDirectory()) walk(start);
+      else out.push(relative(dir, start));
+    }
+  return [...new Set(out)].sort();
 }
 
 const digest = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-/** Merge shard trees into `out`; a file present in two shards must be byte-identical. Returns the files written. */
-export function mergeShards(out: string, shardDirs: readonly string[]): string[] {
+const inside = (paths: readonly string[] | undefined) => (f: string) =>
+  !paths?.length || paths.some((p) => f === p || f.startsWith(`${p}/`));
+
+/**
+ * Merge shard trees into `out` (only `paths` of each, when given); a file present in two shards must be
+ * byte-identical. Returns the files written.
+ */
+export function mergeShards(out: string, shardDirs: readonly string[], paths?: readonly string[]): string[] {
   const seen = new Map<string, { hash: string; from: string }>();
   for (const dir of shardDirs) {
     if (!existsSync(dir) || !lstatSync(dir).isDirectory()) throw new UsageError(`${dir}: no such folder`);
-    for (const f of filesUnder(dir)) {
+    for (const f of filesUnder(dir, paths)) {
       const hash = digest(join(dir, f));
       const prev = seen.get(f);
       if (prev && prev.hash !== hash)
@@ -129,9 +147,8 @@ export function mergeShards(out: string, shardDirs: readonly string[]): string[]
 
 /** Byte-for-byte differences between two trees, restricted to `paths` (folders or files) when given. */
 export function compareTrees(a: string, b: string, paths?: readonly string[]): string[] {
-  const within = (f: string) => !paths?.length || paths.some((p) => f === p || f.startsWith(`${p}/`));
-  const fa = filesUnder(a).filter(within);
-  const fb = filesUnder(b).filter(within);
+  const fa = filesUnder(a, paths).filter(inside(paths));
+  const fb = filesUnder(b, paths).filter(inside(paths));
   const sb = new Set(fb);
   const problems: string[] = [];
   for (const f of fa) {
@@ -155,15 +172,18 @@ export async function main(argv: string[], ws = REAL_WORKSPACE): Promise<number>
     .description('Spread render/validate over CI runners and check the merged outputs')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const range = (o: { base?: string; head?: string }) => (o.base ? { base: o.base, head: o.head } : undefined);
+  const range = (o: { base?: string; head?: string }) =>
+    o.base ? { base: o.base, head: o.head } : undefined;
   let code = 0;
   program
     .command('plan')
     .requiredOption('--total <n>', 'number of shards')
     .option('--base <ref>', 'only projects affected since this ref')
     .option('--head <ref>', 'head ref (default: the working tree)')
+    .option('--projects <names>', 'plan these projects (skips asking Nx)')
     .action((o) => {
-      out(JSON.stringify(planShards(renderProjects(ws, range(o)), Number(o.total), ws)));
+      const projects = o.projects ? list(o.projects) : renderProjects(ws, range(o));
+      out(JSON.stringify(planShards(projects, Number(o.total), ws)));
     });
   program
     .command('run')
@@ -211,9 +231,14 @@ export async function main(argv: string[], ws = REAL_WORKSPACE): Promise<number>
   program
     .command('merge')
     .requiredOption('--out <dir>', 'merged tree')
+    .option('--paths <paths>', 'only these folders of each shard (comma-separated)')
     .argument('<shard-dirs...>')
     .action((dirs: string[], o) => {
-      const files = mergeShards(resolve(o.out), dirs.map((d) => resolve(d)));
+      const files = mergeShards(
+        resolve(o.out),
+        dirs.map((d) => resolve(d)),
+        o.paths ? list(o.paths) : undefined,
+      );
       out(`merged ${files.length} files from ${dirs.length} shards into ${o.out}`);
     });
   program

@@ -2,19 +2,15 @@
  * Sharding across CI runners, proven here: four shards run as parallel processes, each in its own copy of the
  * workspace without committed outputs (as four runners would), each running `shard run` (Nx run-many of its
  * share of the render targets); their outputs are merged and compared byte for byte with one full
- * `npm run render` of a fifth copy.
+ * `npm run render` of a fifth copy (shard-local.ts, also the bench's case).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from './sandbox';
+import { describe, expect, it } from 'vitest';
+import { REAL_WORKSPACE, runNode } from './sandbox';
 import { compareTrees, mergeShards, planShards, renderOutputs } from './shard';
-
-/** The copy's own launcher: it runs the copy's sources in the copy. */
-const launcher = (b: Sandbox) => join(b.ws, 'tools', 'cli', 'bin', 'gitops.cjs');
-// One compile cache for every copy (its entries are addressed by content, not by checkout).
-const env = () => nxEnv({ GITOPS_TS_CACHE_DIR: join(REAL_WORKSPACE, 'dist', 'ts-cache') });
+import { runLocalShards } from './shard-local';
 
 describe('shard plan', () => {
   it('deals every render project to exactly one shard, with its render outputs as the plugin infers them', () => {
@@ -65,70 +61,45 @@ describe('shard plan', () => {
 });
 
 describe('4 shards in parallel = one render', () => {
-  const boxes: Sandbox[] = [];
-  afterAll(() => boxes.forEach((b) => b.cleanup()));
-
   it('merged shard outputs equal a single full render byte for byte', { timeout: 600_000 }, async () => {
-    const total = 4;
-    const shardBoxes = Array.from({ length: total }, () => createSandbox({ prefix: 'gitops-shard-' }));
-    const single = createSandbox({ prefix: 'gitops-shard-single-' });
-    boxes.push(...shardBoxes, single);
-    const projects = [...renderOutputs(single.ws).keys()].sort();
-    const plan = planShards(projects, total, single.ws);
-    expect(plan.every((s) => s.projects.length > 0)).toBe(true);
-
-    // The four shards at once, each in its own copy, as four runners would (render targets; validate is
-    // checked by the workflow and by its own tests).
-    const runs = await Promise.all(
-      shardBoxes.map((b, i) =>
-        runNode(
-          [
-            launcher(b),
-            'shard',
-            'run',
-            '--total',
-            String(total),
-            '--index',
-            String(i),
-            '--targets',
-            'render',
-            '--projects',
-            projects.join(','),
-          ],
-          b.ws,
-          env(),
-        ),
-      ),
-    );
-    runs.forEach((r, i) => expect(r.code, `shard ${i}:\n${r.stdout}\n${r.stderr}`).toBe(0));
+    const r = await runLocalShards(4);
+    expect(r.plan.every((s) => s.projects.length > 0)).toBe(true);
     // Each shard wrote its own outputs and nothing else.
-    shardBoxes.forEach((b, i) => {
-      const written = compareTrees(b.ws, join(b.ws, 'nonexistent'), ['charts', 'overlays']).map((p) =>
-        p.replace(/^only in [^:]+: /, ''),
-      );
-      expect(written.length).toBeGreaterThan(0);
-      for (const f of written) expect(plan[i].outputs.some((o) => f.startsWith(`${o}/`))).toBe(true);
+    r.written.forEach((files, i) => {
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(r.plan[i].outputs.some((o) => f.startsWith(`${o}/`))).toBe(true);
     });
+    expect(r.files).toBeGreaterThan(100);
+    expect(r.problems).toEqual([]);
+  });
 
-    const r = await runNode([launcher(single), 'render', '--quiet'], single.ws, env());
-    expect(r.code, r.stderr).toBe(0);
-
-    const merged = join(single.ws, '..', 'merged');
-    // Each runner uploads its shard's output folders; the merge job merges them.
-    shardBoxes.forEach((b, i) => mergeShards(join(b.ws, '..', 'upload'), [b.ws], plan[i].outputs));
-    mergeShards(
-      merged,
-      shardBoxes.map((b) => join(b.ws, '..', 'upload')),
-    );
-    // Only the output folders were merged: compare those trees, all of them.
-    expect(compareTrees(merged, single.ws, ['charts', 'overlays'])).toEqual([]);
-    // And through the command the workflow runs.
-    const cmp = await runNode(
-      [launcher(single), 'shard', 'compare', merged, single.ws, '--paths', 'charts,overlays'],
-      single.ws,
-      env(),
-    );
-    expect(cmp.code, cmp.stderr).toBe(0);
-    expect(cmp.stdout).toMatch(/^identical: /);
+  it('the compare command the workflow runs fails naming a differing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-shard-cmp-'));
+    try {
+      for (const [d, c] of [
+        ['a', 'x'],
+        ['b', 'y'],
+      ]) {
+        mkdirSync(join(dir, d, 'charts', 's'), { recursive: true });
+        writeFileSync(join(dir, d, 'charts', 's', 'Chart.yaml'), c);
+      }
+      const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
+      const bad = await runNode(
+        [launcher, 'shard', 'compare', join(dir, 'a'), join(dir, 'b'), '--paths', 'charts'],
+        dir,
+        process.env,
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('error: the trees differ:\n  differs: charts/s/Chart.yaml\n');
+      writeFileSync(join(dir, 'b', 'charts', 's', 'Chart.yaml'), 'x');
+      const ok = await runNode(
+        [launcher, 'shard', 'compare', join(dir, 'a'), join(dir, 'b')],
+        dir,
+        process.env,
+      );
+      expect(ok.code, ok.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

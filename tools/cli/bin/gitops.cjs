@@ -22,18 +22,22 @@ const COMMANDS = {
   shard: ['tools/nx-plugin/src/shard.ts'],
 };
 
-const [command, ...args] = process.argv.slice(2);
-if (command === 'validate') {
-  process.argv = [process.argv[0], process.argv[1], ...args];
-  require(require('./compiled.cjs').ensureBuilt('validate'));
-} else if (Object.hasOwn(COMMANDS, command ?? '')) {
-  const [file, ...fixed] = COMMANDS[command];
-  require('./ts-hook.cjs').runMain(file, [...fixed, ...args]);
-} else {
-  process.stderr.write(
-    `gitops: unknown command ${command === undefined ? '(none)' : JSON.stringify(command)}; one of: validate, ${Object.keys(COMMANDS).join(', ')}\n`,
-  );
-  process.exitCode = 1;
+function main() {
+  const [command, ...args] = process.argv.slice(2);
+  if (command === 'validate') {
+    process.argv = [process.argv[0], process.argv[1], ...args];
+    require(require('./compiled.cjs').ensureBuilt('validate'));
+  } else if (Object.hasOwn(COMMANDS, command ?? '')) {
+    const [file, ...fixed] = COMMANDS[command];
+    require('./ts-hook.cjs').runMain(file, [...fixed, ...args]);
+  } else {
+    process.stderr.write(
+      `gitops: unknown command ${command === undefined ? '(none)' : JSON.stringify(command)}; one of: validate, ${Object.keys(COMMANDS).join(', ')}\n`,
+    );
+    process.exitCode = 1;
+  }
 }
+
+if (require.main === module) main();
 
 module.exports = { COMMANDS };

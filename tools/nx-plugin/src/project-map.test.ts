@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { affectedFromProjectMap, nxAffectedProjects, PROJECT_MAP_FILE, readProjectMap } from '@gitops/diff';
+import {
+  affectedFromProjectMap,
+  nxAffectedProjectsAsync,
+  PROJECT_MAP_FILE,
+  readProjectMap,
+} from '@gitops/diff';
 import { formatProjectMap, generateProjectMap } from './project-map';
 import { createSandbox, REAL_WORKSPACE } from './sandbox';
 
@@ -32,7 +37,7 @@ describe('project map', () => {
     { timeout: 120_000 },
     async (_, file) => {
       const fromMap = await affectedFromProjectMap(REAL_WORKSPACE, [file]);
-      const fromNx = nxAffectedProjects(REAL_WORKSPACE, [file]);
+      const fromNx = await nxAffectedProjectsAsync(REAL_WORKSPACE, [file]);
       if (fromNx instanceof Error) throw fromNx;
       expect('projects' in fromMap, JSON.stringify(fromMap)).toBe(true);
       const projects = (fromMap as { projects: string[] }).projects;

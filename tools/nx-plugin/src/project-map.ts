@@ -5,7 +5,6 @@
  * same). Regenerate after adding, removing or reconfiguring a project; a stale map is never used (its key no
  * longer matches), the preview then asks Nx and is only slower.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,19 +16,16 @@ import {
   type ProjectMap,
 } from '@gitops/diff';
 import { runMain, UsageError } from '../../cli/src/errors';
-import { nxCliScript, nxEnv, REAL_WORKSPACE } from './sandbox';
+import { nxCliScript, nxEnv, REAL_WORKSPACE, runNode } from './sandbox';
 
 /** The map Nx computes for the workspace at `repoDir` now. */
 export async function generateProjectMap(repoDir = REAL_WORKSPACE): Promise<ProjectMap> {
   const dir = mkdtempSync(join(tmpdir(), 'gitops-project-map-'));
   try {
     const file = join(dir, 'graph.json');
-    execFileSync(process.execPath, [nxCliScript(repoDir), 'graph', `--file=${file}`], {
-      cwd: repoDir,
-      env: nxEnv(),
-      stdio: ['ignore', 'ignore', 'pipe'],
-      maxBuffer: 64 << 20,
-    });
+    // Asynchronous: a test runner's worker must not block for the seconds Nx takes.
+    const r = await runNode([nxCliScript(repoDir), 'graph', `--file=${file}`], repoDir, nxEnv());
+    if (r.code !== 0) throw new Error(`nx graph failed (${r.code}): ${r.stderr.trim().split('\n')[0] ?? ''}`);
     const key = projectMapKey(repoDir, await workspaceFiles(repoDir));
     const nxJson = JSON.parse(readFileSync(join(repoDir, 'nx.json'), 'utf8'));
     return projectMapOfGraph(JSON.parse(readFileSync(file, 'utf8')), nxJson, key);

@@ -25,11 +25,13 @@ import { globSync } from 'tinyglobby';
 import { runMain, UsageError } from '../../cli/src/errors';
 import { nxCliScript, nxEnv, REAL_WORKSPACE } from './sandbox';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const plugin: {
+/** The Nx plugin (CommonJS): the projects and targets it infers. */
+interface GitopsPlugin {
   inferProjects: (files: readonly string[], workspaceRoot: string) => [string, any][];
   PROJECT_GLOB: string;
-} = require('./index.js');
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const plugin: GitopsPlugin = require('./index.js');
 
 export interface Shard {
   readonly index: number;

@@ -3,7 +3,7 @@
  * `node tools/cli/bin/gitops.cjs <command> [args...]`: the compiled command-line tools (what `npm run <command>`
  * runs). Each command is its TypeScript entry point loaded through the content-addressed compile cache
  * (ts-hook.cjs): nothing is transpiled at start, and a command loads only the modules it imports.
- * `validate` keeps its single-file bundle (compiled.cjs), the fastest start for one-file validation.
+ * `validate` keeps its single-file bundle (validate.cjs, compiled.cjs), the fastest start for one-file validation.
  */
 'use strict';
 const COMMANDS = {
@@ -26,7 +26,7 @@ function main() {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'validate') {
     process.argv = [process.argv[0], process.argv[1], ...args];
-    require(require('./compiled.cjs').ensureBuilt('validate'));
+    require('./validate.cjs');
   } else if (Object.hasOwn(COMMANDS, command ?? '')) {
     const [file, ...fixed] = COMMANDS[command];
     require('./ts-hook.cjs').runMain(file, [...fixed, ...args]);

@@ -81,3 +81,4 @@ export {
   podResources,
   podsAtMaxScale,
 } from './rules';
+export { sign, verifySignature, sha256 } from './integrity';

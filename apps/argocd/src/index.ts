@@ -18,6 +18,7 @@ import {
 } from './objects';
 import { GENERATED_HEADER, toYaml, toYamlStream } from './serialize';
 
+export * from './application-set';
 export * from './config';
 export * from './facts';
 export * from './objects';

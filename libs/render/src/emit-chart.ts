@@ -251,8 +251,15 @@ function setPath(root: any, path: Path, value: unknown): void {
 
 /**
  * Change every free-form string value (or every number) of a sample at once, each to a distinct
- * value, and synthesize; when the build rejects the combination, split the group and retry. One or a
- * few syntheses then tell, for every field, which values feed it.
+ * value, and synthesize: one or a few syntheses then tell, for every field, which values feed it.
+ *
+ * A probe value must be one the typed layer accepts. The values schema is asked first (microseconds,
+ * where a synthesis costs milliseconds): a value whose distinct change the schema refuses (a quantity, a
+ * CIDR, a bounded number) is probed alone with the first smaller change the schema accepts and the
+ * constructs build (same shape, last digit or letter changed). The others go in one synthesis; when the
+ * constructs reject that combination, the group is split in halves, down to single values, which are
+ * then probed alone like the refused ones. Everything is lazy: a group is synthesized only when a value
+ * in it is asked about, so a value no field could contain costs nothing.
  */
 function batchProber(
   system: SystemDefinition<any>,
@@ -260,11 +267,18 @@ function batchProber(
   enums: Map<string, unknown[]>,
   hidden: readonly Path[] = [],
 ) {
-  type Group = { objs: Map<string, K8sObject> };
+  type Hit = { objs: Map<string, K8sObject>; changed: unknown } | undefined;
+  /** A group of changes: synthesized together on first use; when rejected, its halves are tried. */
+  interface Node {
+    readonly changes: [Path, unknown][];
+    objs?: Map<string, K8sObject> | null;
+    halves?: [Node, Node];
+  }
   // Render-time settings never explain a field: not probed (some rename objects, which costs syntheses).
   const isHiddenPath = (p: Path) =>
     hidden.some((h) => h.length <= p.length && h.every((seg, i) => seg === p[i]));
-  const runs = new Map<string, Map<string, { group: Group; changed: unknown }>>();
+  const runs = new Map<string, { root: Node; refused: Set<string>; enums: Map<string, Hit> }>();
+  const singles = new Map<string, Hit>();
   const alone = new Map<string, Map<string, K8sObject> | undefined>();
   const synthWith = (sample: number, changes: [Path, unknown][]): Map<string, K8sObject> | undefined => {
     const values = structuredClone(samples[sample].values);
@@ -277,11 +291,33 @@ function batchProber(
       return undefined;
     }
   };
+  /** Whether the values schema accepts the sample with this one value changed. */
+  const schemaAccepts = (sample: number, p: Path, v: unknown): boolean => {
+    const values = structuredClone(samples[sample].values);
+    setPath(values, p, v);
+    return system.schema.safeParse(values).success;
+  };
+  /** The first smaller change of `p` the schema accepts and the constructs build, alone (undefined: inconclusive). */
+  const probeAlone = (sample: number, p: Path): Hit => {
+    const key = JSON.stringify([sample, p]);
+    if (singles.has(key)) return singles.get(key);
+    let hit: Hit;
+    const v = getPath(samples[sample].values, p);
+    for (const small of smallChanges(v)) {
+      if (!schemaAccepts(sample, p, small)) continue;
+      const objs = synthWith(sample, [[p, small]]);
+      if (objs) {
+        hit = { objs, changed: small };
+        break;
+      }
+    }
+    singles.set(key, hit);
+    return hit;
+  };
   const run = (sample: number, kind: 'string' | 'number') => {
     const key = `${sample}:${kind}`;
-    let byPath = runs.get(key);
-    if (byPath) return byPath;
-    byPath = new Map();
+    let r = runs.get(key);
+    if (r) return r;
     const leaves = scalarLeaves(samples[sample].values).filter(
       ([p, v]) => typeof v === kind && !enums.has(JSON.stringify(p)) && !isHiddenPath(p),
     );
@@ -289,51 +325,49 @@ function batchProber(
       p,
       kind === 'string' ? `${v}z${k}z` : (v as number) + 1000 * (k + 1),
     ]);
-    const solve = (group: [Path, unknown][]) => {
-      if (!group.length) return;
-      const objs = synthWith(sample, group);
-      if (objs) {
-        const g: Group = { objs };
-        for (const [p, changed] of group) byPath!.set(JSON.stringify(p), { group: g, changed });
-        return;
-      }
-      if (group.length === 1) {
-        // A smaller change may still be accepted (bounds checked by the constructs).
-        const [p] = group[0];
-        const v = getPath(samples[sample].values, p);
-        for (const small of smallChanges(v)) {
-          const alone = synthWith(sample, [[p, small]]);
-          if (alone) {
-            byPath!.set(JSON.stringify(p), { group: { objs: alone }, changed: small });
-            return;
-          }
-        }
-        return; // this value cannot change alone: inconclusive
-      }
-      const mid = Math.ceil(group.length / 2);
-      solve(group.slice(0, mid));
-      solve(group.slice(mid));
-    };
-    solve(changes);
-    if (kind === 'string') {
+    const refused = new Set<string>();
+    for (const [p, v] of changes) if (!schemaAccepts(sample, p, v)) refused.add(JSON.stringify(p));
+    const root: Node = { changes: changes.filter(([p]) => !refused.has(JSON.stringify(p))) };
+    r = { root, refused, enums: new Map() };
+    runs.set(key, r);
+    return r;
+  };
+  /** The synthesis with `path` changed (in its group), and its changed value. */
+  const lookup = (sample: number, kind: 'string' | 'number', path: Path): Hit => {
+    const r = run(sample, kind);
+    const id = JSON.stringify(path);
+    if (kind === 'string' && enums.has(id)) {
       // Enum values change structure, so each is probed alone with another allowed value.
-      for (const [p, v] of scalarLeaves(samples[sample].values)) {
-        const other = enums.get(JSON.stringify(p))?.find((e) => e !== v);
-        if (other === undefined || typeof v !== 'string') continue;
-        const objs = synthWith(sample, [[p, other]]);
-        if (objs) byPath.set(JSON.stringify(p), { group: { objs }, changed: other });
+      if (!r.enums.has(id)) {
+        const other = enums.get(id)!.find((e) => e !== getPath(samples[sample].values, path));
+        const objs = other === undefined ? undefined : synthWith(sample, [[path, other]]);
+        r.enums.set(id, objs ? { objs, changed: other } : undefined);
       }
+      return r.enums.get(id);
     }
-    runs.set(key, byPath);
-    return byPath;
+    if (r.refused.has(id)) return probeAlone(sample, path);
+    let node = r.root;
+    for (;;) {
+      const entry = node.changes.find(([p]) => JSON.stringify(p) === id);
+      if (!entry) return undefined; // not probed (hidden, or not this kind)
+      if (node.objs === undefined) node.objs = synthWith(sample, node.changes) ?? null;
+      if (node.objs) return { objs: node.objs, changed: entry[1] };
+      // Rejected: a single value gets a smaller change; a group is split in halves.
+      if (node.changes.length === 1) return probeAlone(sample, path);
+      if (!node.halves) {
+        const mid = Math.ceil(node.changes.length / 2);
+        node.halves = [{ changes: node.changes.slice(0, mid) }, { changes: node.changes.slice(mid) }];
+      }
+      node = node.halves[0].changes.includes(entry) ? node.halves[0] : node.halves[1];
+    }
   };
   return (id: string) =>
     (sample: number, path: Path, at: Path): { field: unknown; changed: unknown } | undefined => {
       const v = getPath(samples[sample].values, path);
       if (typeof v !== 'string' && typeof v !== 'number') return undefined;
-      const hit = run(sample, typeof v === 'string' ? 'string' : 'number').get(JSON.stringify(path));
+      const hit = lookup(sample, typeof v === 'string' ? 'string' : 'number', path);
       if (!hit) return undefined;
-      let obj = hit.group.objs.get(id);
+      let obj = hit.objs.get(id);
       if (!obj) {
         // Another value of the batch renamed this object: change this value alone.
         const key = JSON.stringify([sample, path]);

@@ -34,6 +34,16 @@ const HINT: Record<string, 'S' | 'D' | 'M' | '.'> = { '+': 'S', '-': 'S', '.': '
 for (const c of '0123456789') HINT[c] = 'D';
 for (const c of 'yYnNtTfFoO~') HINT[c] = 'M';
 
+const MAY_RESOLVE = new Uint8Array(128);
+for (const c of Object.keys(HINT)) MAY_RESOLVE[c.charCodeAt(0)] = 1;
+
+/** false when go-yaml v2 resolves `s` as a string whatever follows its first character. */
+export function mayResolve(s: string): boolean {
+  if (s === '') return true;
+  const c = s.charCodeAt(0);
+  return c < 128 && MAY_RESOLVE[c] === 1;
+}
+
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 /** Go `strconv.ParseFloat` syntax for text starting with `.` (decimal, `_` only between digits). */
 const DOT_FLOAT = /^\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?$/;

@@ -92,3 +92,4 @@ export {
   type Recordings,
   type SideBySideCase,
 } from './side-by-side';
+export { sign, verifySignature, sha256 } from './integrity';

@@ -1,12 +1,13 @@
 /**
  * YAML as Kubernetes (and kubeconform, through sigs.k8s.io/yaml and go-yaml v2) reads it: YAML 1.1.
  *
- * - Scalars resolve with the YAML 1.1 rules of the `yaml` package (its `version: '1.1'` schema is the
- *   authority: `yes/no/on/off/y/n` are booleans, `0b1`, `017`, `0x1F`, `1_000` are integers, `.inf`
- *   floats), plugged into js-yaml's parser for speed. Timestamps and sexagesimal numbers stay strings, as
- *   go-yaml v2 leaves them when decoding into `interface{}`; `!!binary` becomes the decoded string.
+ * - Plain scalars resolve as go-yaml v2's `resolve()` does (go-yaml-resolve.ts, a port of its source):
+ *   `yes/no/on/off/y/n` are booleans, `_` dropped then Go's `ParseInt(s, 0, 64)` (`0o17`, `017`, `0x1F`,
+ *   `1_000`), `.inf` floats, timestamps and sexagesimal numbers strings (as go-yaml v2 leaves them in
+ *   `interface{}`), `!!binary` the decoded string, explicit `!!int`/`!!bool`/… checked, unknown tags ignored.
+ *   js-yaml's parser underneath, for speed.
  * - Merge keys (`<<: *base`) merge; duplicate keys are an error only in strict mode (last one wins
- *   otherwise), as with yaml.UnmarshalStrict.
+ *   otherwise), listed as yaml.UnmarshalStrict lists them (`strictDuplicateKeys`).
  * - Then sigs.k8s.io/yaml's YAML → JSON conversion: non-string keys become strings (`1`, `true`,
  *   float keys with Go's 32-bit `%g`), a null or composite key is an error, `.inf`/`.nan` cannot be
  *   marshalled to JSON, and invalid UTF-8 or control characters are refused by the reader.
@@ -14,21 +15,26 @@
  */
 import { FAILSAFE_SCHEMA, load, Type, types as jsTypes, YAMLException } from 'js-yaml';
 import { isAlias, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
-import { resolveGoYamlPlain, type GoYamlScalar } from './go-yaml-resolve';
+import { isUtf8 } from 'node:buffer';
+import { mayResolve, resolveGoYamlPlain, type GoYamlScalar } from './go-yaml-resolve';
 import { goFloat } from './explain';
 
 // --- Scalar resolution: go-yaml v2's resolver (go-yaml-resolve.ts) ---------------------------------
 
 const SCALAR_TAGS = ['null', 'bool', 'int', 'float'] as const;
-let lastText: string | undefined;
-let lastResolved: GoYamlScalar = { tag: 'str', value: '' };
+const STRING: GoYamlScalar = { tag: 'str', value: '' };
+/** Manifests repeat the same few scalars (`2`, `80`, `true`): each is resolved once per process. */
+const memo = new Map<string, GoYamlScalar>();
 function resolved(data: string | null): GoYamlScalar {
   const d = data ?? '';
-  if (d !== lastText) {
-    lastResolved = resolveGoYamlPlain(d);
-    lastText = d;
+  // Most scalars are words and keys that cannot be anything but a string (first-character table).
+  if (!mayResolve(d)) return STRING;
+  let r = memo.get(d);
+  if (!r) {
+    r = resolveGoYamlPlain(d);
+    if (memo.size < 4096) memo.set(d, r);
   }
-  return lastResolved;
+  return r;
 }
 
 /** Untagged plain scalars: one js-yaml type per tag, each accepting what go-yaml v2 resolves to it. */
@@ -137,6 +143,9 @@ export function readerProblem(buf: Uint8Array): string | null {
   return null;
 }
 
+/** What readerProblem refuses in valid UTF-8: C0/C1 controls but tab, LF, CR and NEL; DEL; U+FFFE/U+FFFF. */
+const REFUSED_CHARACTER = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/;
+
 // --- sigs.k8s.io/yaml conversion ----------------------------------------------------------------------
 
 export class YamlError extends Error {}
@@ -184,16 +193,28 @@ function allowedAliasRatio(decodeCount: number): number {
 }
 
 /**
- * js-yaml gives every alias the same object; walking a shared object again is an alias expansion, counted
- * as go-yaml v2 counts them so that an alias bomb fails fast with v2's message.
+ * go-yaml v2's alias budget (decode.go `unmarshal`): every node decoded counts, every node decoded inside an
+ * alias expansion counts as alias-driven, and once more than 100 alias-driven decodes make up more than the
+ * allowed ratio of all decodes the document is refused — checked before each node, so a bomb stops early.
+ * js-yaml gives every alias the same object: meeting an object a second time is an alias, and the walk counts
+ * as go-yaml counts (the document node, each key, the alias node, then the whole target inside the alias).
+ * Not visible here: aliases of scalars and merge keys (js-yaml has merged them), counted as plain nodes.
  */
 export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown {
   const seen = new Set<object>();
-  let decodeCount = 0;
+  let decodeCount = 1; // the document node
   let aliasCount = 0;
+  let aliasDepth = 0;
   let binary = false;
-  const check = (v: unknown, depth: number): void => {
+  const decode = (): void => {
     decodeCount++;
+    if (aliasDepth > 0) aliasCount++;
+    if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
+      throw new YamlError('yaml: document contains excessive aliasing');
+    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+  };
+  const check = (v: unknown, depth: number): void => {
+    decode();
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new YamlError(`json: unsupported value: ${goFloat(v)}`);
@@ -201,11 +222,20 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
     if (seen.has(v)) {
-      aliasCount++;
-      if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
-        throw new YamlError('yaml: document contains excessive aliasing');
-    } else seen.add(v);
-    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+      // The alias node was just counted; its target is decoded again, inside the alias.
+      aliasDepth++;
+      try {
+        decode();
+        children(v, depth);
+      } finally {
+        aliasDepth--;
+      }
+      return;
+    }
+    seen.add(v);
+    children(v, depth);
+  };
+  const children = (v: object, depth: number): void => {
     if (Array.isArray(v)) {
       for (const x of v) check(x, depth + 1);
       return;
@@ -218,6 +248,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       // js-yaml stringifies null and composite keys ("null", "[object Object]", "a,b"); go-yaml refuses them.
       if (onSuspiciousKey && (k === 'null' || k === '' || k === '[object Object]' || k.includes(',')))
         onSuspiciousKey();
+      decode(); // the key
       check((v as Record<string, unknown>)[k], depth + 1);
     }
   };
@@ -386,9 +417,12 @@ function strictOrLenient(text: string, raw: unknown): unknown {
     );
   return raw === undefined ? loadWith(text, false) : raw;
 }
+/** go-yaml v2's nesting limit (max_flow_level, max_indents); js-yaml's own default is 100. */
+const MAX_DEPTH = 10_000;
 
 function loadWith(text: string, strict: boolean): unknown {
-  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict });
+  // Deeper than the JavaScript stack allows (~1,500 levels): a RangeError, reported as the same limit.
+  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict, maxDepth: MAX_DEPTH } as any);
 }
 
 function yamlMessage(e: unknown): string {
@@ -406,7 +440,7 @@ function yamlMessage(e: unknown): string {
     }
     return `yaml: line ${line}: ${e.reason}`;
   }
-  if (e instanceof RangeError) return 'yaml: exceeded max depth of 10000';
+  if (e instanceof RangeError) return `yaml: exceeded max depth of ${MAX_DEPTH}`;
   return `yaml: ${String((e as Error)?.message ?? e)}`;
 }
 
@@ -448,9 +482,15 @@ function convert(raw: unknown, text: string): unknown {
  * the JSON value or the error text after kubeconform's `error unmarshalling resource: `.
  */
 export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocument {
-  const problem = readerProblem(bytes);
-  if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Fast path: valid UTF-8 (native check) without a character go-yaml's reader refuses; else the
+  // byte-by-byte reader names the problem.
+  const text = isUtf8(buf) ? buf.toString('utf8') : undefined;
+  if (text === undefined || REFUSED_CHARACTER.test(text)) {
+    const problem = readerProblem(bytes);
+    if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
+  }
+  if (text === undefined) return { error: 'error converting YAML to JSON: yaml: invalid UTF-8' };
   let raw: unknown;
   try {
     raw = loadWith(text, strict);

@@ -6,6 +6,8 @@
  *   npm run render                       render everything, verify, write
  *   npm run render -- --check            fail (naming files) if the committed outputs differ from a fresh render
  *   npm run render -- --system mini-xdr  only that system (Argo CD objects are left alone)
+ *   npm run render -- --no-cache         verify every output again (by default, outputs whose every input
+ *                                        was verified clean before are not: tools/cli/src/verify-cache.ts)
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +32,7 @@ import { TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
 import { apiServerLimitProblems, formatLimitProblems } from '@gitops/validation';
 import { runMain, UsageError } from './errors';
 import { verifyOutputs } from './verify';
+import { VerifyCache, verifyFingerprint } from './verify-cache';
 
 async function loadArgoCdRenderer(): Promise<ArgoCdRenderer | undefined> {
   try {
@@ -55,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
       `helm/kustomize toolchain for verification (${Object.keys(TOOLCHAINS).join(', ')})`,
       'v35',
     )
+    .option(
+      '--no-cache',
+      're-verify every output, even those whose inputs were verified before (node_modules/.cache/gitops-verify)',
+    )
     .option('-q, --quiet', 'print only problems')
     .option('--timing', 'print how long each phase took')
     .exitOverride()
@@ -72,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     check?: boolean;
     system?: string[];
     skipVerify?: boolean;
+    cache: boolean;
     toolchain: string;
     quiet?: boolean;
     timing?: boolean;
@@ -135,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
           toolchain,
           o.timing ? (n) => phase(n) : undefined,
           ws,
+          { cache: o.cache ? new VerifyCache(verifyFingerprint(toolchain, ws)) : undefined },
         );
         for (const line of report.lines) log(line);
         if (report.problems.length) {

@@ -6,8 +6,9 @@
  * and run the policies. The Argo CD objects are validated too.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { checkParity, parityTargets, type WorkspaceRender } from '@gitops/render';
+import { checkParity, parityTargets, type ParityTarget, type WorkspaceRender } from '@gitops/render';
 import { kustomizeBuildAsync, type K8sObject, type ToolchainId } from '@gitops/toolchain';
 import { checkRepositorySync, formatProblem } from '@gitops/sync-plan';
 import {
@@ -22,16 +23,33 @@ import {
   type ValidationResult,
   type Validator,
 } from '@gitops/validation';
+import type { CachedTarget, VerifyCache } from './verify-cache';
 
-/** Targets verified at once (each runs two binaries). */
-const VERIFY_CONCURRENCY = Math.max(2, Number(process.env.GITOPS_VERIFY_CONCURRENCY) || 2);
+/**
+ * Targets verified at once: one per core (`os.availableParallelism()`, or `$GITOPS_VERIFY_CONCURRENCY`),
+ * at least 2. Each target runs helm and kustomize at once, then its schema and policy checks in this
+ * process while the other targets' binaries run, so both cores stay busy.
+ */
+export function verifyConcurrency(): number {
+  return Math.max(2, Number(process.env.GITOPS_VERIFY_CONCURRENCY) || availableParallelism());
+}
 
 export interface VerifyReport {
   /** One line per system × environment. */
   readonly lines: string[];
   /** Every problem, one per line, naming source, resource and field. */
   readonly problems: string[];
+  /** Targets (system × environment, and the Argo CD objects) verified now, and answered from the cache. */
+  readonly verified: number;
+  readonly cached: number;
 }
+
+export interface VerifyOptions {
+  /** Skip targets whose inputs were verified clean before (content-addressed). @default none: verify all */
+  readonly cache?: VerifyCache;
+}
+
+type FormResult = { form: 'helm' | 'kustomize'; objects: readonly K8sObject[]; problems: readonly string[] };
 
 function problemsOf(results: readonly ValidationResult[]): string[] {
   return results
@@ -46,6 +64,7 @@ export async function verifyOutputs(
   phase: (name: string) => void = () => {},
   /** The committed outputs the staged render replaces (the previous render). @default none */
   previousDir?: string,
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const validators = new Map<string, Validator>();
   const validatorFor = (version: string) => {
@@ -54,24 +73,33 @@ export async function verifyOutputs(
     return v;
   };
   const targets = rendered.systems.flatMap(parityTargets);
-  const lines: string[] = [];
-  const problems: string[] = [];
-  // Targets in parallel: each runs helm and kustomize at once; the binaries spend much of their time starting.
-  const results: Awaited<ReturnType<typeof checkParity>>[] = new Array(targets.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: VERIFY_CONCURRENCY }, async () => {
-      while (next < targets.length) {
-        const i = next++;
-        results[i] = await checkParity(dir, targets[i], toolchain);
-      }
-    }),
-  );
-  phase('helm template + kustomize build (parity)');
-  targets.forEach((t, i) => {
-    const before = problems.length;
+  const cache = options.cache;
+  const lines: string[] = new Array(targets.length);
+  const problemsOfTarget: string[][] = new Array(targets.length);
+  const results: FormResult[][] = new Array(targets.length);
+  let verified = 0;
+  let cached = 0;
+  /** Parity, schemas, API server limits, values and policies of one target: its problems. */
+  const check = async (t: ParityTarget, i: number): Promise<void> => {
+    const key = cache?.targetKey(dir, t);
+    const hit = key ? cache!.get<CachedTarget>(key) : undefined;
+    if (hit) {
+      cached++;
+      results[i] = [
+        { form: 'helm', objects: hit.helm, problems: [] },
+        { form: 'kustomize', objects: hit.kustomize, problems: [] },
+      ];
+      problemsOfTarget[i] = [];
+      lines[i] =
+        `ok   ${t.system} ${t.environment}: ${hit.resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies (verified before: same inputs)`;
+      return;
+    }
+    verified++;
+    const forms = await checkParity(dir, t, toolchain);
+    results[i] = forms;
+    const problems: string[] = [];
     let resources = 0;
-    for (const r of results[i]) {
+    for (const r of forms) {
       const source =
         r.form === 'helm'
           ? `charts/${t.system} (values-${t.environment}.yaml)`
@@ -97,16 +125,45 @@ export async function verifyOutputs(
         if (violations.length) problems.push(...formatPolicyViolations(violations).trimEnd().split('\n'));
       }
     }
-    const ok = problems.length === before;
-    lines.push(
-      `${ok ? 'ok  ' : 'FAIL'} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`,
-    );
-  });
-  phase('schemas, values and policies');
+    problemsOfTarget[i] = problems;
+    lines[i] =
+      `${problems.length ? 'FAIL' : 'ok  '} ${t.system} ${t.environment}: ${resources} resources, chart = overlay = synthesis, schemas (k8s ${t.kubeVersion}), policies`;
+    if (key && !problems.length) {
+      const entry: CachedTarget = {
+        helm: forms.find((f) => f.form === 'helm')!.objects,
+        kustomize: forms.find((f) => f.form === 'kustomize')!.objects,
+        resources,
+      };
+      cache!.put(key, entry);
+    }
+  };
+  // A pool sized to the machine: each worker takes the next target (helm + kustomize, then its checks).
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(verifyConcurrency(), Math.max(1, targets.length)) }, async () => {
+      while (next < targets.length) {
+        const i = next++;
+        await check(targets[i], i);
+      }
+    }),
+  );
+  const problems: string[] = problemsOfTarget.flat();
+  phase(
+    `helm template + kustomize build (parity), schemas, values and policies (${verified} verified, ${cached} from the cache)`,
+  );
   const argoDir = join(dir, 'overlays/argocd');
-  if (existsSync(argoDir)) {
+  const argoVersion = newestVersion(targets.map((t) => t.kubeVersion));
+  const argoKey = existsSync(argoDir) ? cache?.argoKey(dir, argoVersion) : undefined;
+  const argoHit = argoKey ? cache!.get<{ objects: number }>(argoKey) : undefined;
+  if (argoHit) {
+    cached++;
+    lines.push(
+      `ok   argocd: ${argoHit.objects} objects validated against the Argo CD CRDs (verified before: same inputs)`,
+    );
+  } else if (existsSync(argoDir)) {
+    verified++;
     // What the root app syncs (kustomize build of each environment's folder) and the bootstrap files.
-    const validator = validatorFor(newestVersion(targets.map((t) => t.kubeVersion)));
+    const validator = validatorFor(argoVersion);
     const argo: ValidationResult[] = [];
     for (const env of readdirSync(argoDir).sort()) {
       const envDir = join(argoDir, env);
@@ -119,6 +176,7 @@ export async function verifyOutputs(
     }
     const argoProblems = problemsOf(argo);
     problems.push(...argoProblems);
+    if (argoKey && !argoProblems.length) cache!.put(argoKey, { objects: argo.length });
     lines.push(
       `${argoProblems.length ? 'FAIL' : 'ok  '} argocd: ${argo.length} objects validated against the Argo CD CRDs`,
     );
@@ -149,7 +207,8 @@ export async function verifyOutputs(
     );
   }
   phase('sync plan');
-  return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')) };
+  cache?.prune();
+  return { lines, problems: problems.map((p) => p.split(`${dir}/`).join('')), verified, cached };
 }
 
 function newestVersion(versions: readonly string[]): string {

@@ -124,6 +124,12 @@ export function defaultCompileCacheDir(): string | undefined {
 
 const memory = new Map<string, { stamp: string; compiled: CompiledSchema | null }>();
 
+/**
+ * V8 refuses a code cache made under other V8 flags (`--max-semi-space-size`…): one cache per Node version
+ * and flag set, so that runs with different flags (tests, `npm run validate`) do not replace each other's.
+ */
+const V8_CACHE_TAG = `${process.version}-${createHash('sha256').update(process.execArgv.join('\0')).digest('hex').slice(0, 8)}`;
+
 /** Code caches to write when the process ends (entries loaded without an accepted one). */
 const pendingCodeCaches: { file: string; key: string; script: Script }[] = [];
 let exitHook = false;
@@ -151,7 +157,7 @@ function loadStandalone(code: string, file?: string, key?: string): ValidateFunc
   const mod: { exports: any } = { exports: {} };
   const req = (id: string) =>
     id === RE2_MODULE ? re2Engine : id === FORMATS_MODULE ? FORMATS : requireFromHere(id);
-  const cacheFile = file && key ? `${file}.${process.version}.v8` : undefined;
+  const cacheFile = file && key ? `${file}.${V8_CACHE_TAG}.v8` : undefined;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {

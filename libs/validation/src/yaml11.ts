@@ -14,6 +14,7 @@
  */
 import { FAILSAFE_SCHEMA, load, Type, types as jsTypes, YAMLException } from 'js-yaml';
 import { Document, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
+import { isUtf8 } from 'node:buffer';
 import { goFloat } from './explain';
 
 // --- YAML 1.1 scalar resolution, from the `yaml` package's 1.1 schema ------------------------------
@@ -42,20 +43,36 @@ function implicitTypes(): Type[] {
     // One regular expression per tag, and the first characters its variants can start with (a fast
     // rejection for the keys and words that make up most of a manifest).
     const union = new RegExp(variants.map((v) => `(?:${v.test!.source})`).join('|'));
-    const first = FIRST_CHARS[tag];
+    const first = new Uint8Array(128);
+    for (const c of FIRST_CHARS[tag]) if (c !== '') first[c.charCodeAt(0)] = 1;
+    const empty = FIRST_CHARS[tag].includes('');
+    // Manifests repeat the same few scalars (`2`, `80`, `true`): each is resolved once per process.
+    const memo = new Map<string, { ok: boolean; value?: unknown }>();
+    const resolveScalar = (d: string): { ok: boolean; value?: unknown } => {
+      let hit = memo.get(d);
+      if (hit) return hit;
+      // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
+      const ok =
+        union.test(d) &&
+        (!NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d));
+      hit = { ok };
+      if (ok) {
+        const v = variants.find((x) => x.test!.test(d))!;
+        const r = v.resolve!(d, () => undefined, { intAsBigInt: false });
+        hit.value = isScalar(r) ? r.value : r;
+      }
+      if (memo.size < 4096) memo.set(d, hit);
+      return hit;
+    };
     return new Type(tag, {
       kind: 'scalar',
       resolve: (data: string | null) => {
         const d = data ?? '';
-        if (!(d === '' ? first.includes('') : first.includes(d[0])) || !union.test(d)) return false;
-        // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
-        return !NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d);
+        if (d === '') return empty && resolveScalar(d).ok;
+        const c = d.charCodeAt(0);
+        return c < 128 && first[c] === 1 && resolveScalar(d).ok;
       },
-      construct: (data: string | null) => {
-        const v = variants.find((x) => x.test!.test(data ?? ''))!;
-        const r = v.resolve!(data ?? '', () => undefined, { intAsBigInt: false });
-        return isScalar(r) ? r.value : r;
-      },
+      construct: (data: string | null) => resolveScalar(data ?? '').value,
     });
   });
 }
@@ -132,6 +149,9 @@ export function readerProblem(buf: Uint8Array): string | null {
   return null;
 }
 
+/** What readerProblem refuses in valid UTF-8: C0/C1 controls but tab, LF, CR and NEL; DEL; U+FFFE/U+FFFF. */
+const REFUSED_CHARACTER = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]/;
+
 // --- sigs.k8s.io/yaml conversion ----------------------------------------------------------------------
 
 export class YamlError extends Error {}
@@ -179,16 +199,28 @@ function allowedAliasRatio(decodeCount: number): number {
 }
 
 /**
- * js-yaml gives every alias the same object; walking a shared object again is an alias expansion, counted
- * as go-yaml v2 counts them so that an alias bomb fails fast with v2's message.
+ * go-yaml v2's alias budget (decode.go `unmarshal`): every node decoded counts, every node decoded inside an
+ * alias expansion counts as alias-driven, and once more than 100 alias-driven decodes make up more than the
+ * allowed ratio of all decodes the document is refused — checked before each node, so a bomb stops early.
+ * js-yaml gives every alias the same object: meeting an object a second time is an alias, and the walk counts
+ * as go-yaml counts (the document node, each key, the alias node, then the whole target inside the alias).
+ * Not visible here: aliases of scalars and merge keys (js-yaml has merged them), counted as plain nodes.
  */
 export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown {
   const seen = new Set<object>();
-  let decodeCount = 0;
+  let decodeCount = 1; // the document node
   let aliasCount = 0;
+  let aliasDepth = 0;
   let binary = false;
-  const check = (v: unknown, depth: number): void => {
+  const decode = (): void => {
     decodeCount++;
+    if (aliasDepth > 0) aliasCount++;
+    if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
+      throw new YamlError('yaml: document contains excessive aliasing');
+    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+  };
+  const check = (v: unknown, depth: number): void => {
+    decode();
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new YamlError(`json: unsupported value: ${goFloat(v)}`);
@@ -196,11 +228,20 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
     if (seen.has(v)) {
-      aliasCount++;
-      if (aliasCount > 100 && decodeCount > 1000 && aliasCount / decodeCount > allowedAliasRatio(decodeCount))
-        throw new YamlError('yaml: document contains excessive aliasing');
-    } else seen.add(v);
-    if (decodeCount > 10_000_000) throw new YamlError('yaml: document contains excessive aliasing');
+      // The alias node was just counted; its target is decoded again, inside the alias.
+      aliasDepth++;
+      try {
+        decode();
+        children(v, depth);
+      } finally {
+        aliasDepth--;
+      }
+      return;
+    }
+    seen.add(v);
+    children(v, depth);
+  };
+  const children = (v: object, depth: number): void => {
     if (Array.isArray(v)) {
       for (const x of v) check(x, depth + 1);
       return;
@@ -213,6 +254,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       // js-yaml stringifies null and composite keys ("null", "[object Object]", "a,b"); go-yaml refuses them.
       if (onSuspiciousKey && (k === 'null' || k === '' || k === '[object Object]' || k.includes(',')))
         onSuspiciousKey();
+      decode(); // the key
       check((v as Record<string, unknown>)[k], depth + 1);
     }
   };
@@ -276,8 +318,12 @@ export interface ParsedDocument {
   readonly lenient?: unknown;
 }
 
+/** go-yaml v2's nesting limit (max_flow_level, max_indents); js-yaml's own default is 100. */
+const MAX_DEPTH = 10_000;
+
 function loadWith(text: string, strict: boolean): unknown {
-  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict });
+  // Deeper than the JavaScript stack allows (~1,500 levels): a RangeError, reported as the same limit.
+  return load(text, { schema: YAML_1_1_SCHEMA, json: !strict, maxDepth: MAX_DEPTH } as any);
 }
 
 function yamlMessage(e: unknown): string {
@@ -287,7 +333,7 @@ function yamlMessage(e: unknown): string {
       return `yaml: unmarshal errors:\n  line ${line}: key ${JSON.stringify(keyOf(e))} already set in map`;
     return `yaml: line ${line}: ${e.reason}`;
   }
-  if (e instanceof RangeError) return 'yaml: exceeded max depth of 10000';
+  if (e instanceof RangeError) return `yaml: exceeded max depth of ${MAX_DEPTH}`;
   return `yaml: ${String((e as Error)?.message ?? e)}`;
 }
 
@@ -321,9 +367,15 @@ function convert(raw: unknown, text: string): unknown {
  * the JSON value or the error text after kubeconform's `error unmarshalling resource: `.
  */
 export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocument {
-  const problem = readerProblem(bytes);
-  if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Fast path: valid UTF-8 (native check) without a character go-yaml's reader refuses; else the
+  // byte-by-byte reader names the problem.
+  const text = isUtf8(buf) ? buf.toString('utf8') : undefined;
+  if (text === undefined || REFUSED_CHARACTER.test(text)) {
+    const problem = readerProblem(bytes);
+    if (problem) return { error: `error converting YAML to JSON: yaml: ${problem}` };
+  }
+  if (text === undefined) return { error: 'error converting YAML to JSON: yaml: invalid UTF-8' };
   let raw: unknown;
   try {
     raw = loadWith(text, strict);

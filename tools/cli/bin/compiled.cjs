@@ -122,7 +122,9 @@ function run(name) {
   // The bundle is only ever replaced by a rename: its inode, size and time identify its content.
   const st = statSync(bundle);
   const hash = createHash('sha256').update(`${st.ino}:${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 32);
-  const cacheFile = `${bundle}.${hash}.${process.version}-${process.arch}.v8`;
+  // V8 refuses a cache made under other flags: one per Node version, architecture and flag set.
+  const flags = createHash('sha256').update(process.execArgv.join('\0')).digest('hex').slice(0, 8);
+  const cacheFile = `${bundle}.${hash}.${process.version}-${process.arch}-${flags}.v8`;
   let cachedData;
   let full = false;
   if (key) {
@@ -150,9 +152,9 @@ function run(name) {
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, Buffer.concat([mac(key, hash, tier, data), tier, data]));
         renameSync(tmp, cacheFile);
-        // Entries of earlier bundles or Node versions.
+        // Entries of earlier bundles.
         for (const f of readdirSync(OUT_DIR))
-          if (f.startsWith(`${name}.cjs.`) && f.endsWith('.v8') && join(OUT_DIR, f) !== cacheFile)
+          if (f.startsWith(`${name}.cjs.`) && !f.startsWith(`${name}.cjs.${hash}.`) && f.endsWith('.v8'))
             rmSync(join(OUT_DIR, f), { force: true });
       } catch {
         // the code cache is an optimisation only

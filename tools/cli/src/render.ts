@@ -18,7 +18,8 @@ import {
   existingRoots,
   loadSystems,
   recoverInterruptedRender,
-  renderWorkspace,
+  registrySource,
+  renderWorkspaceParallel,
   scratchDir,
   stageFiles,
   sweepAbandonedScratch,
@@ -104,7 +105,8 @@ export async function main(argv: string[]): Promise<number> {
       const systems = await loadSystems(o.system);
       const argocd = o.system ? undefined : await loadArgoCdRenderer();
       phase('load systems');
-      const rendered = renderWorkspace(systems, argocd);
+      // Many systems render on every core (worker threads); a few in this thread (same files either way).
+      const rendered = await renderWorkspaceParallel(systems, argocd, { source: registrySource(ws) });
       phase('synthesize and emit');
       // Before anything is written (and in --check): no credential in any value or emitted file.
       assertNoSecrets(

@@ -93,14 +93,18 @@ export async function renderWorkspaceParallel(
   argocd: ArgoCdRenderer | undefined,
   options: ParallelOptions = {},
 ): Promise<WorkspaceRender> {
+  return assembleWorkspace(await renderSystemsParallel(systems, options), systems, argocd);
+}
+
+/** {@link renderSystem} of each system, on every core; in order. Throws the first failing system's error. */
+export async function renderSystemsParallel(
+  systems: readonly LoadedSystem[],
+  options: ParallelOptions = {},
+): Promise<SystemRender[]> {
   const threads = threadCount(options);
   const workers = Math.min(threads - 1, Math.ceil(systems.length / 4));
   if (!options.source || workers < 1 || systems.length < (options.minSystems ?? PARALLEL_MIN_SYSTEMS)) {
-    return assembleWorkspace(
-      systems.map((s) => renderSystem(s.definition)),
-      systems,
-      argocd,
-    );
+    return systems.map((s) => renderSystem(s.definition));
   }
   const renders: (SystemRender | undefined)[] = new Array(systems.length);
   const errors: (Error | undefined)[] = new Array(systems.length);
@@ -147,7 +151,7 @@ export async function renderWorkspaceParallel(
   await Promise.all([here, ...pool]);
   const failed = errors.findIndex((e) => e !== undefined);
   if (failed >= 0) throw errors[failed];
-  return assembleWorkspace(renders as SystemRender[], systems, argocd);
+  return renders as SystemRender[];
 }
 
 /**

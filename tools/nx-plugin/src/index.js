@@ -54,7 +54,7 @@ function inputsOf(tools) {
 
 const INPUTS = {
   /** tools/cli/src/render.ts → @gitops/render, @gitops/toolchain; verify.ts → @gitops/validation. */
-  render: inputsOf({ cli: ['render.ts', 'verify.ts', 'verify-cache.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
+  render: inputsOf({ cli: ['render.ts', 'render-cache.ts', 'verify.ts', 'verify-cache.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
   /**
    * tools/nx-plugin/src/validate-system.ts → the validate CLI of @gitops/validation, on a private view holding
    * the system's render outputs (its one dependency: the only outputs hashed) and its own Argo CD objects,

@@ -87,5 +87,14 @@ export { formatText, type TextOptions } from './format-text';
 export { classifyFile, isDocFile, selectChanged, type FileReach, type SelectInputs } from './select';
 export { runPreview, exitCodeOf, RENDER_PATHS, type PreviewOptions } from './preview';
 export { DiffUserError } from './git';
-export { nxAffectedProjects, nxAffectedProjectsAsync, nxAnalyzesSources } from './nx';
+export { affectedProjects, nxAffectedProjects, nxAffectedProjectsAsync, nxAnalyzesSources } from './nx';
+export {
+  affectedFromProjectMap,
+  projectMapKey,
+  projectMapOfGraph,
+  PROJECT_MAP_FILE,
+  readProjectMap,
+  workspaceFiles,
+  type ProjectMap,
+} from './project-map';
 export { benchmarkPreview, type BenchmarkResult } from './bench';

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { affectedFromProjectMap } from './project-map';
 
 /** The nx CLI script (`bin.nx` of its package.json): the workspace's own install, else the one next to this library. */
 export function nxScript(repoDir: string): string | undefined {
@@ -164,4 +165,20 @@ export function nxAffectedProjectsAsync(
       },
     );
   });
+}
+
+/**
+ * The affected projects of `files`: from the committed project map when it matches the workspace (no Nx
+ * process: see project-map.ts), else from `nx show projects --affected` ({@link nxAffectedProjectsAsync}).
+ */
+export async function affectedProjects(
+  repoDir: string,
+  files: readonly string[],
+  timeoutMs = 60_000,
+): Promise<string[] | Error> {
+  const fromMap = await affectedFromProjectMap(repoDir, files).catch(
+    (err) => ({ reason: String(err?.message ?? err) }) as const,
+  );
+  if ('projects' in fromMap) return fromMap.projects;
+  return nxAffectedProjectsAsync(repoDir, files, timeoutMs);
 }

@@ -30,7 +30,7 @@ import {
 } from './git';
 import { inputsChanged, renderInputs } from './inputs';
 import { createMasker, redactText } from './masking';
-import { nxAffectedProjectsAsync } from './nx';
+import { affectedProjects } from './nx';
 import { applicationRisks } from './risk';
 import { classifyFile, selectChanged } from './select';
 import { canRenderInProcess, checkStale, prepareSystems, type PreparedSystems } from './stale';
@@ -271,7 +271,7 @@ export async function runPreview(options: PreviewOptions = {}): Promise<PreviewR
     // expensive steps of a source change: run them at the same time.
     const forNx = options.all ? [] : files.filter((f) => classifyFile(f, new Set(systems)).kind === 'nx');
     const nxPending = forNx.length
-      ? Promise.resolve((options.nxAffected ?? nxAffectedProjectsAsync)(repo, forNx))
+      ? Promise.resolve((options.nxAffected ?? affectedProjects)(repo, forNx))
       : undefined;
     const sourceSystems = globSync('apps/*/src/system.ts', { cwd: repo }).map((f) => f.split('/')[1]);
     const staleApplicable =

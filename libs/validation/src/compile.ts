@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { Script } from 'node:vm';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { sign, verifySignature } from './integrity';
@@ -123,24 +124,150 @@ export function defaultCompileCacheDir(): string | undefined {
 
 const memory = new Map<string, { stamp: string; compiled: CompiledSchema | null }>();
 
-/** Load a module produced by ajv's standaloneCode; it requires ajv's runtime helpers. */
-function loadStandalone(code: string): ValidateFunction {
+/**
+ * V8 refuses a code cache made under other V8 flags (`--max-semi-space-size`…): one cache per Node version
+ * and flag set, so that runs with different flags (tests, `npm run validate`) do not replace each other's.
+ */
+const V8_CACHE_TAG = `${process.version}-${createHash('sha256').update(process.execArgv.join('\0')).digest('hex').slice(0, 8)}`;
+
+/** Code caches to write when the process ends (entries loaded without an accepted one). */
+const pendingCodeCaches: { file: string; key: string; script: Script }[] = [];
+let exitHook = false;
+function writeCodeCaches(): void {
+  for (const { file, key, script } of pendingCodeCaches.splice(0)) {
+    try {
+      const data = script.createCachedData();
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(codeCacheMac(key, data), 'hex'), data]));
+      renameSync(tmp, file);
+    } catch {
+      // the code cache is an optimisation only
+    }
+  }
+}
+const codeCacheMac = (key: string, data: Buffer) =>
+  sign(CACHE_FORMAT, 'v8-code-cache', process.version, process.arch, key, data);
+
+/**
+ * Load a module produced by ajv's standaloneCode (it requires ajv's runtime helpers). V8's code cache of
+ * the module (`<entry>.v8`: the bytecode of the functions a previous run compiled, HMAC-signed like the
+ * entry) spares parsing and compiling it again; it is written at exit by the first run that lacked one.
+ */
+function loadStandalone(code: string, file?: string, key?: string): ValidateFunction {
   const mod: { exports: any } = { exports: {} };
   const req = (id: string) =>
     id === RE2_MODULE ? re2Engine : id === FORMATS_MODULE ? FORMATS : requireFromHere(id);
-  new Function('require', 'module', 'exports', code)(req, mod, mod.exports);
+  const cacheFile = file && key ? `${file}.${V8_CACHE_TAG}.v8` : undefined;
+  let cachedData: Buffer | undefined;
+  if (cacheFile) {
+    try {
+      const entry = readFileSync(cacheFile);
+      const data = entry.subarray(32);
+      if (
+        verifySignature(
+          entry.subarray(0, 32).toString('hex'),
+          CACHE_FORMAT,
+          'v8-code-cache',
+          process.version,
+          process.arch,
+          key!,
+          data,
+        )
+      )
+        cachedData = data;
+    } catch {
+      // none yet
+    }
+  }
+  const script = new Script(`(function (require, module, exports) {${code}\n})`, {
+    filename: file ?? 'ajv-standalone.cjs',
+    cachedData,
+  });
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
+    pendingCodeCaches.push({ file: cacheFile, key: key!, script });
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', writeCodeCaches);
+    }
+  }
+  script.runInThisContext()(req, mod, mod.exports);
   return (mod.exports.default ?? mod.exports) as ValidateFunction;
+}
+
+/**
+ * Generated schemas are standalone: every reference inlined, so a Deployment's schema is one tree of ~1 MB
+ * and ajv turns it into one function of ~1.3 MB — far beyond what V8 optimises (it stays interpreted:
+ * ~0.2 ms per resource). Before compiling, every subschema whose JSON is at least this long moves into
+ * `definitions` (identical ones shared) and is referenced with `$ref`; with `inlineRefs: false` ajv compiles
+ * each into its own small function. The verdicts are the same (a `$ref` alone stands for its target), the
+ * schema kubeconform's messages are explained from (`CompiledSchema.schema`) is the file's own.
+ */
+const FACTOR_MIN_JSON = 1024;
+const FACTOR_PREFIX = 'gitops-factored-';
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', 'dependencies']);
+const SCHEMA_VALUES = new Set([
+  'additionalProperties',
+  'additionalItems',
+  'items',
+  'not',
+  'contains',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+]);
+const SCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'items']);
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The schema with its large subschemas factored into `definitions` (see FACTOR_MIN_JSON). */
+export function factorSchema(root: unknown): unknown {
+  if (!isPlain(root)) return root;
+  const defs = new Map<string, { name: string; node: Record<string, unknown> }>();
+  const taken = isPlain(root.definitions) ? new Set(Object.keys(root.definitions)) : new Set<string>();
+  let changesBase = false;
+  const visit = (node: unknown, isRoot = false): unknown => {
+    if (!isPlain(node)) return node;
+    // A subschema that sets its own base URI would resolve references differently once moved.
+    if (typeof node.id === 'string' || typeof node.$id === 'string') changesBase = true;
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (SCHEMA_MAPS.has(k) && isPlain(v)) {
+        const m: Record<string, unknown> = {};
+        for (const [name, x] of Object.entries(v)) m[name] = Array.isArray(x) ? x : visit(x);
+        copy[k] = m;
+      } else if (SCHEMA_LISTS.has(k) && Array.isArray(v)) copy[k] = v.map((x) => visit(x));
+      else if (SCHEMA_VALUES.has(k) && isPlain(v)) copy[k] = visit(v);
+      else copy[k] = v;
+    }
+    if (isRoot) return copy;
+    const json = JSON.stringify(copy);
+    if (json.length < FACTOR_MIN_JSON) return copy;
+    let def = defs.get(json);
+    if (!def) {
+      let name = `${FACTOR_PREFIX}${defs.size}`;
+      while (taken.has(name)) name += '_';
+      def = { name, node: copy };
+      defs.set(json, def);
+    }
+    return { $ref: `#/definitions/${def.name}` };
+  };
+  const out = visit(root, true) as Record<string, unknown>;
+  if (changesBase || defs.size === 0) return root;
+  out.definitions = { ...(isPlain(out.definitions) ? out.definitions : {}) };
+  for (const { name, node } of defs.values()) (out.definitions as Record<string, unknown>)[name] = node;
+  return out;
 }
 
 function compileText(
   text: string,
-  schema: any,
+  parsed: () => any,
   cacheDir: string | undefined,
   allErrors: boolean,
 ): ValidateFunction {
   const key = createHash('sha256')
     .update(
-      `ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats3-re2\0${CACHE_FORMAT}\0`,
+      `ajv@${AJV_VERSION}\0${JSON.stringify(AJV_OPTIONS)}\0allErrors=${allErrors}\0formats3-re2\0factored-${FACTOR_MIN_JSON}\0${CACHE_FORMAT}\0`,
     )
     .update(text)
     .digest('hex');
@@ -151,7 +278,7 @@ function compileText(
     const code = m ? entry.slice(m[0].length) : '';
     if (m && verifySignature(m[1], CACHE_FORMAT, key, code)) {
       try {
-        return loadStandalone(code);
+        return loadStandalone(code, file, key);
       } catch {
         // fall through and recompile an entry that does not load
       }
@@ -162,9 +289,10 @@ function compileText(
   }
   // kubeconform's compiler refuses a schema whose pattern RE2 cannot compile (the next location is tried).
   // Checked when compiling; a cached module was checked when it was written.
+  const schema = parsed();
   assertRe2Patterns(schema);
   const ajv = newAjv(allErrors);
-  const validate = ajv.compile(schema);
+  const validate = ajv.compile(factorSchema(schema) as object);
   if (file) {
     try {
       const code = requireFromHere('ajv/dist/standalone').default(ajv, validate);
@@ -197,12 +325,16 @@ export function compileSchemaFile(path: string, cacheDir = defaultCompileCacheDi
   if (hit && hit.stamp === stamp) return hit.compiled;
   const text = readFileSync(path, 'utf8');
   verifyGeneratedSchema(path, text);
-  const schema = JSON.parse(text);
+  // Parsed only when needed: to compile (not cached yet) or to explain a failure.
+  let schema: any;
+  const parsed = () => (schema ??= JSON.parse(text));
   let all: ValidateFunction | undefined;
   const compiled: CompiledSchema = {
-    validate: compileText(text, schema, cacheDir, false),
-    explain: () => (all ??= compileText(text, schema, cacheDir, true)),
-    schema,
+    validate: compileText(text, parsed, cacheDir, false),
+    explain: () => (all ??= compileText(text, parsed, cacheDir, true)),
+    get schema() {
+      return parsed();
+    },
     url: `file://${path}`,
   };
   memory.set(path, { stamp, compiled });

@@ -221,17 +221,23 @@ const SEP = Buffer.from('\n---');
  * Split a stream into documents exactly as kubeconform's `SplitYAMLDocument` with a bufio.Scanner does:
  * on `\n---` followed by the rest of that line (whatever it holds); a separator at the very end closes the
  * last document; a last line starting with `---` but without a newline ends the scan.
+ *
+ * Memory stays flat whatever the input's size: one buffer, reused for every chunk (grown only for a
+ * document larger than it, up to MAX_DOCUMENT_BYTES). A yielded `bytes` is a view into that buffer: it is
+ * valid until the generator resumes (copy it to keep it).
  */
 export function* splitStream(
   read: ChunkReader,
   chunkSize = 1 << 20,
 ): Generator<{ bytes: Buffer; line: number }> {
-  let data = Buffer.alloc(0);
+  let buf = Buffer.allocUnsafeSlow(2 * chunkSize);
+  let start = 0; // the pending data is buf[start, end)
+  let end = 0;
   let eof = false;
   let line = 1;
-  const chunk = Buffer.allocUnsafe(chunkSize);
-  let searchFrom = 0;
+  let searchFrom = 0; // relative to start
   for (;;) {
+    const data = buf.subarray(start, end);
     const i = data.indexOf(SEP, searchFrom);
     if (i >= 0) {
       const afterStart = i + SEP.length;
@@ -243,10 +249,9 @@ export function* splitStream(
       } else {
         const j = data.indexOf(10, afterStart);
         if (j >= 0) {
-          const token = data.subarray(0, i);
-          yield { bytes: token, line };
+          yield { bytes: data.subarray(0, i), line };
           line += countLines(data, 0, j + 1);
-          data = data.subarray(j + 1);
+          start += j + 1;
           searchFrom = 0;
           continue;
         }
@@ -258,9 +263,20 @@ export function* splitStream(
     }
     if (data.length > MAX_DOCUMENT_BYTES) throw new Error('bufio.Scanner: token too long');
     searchFrom = Math.max(0, data.length - SEP.length + 1);
-    const n = read(chunk);
+    // Room for one more chunk after the pending data: move it to the front, or grow for a large document.
+    if (end + chunkSize > buf.length) {
+      const pending = end - start;
+      if (pending + chunkSize > buf.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(2 * buf.length, pending + chunkSize));
+        buf.copy(bigger, 0, start, end);
+        buf = bigger;
+      } else buf.copy(buf, 0, start, end);
+      start = 0;
+      end = pending;
+    }
+    const n = read(buf.subarray(end, end + chunkSize));
     if (n === 0) eof = true;
-    else data = data.length ? Buffer.concat([data, chunk.subarray(0, n)]) : Buffer.from(chunk.subarray(0, n));
+    else end += n;
   }
 }
 
@@ -667,5 +683,7 @@ export function expandPaths(paths: readonly string[]): string[] {
 
 /** For tests: the documents of a text, as kubeconform splits them. */
 export function splitDocuments(text: string): { text: string; line: number }[] {
-  return [...splitStream(stringReader(text))].map((d) => ({ text: d.bytes.toString('utf8'), line: d.line }));
+  const out: { text: string; line: number }[] = [];
+  for (const d of splitStream(stringReader(text))) out.push({ text: d.bytes.toString('utf8'), line: d.line });
+  return out;
 }

@@ -7,7 +7,7 @@
  * published figure (README: 50,714 resources in 6.71 s on a 4-core laptop, i.e. 7,558 resources/s).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSchemaDir, generateBenchCorpus } from '@gitops/validation';
 
@@ -28,6 +28,18 @@ function which(cmd: string): string | undefined {
 }
 
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * The command `npm run validate` runs (package.json), without npm's own start-up: `node [node flags]
+ * tools/cli/bin/validate.cjs`, so that the figures are the command users run.
+ */
+export function validateCommand(): string[] {
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.validate;
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.some((w) => /["'$`;&|<>]/.test(w)))
+    throw new Error(`package.json scripts.validate is not a plain node command: ${script}`);
+  return [process.execPath, ...words.slice(1).map((w) => (w.endsWith('.cjs') ? join(ROOT, w) : w))];
+}
 
 function runOnce(cmd: string, args: string[]): Sample {
   const started = process.hrtime.bigint();
@@ -81,12 +93,12 @@ export function benchAgainstKubeconform(
   for (const n of sizes) {
     const file = join(dir, `corpus-${n}.yaml`);
     if (!existsSync(file)) writeFileSync(file, generateBenchCorpus(n));
-    const validator = join(ROOT, 'tools', 'cli', 'bin', 'validate.cjs');
-    runOnce(process.execPath, [validator, ...flags, file]); // builds the CLI and compiles the schemas once
+    const [node, ...validator] = validateCommand();
+    runOnce(node, [...validator, ...flags, file]); // builds the CLI and compiles the schemas once
     const ours: Sample[] = [];
     const theirs: Sample[] = [];
     for (let i = 0; i < runs; i++) {
-      ours.push(runOnce(process.execPath, [validator, ...flags, file]));
+      ours.push(runOnce(node, [...validator, ...flags, file]));
       if (kubeconform) theirs.push(runOnce(kubeconform, [...flags, file]));
     }
     if (kubeconform && ours[0].summary !== theirs[0].summary)

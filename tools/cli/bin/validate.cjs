@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // `npm run validate`: the compiled validate command (see compiled.cjs).
-require(require('./compiled.cjs').ensureBuilt('validate'));
+require('./compiled.cjs').run('validate');

@@ -9,6 +9,9 @@
  * neither of which this workspace installs; a `.js` plugin loads offline with nothing extra.
  *
  * Nothing here lists systems: adding `apps/<name>/src/system.ts` adds the project and its targets.
+ *
+ * The commands run the compiled tools (tools/cli/bin/gitops.cjs: the same TypeScript, from the compile cache),
+ * so a task starts in tens of milliseconds rather than transpiling at start.
  */
 'use strict';
 const { existsSync } = require('node:fs');
@@ -99,7 +102,7 @@ function resolveOptions(options) {
 function systemTargets(name, o) {
   return {
     [o.render]: {
-      command: `tsx tools/cli/src/render.ts --system ${name} --quiet`,
+      command: `node tools/cli/bin/gitops.cjs render --system ${name} --quiet`,
       options: { cwd: '{workspaceRoot}' },
       cache: true,
       inputs: INPUTS.render,
@@ -110,7 +113,7 @@ function systemTargets(name, o) {
       },
     },
     [o.validate]: {
-      command: `tsx tools/nx-plugin/src/validate-system.ts ${name} -summary`,
+      command: `node tools/cli/bin/gitops.cjs validate-system ${name} -summary`,
       options: { cwd: '{workspaceRoot}' },
       cache: true,
       // Argo CD's view of this system alone; overlays/argocd is argocd:render's (see validate-system.ts).
@@ -120,7 +123,7 @@ function systemTargets(name, o) {
       metadata: { description: `Validate ${name} as Argo CD renders it (helm template / kustomize build, strict schemas, policies)` },
     },
     [o.diff]: {
-      command: `tsx tools/cli/src/diff.ts --system ${name}`,
+      command: `node tools/cli/bin/gitops.cjs diff --system ${name}`,
       options: { cwd: '{workspaceRoot}' },
       cache: false,
       inputs: INPUTS.diff(name),
@@ -136,7 +139,7 @@ function systemTargets(name, o) {
 function argocdTargets(o) {
   return {
     [o.render]: {
-      command: 'tsx tools/nx-plugin/src/render-argocd.ts --quiet',
+      command: 'node tools/cli/bin/gitops.cjs render-argocd --quiet',
       options: { cwd: '{workspaceRoot}' },
       cache: true,
       inputs: INPUTS.argocd,

@@ -22,7 +22,7 @@ describe('gitops nx plugin', () => {
 
   it('infers render (cached, outputs charts/ and overlays/), validate (after render, cached) and diff (not cached) per system', () => {
     const t = byRoot['apps/shop'].targets;
-    expect(t.render.command).toBe('tsx tools/cli/src/render.ts --system shop --quiet');
+    expect(t.render.command).toBe('node tools/cli/bin/gitops.cjs render --system shop --quiet');
     expect(t.render.cache).toBe(true);
     expect(t.render.outputs).toEqual(['{workspaceRoot}/charts/shop', '{workspaceRoot}/overlays/shop']);
     expect(t.render.inputs).toEqual(

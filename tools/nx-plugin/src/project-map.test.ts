@@ -1,0 +1,73 @@
+/**
+ * The committed project map (tools/nx-plugin/project-map.json) that lets the diff preview skip Nx's project
+ * graph: it must equal what Nx computes, and the affected sets computed from it must hold every project
+ * `nx show projects --affected` names (the systems exactly), else a preview could miss a system.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  affectedFromProjectMap,
+  nxAffectedProjectsAsync,
+  PROJECT_MAP_FILE,
+  readProjectMap,
+} from '@gitops/diff';
+import { formatProjectMap, generateProjectMap } from './project-map';
+import { createSandbox, REAL_WORKSPACE } from './sandbox';
+
+const SYSTEMS = ['aegis-tickets', 'mini-xdr', 'ode', 'argocd'];
+
+describe('project map', () => {
+  it(
+    'the committed map is what Nx computes for this workspace (else: npm run project-map)',
+    { timeout: 120_000 },
+    async () => {
+      const committed = readFileSync(join(REAL_WORKSPACE, PROJECT_MAP_FILE), 'utf8');
+      expect(committed).toBe(formatProjectMap(await generateProjectMap()));
+    },
+  );
+
+  it.each([
+    ['a library every system imports', 'libs/platform/src/index.ts'],
+    ['a library only tools import', 'libs/diff/src/preview.ts'],
+    ['a tool file that is a render target input', 'tools/cli/src/render.ts'],
+    ['the Argo CD app', 'apps/argocd/src/index.ts'],
+  ])(
+    '%s: the map reaches every project Nx reaches, and the same systems',
+    { timeout: 120_000 },
+    async (_, file) => {
+      const fromMap = await affectedFromProjectMap(REAL_WORKSPACE, [file]);
+      const fromNx = await nxAffectedProjectsAsync(REAL_WORKSPACE, [file]);
+      if (fromNx instanceof Error) throw fromNx;
+      expect('projects' in fromMap, JSON.stringify(fromMap)).toBe(true);
+      const projects = (fromMap as { projects: string[] }).projects;
+      for (const p of fromNx) expect(projects).toContain(p);
+      expect(projects.filter((p) => SYSTEMS.includes(p))).toEqual(
+        [...fromNx].filter((p) => SYSTEMS.includes(p)).sort(),
+      );
+    },
+  );
+
+  it('a global input (nx.json namedInputs) reaches every project; a file outside every project goes to Nx', async () => {
+    const map = readProjectMap(REAL_WORKSPACE)!;
+    const all = await affectedFromProjectMap(REAL_WORKSPACE, ['package-lock.json']);
+    expect(all).toEqual({ projects: Object.keys(map.projects).sort() });
+    expect(await affectedFromProjectMap(REAL_WORKSPACE, ['some-root-file.ts'])).toEqual({
+      reason: expect.stringMatching(/belongs to no project/),
+    });
+  });
+
+  it('is not used when the projects changed since it was generated (an edited project.json)', async () => {
+    const sb = createSandbox({ prefix: 'gitops-project-map-' });
+    try {
+      expect(readProjectMap(sb.ws)).toEqual(readProjectMap(REAL_WORKSPACE));
+      expect(await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'])).toHaveProperty('projects');
+      sb.write('libs/platform/project.json', '{"name":"platform","tags":["x"]}\n');
+      expect(await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'])).toEqual({
+        reason: `${PROJECT_MAP_FILE} does not match the workspace's projects`,
+      });
+    } finally {
+      sb.cleanup();
+    }
+  });
+});

@@ -39,7 +39,12 @@ const loadContext = createContext({ __load: undefined as unknown });
 export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Promise<any> {
   const load = typeof require === 'function' && require.extensions?.['.ts'] ? require : undefined;
   if (!load) return import(file);
-  loadContext.__load = () => load(file);
+  return loadWithinBudget(() => load(file), budgetMs);
+}
+
+/** Run a synchronous module load within the time budget (a `vm` timeout interrupts a runaway top level). */
+export function loadWithinBudget(load: () => any, budgetMs = buildBudgetMs()): Promise<any> {
+  loadContext.__load = load;
   try {
     return Promise.resolve(LOAD_SCRIPT.runInContext(loadContext, { timeout: budgetMs, breakOnSigint: true }));
   } catch (err) {
@@ -53,6 +58,8 @@ export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Pr
 export interface LoadOptions {
   /** `locked`: apply the lock (tags, digests) after checking it agrees with the sources; `sources`: ignore it. @default 'locked' */
   readonly images?: 'locked' | 'sources';
+  /** How a system file is loaded. @default dynamic `import()` */
+  readonly importModule?: (file: string) => Promise<any>;
 }
 
 /**
@@ -83,7 +90,7 @@ export async function loadSystems(
     }
     let mod: any;
     try {
-      mod = await importWithinBudget(join(workspaceRoot, file));
+      mod = await (options.importModule ?? importWithinBudget)(join(workspaceRoot, file));
     } catch (err: any) {
       if (err?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         throw new ConfigError(
@@ -128,6 +135,18 @@ export async function loadSystems(
     }
   }
   return out;
+}
+
+/**
+ * {@link loadSystems} through `require` (a render thread: tsx's ESM loader is not available in worker
+ * threads on Node 20, its CommonJS one is).
+ */
+export function loadSystemsInThread(
+  only: readonly string[] | undefined,
+  workspaceRoot = WORKSPACE_ROOT,
+): Promise<LoadedSystem[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return loadSystems(only, workspaceRoot, { importModule: (f) => loadWithinBudget(() => require(f)) });
 }
 
 export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {

@@ -13,12 +13,16 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getToolchain, helmTemplate, kustomizeBuild, ToolchainError, TOOLCHAINS } from '@gitops/toolchain';
-import { generateSchemas, readSchemaFile } from '@gitops/validation';
+import { createHash } from 'node:crypto';
+import { writeLock } from '@gitops/images';
+import { generateSchemas, integrityKey, readSchemaFile } from '@gitops/validation';
+import { SignedCache } from '../../cli/src/verify-cache';
 import { expectOutputsUntouched, expectUserError } from './contract';
 import {
   installFixtureSystem,
@@ -243,6 +247,68 @@ describe('a reader never trips over a concurrent regeneration of the schema fold
     expect(Number(c.stdout.trim())).toBeGreaterThan(5); // the folder really was replaced, repeatedly
     expect(reads).toBeGreaterThan(100);
     expect(seen.size).toBe(2);
+  });
+});
+
+describe('environment variables that name paths never overwrite or delete what the command did not write', () => {
+  it('GITOPS_INTEGRITY_KEY naming a file that is not a key: refused, the file kept (it was overwritten before)', () => {
+    const file = join(tempDir('not-a-key'), 'id_rsa');
+    writeFileSync(file, 'my own file\n');
+    const before = process.env.GITOPS_INTEGRITY_KEY;
+    process.env.GITOPS_INTEGRITY_KEY = file;
+    try {
+      expect(() => integrityKey()).toThrow(
+        /id_rsa: not an integrity key \(12 bytes, expected 32\); refusing to replace it/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.GITOPS_INTEGRITY_KEY;
+      else process.env.GITOPS_INTEGRITY_KEY = before;
+    }
+    expect(readFileSync(file, 'utf8')).toBe('my own file\n');
+  });
+
+  it('GITOPS_TS_CACHE_DIR naming a folder with other files: prepare removes only its own stale entries', async () => {
+    const dir = tempDir('ts-cache');
+    mkdirSync(join(dir, 'ab'));
+    mkdirSync(join(dir, 'docs'));
+    const mine = [
+      join(dir, 'ab', 'notes.txt'),
+      join(dir, 'ab', 'script.js'),
+      join(dir, 'docs', 'x.js'),
+      join(dir, 'top.js'),
+    ];
+    for (const f of mine) writeFileSync(f, 'keep\n');
+    const stale = join(dir, 'ab', `ab${'0'.repeat(62)}.js`);
+    writeFileSync(stale, 'stale entry\n');
+    const r = await runProcess(process.execPath, ['tools/cli/bin/build.cjs', '--quiet'], REPO_ROOT, {
+      env: { GITOPS_TS_CACHE_DIR: dir },
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of mine) expect(readFileSync(f, 'utf8'), f).toBe('keep\n');
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('a cache folder (GITOPS_VERIFY_CACHE_DIR, GITOPS_RENDER_CACHE_DIR) with other .json files: pruning keeps them', () => {
+    const dir = tempDir('signed-cache');
+    writeFileSync(join(dir, 'settings.json'), '{}\n');
+    const cache = new SignedCache(dir, 'test-format/1');
+    for (let i = 0; i < 5; i++) cache.put(createHash('sha256').update(String(i)).digest('hex'), { i });
+    cache.prune(2);
+    const left = readdirSync(dir).sort();
+    expect(left).toContain('settings.json');
+    expect(left.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))).toHaveLength(2);
+  });
+
+  it('an image lock is written through a fresh temporary file, never through one planted at its name', () => {
+    const dir = tempDir('lock');
+    const victim = join(tempDir('lock-victim'), 'precious.txt');
+    writeFileSync(victim, 'precious\n');
+    const file = join(dir, 'images.lock.yaml');
+    symlinkSync(victim, `${file}.tmp-${process.pid}`);
+    expect(() => writeLock(file, { system: 'zz', environments: {} })).toThrow(/EEXIST/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(existsSync(file)).toBe(false);
   });
 });
 

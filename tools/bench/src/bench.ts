@@ -1,9 +1,5 @@
 /**
-<<<<<<< HEAD
- * `npm run bench [-- --quick] [-- --runs N] [-- --only workspace,validation,kubeconform,diff,floor,scale] [-- --sizes 100,300,1000] [-- --save]`
-=======
- * `npm run bench [-- --quick] [-- --runs N] [-- --only startup,workspace,validation,kubeconform,diff,shards,scale] [-- --save]`
->>>>>>> main
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only startup,workspace,validation,kubeconform,diff,shards,floor,scale] [-- --sizes 100,300,1000] [-- --save]`
  *
  * Benchmarks of the workspace (not timed tests), each the median of N runs (default 5; --quick: 3, and
  * the scale sizes once each):
@@ -16,18 +12,13 @@
  *                 (tools/bench/src/kubeconform.ts);
  *   0. startup    `--help` and a trivial run of the compiled CLIs vs tsx (whole processes);
  *   3. diff       diff previews in process: one system (target < 1 s) and libs-wide (target < 3 s), plus the CLI;
-<<<<<<< HEAD
+ *   3b. shards    4 render shards as parallel processes, merged, byte-for-byte equal to one render;
  *   4. floor      render ÷ floor: `npm run render` (its package.json command, in a copy of the workspace)
  *                 against the floor, `helm template` + `kustomize build` once for every output (what Argo CD
  *                 itself must do), run side by side with the same pool shape; cold and warm verification
  *                 cache each reported (target ≤ 1.5×);
  *   5. scale      100, 300 and 1,000 synthetic systems × 3 environments rendered (on every core) and
  *                 validated in a child process each: time, peak RSS, growth exponent (least-squares fit).
-=======
- *   3b. shards    4 render shards as parallel processes, merged, byte-for-byte equal to one render;
- *   4. scale      50, 100 and 200 synthetic systems × 3 environments rendered and validated in a child
- *                 process each: time, and peak RSS.
->>>>>>> main
  * Writes tmp/bench/results.json (and docs/bench-results.json with --save) and prints a table with the targets.
  */
 import { availableParallelism, cpus, tmpdir, totalmem, type } from 'node:os';
@@ -77,13 +68,9 @@ function parseArgs(argv: string[]) {
   const runs = i >= 0 ? Number(argv[i + 1]) : quick ? 3 : 5;
   const j = argv.indexOf('--only');
   const only =
-<<<<<<< HEAD
-    j >= 0 ? argv[j + 1].split(',') : ['workspace', 'validation', 'kubeconform', 'diff', 'floor', 'scale'];
-=======
     j >= 0
       ? argv[j + 1].split(',')
-      : ['startup', 'workspace', 'validation', 'kubeconform', 'diff', 'shards', 'scale'];
->>>>>>> main
+      : ['startup', 'workspace', 'validation', 'kubeconform', 'diff', 'shards', 'floor', 'scale'];
   const k = argv.indexOf('--sizes');
   const sizes = k >= 0 ? argv[k + 1].split(',').map(Number) : [100, 300, 1000];
   return { quick, runs, only, sizes, save: argv.includes('--save') };
@@ -253,7 +240,72 @@ async function benchDiff(runs: number) {
   }
 }
 
-<<<<<<< HEAD
+/** The compile cache of this checkout: the sandboxes share it (entries are addressed by content). */
+const COMPILE_CACHE = join(REAL_WORKSPACE, 'dist', 'ts-cache');
+
+/**
+ * Start-up of the command-line tools: `--help` and a trivial run (`plan mini-xdr prod`), compiled (what
+ * `npm run <command>` runs: tools/cli/bin/gitops.cjs) and through tsx (transpiling at start, as before), each a
+ * whole process, median of N. `npm run` itself adds the same ~0.3 s to both.
+ */
+async function benchStartup(runs: number) {
+  const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
+  const cases: { name: string; compiled: string[]; tsx: string[] }[] = [
+    ...['render', 'diff', 'plan', 'images'].map((c) => ({
+      name: `${c} --help`,
+      compiled: [launcher, c, '--help'],
+      tsx: [tsx, `tools/cli/src/${c}.ts`, '--help'],
+    })),
+    {
+      name: 'plan mini-xdr prod',
+      compiled: [launcher, 'plan', 'mini-xdr', 'prod'],
+      tsx: [tsx, 'tools/cli/src/plan.ts', 'mini-xdr', 'prod'],
+    },
+  ];
+  const out = [];
+  for (const c of cases) {
+    const times = { compiled: [] as number[], tsx: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      for (const mode of ['compiled', 'tsx'] as const) {
+        const r = await runNode(c[mode], REAL_WORKSPACE, nxEnv());
+        if (r.code !== 0) throw new Error(`${c.name} (${mode}) failed (${r.code}):\n${r.stderr}`);
+        times[mode].push(r.ms);
+      }
+    }
+    log(`  start-up ${c.name}: compiled ${times.compiled.join(', ')} ms; tsx ${times.tsx.join(', ')} ms`);
+    out.push({ name: c.name, compiledMs: stat(times.compiled), tsxMs: stat(times.tsx) });
+  }
+  return out;
+}
+
+/**
+ * Four shards of the render as parallel processes, each in its own copy of the workspace (as four CI runners),
+ * merged and compared byte for byte with one full render (tools/nx-plugin/src/shard-local.ts). On one 2-core
+ * machine the shards compete for the same cores: the figure proves equality and shows the overhead, the speed-up
+ * is the runners'.
+ */
+async function benchShards(runs: number) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runLocalShards(4);
+    if (r.problems.length)
+      throw new Error(`4 shards differ from the single render:\n${r.problems.join('\n')}`);
+    samples.push(r);
+    log(
+      `  4 shards #${i + 1}: ${r.shardsMs} ms in parallel, single render ${r.singleMs} ms, ${r.files} files identical`,
+    );
+  }
+  return {
+    shards: 4,
+    files: samples[0].files,
+    identical: true,
+    shardsMs: stat(samples.map((s) => s.shardsMs)),
+    singleMs: stat(samples.map((s) => s.singleMs)),
+    command: 'npm run shard -- run --total 4 --index <i> --targets render (4 copies at once); npm run render',
+  };
+}
+
 /** Run a shell command line in `cwd` (node_modules/.bin on PATH, as npm runs scripts): wall ms and exit code. */
 function runScript(
   line: string,
@@ -384,72 +436,6 @@ async function benchFloor(runs: number) {
   } finally {
     sb.cleanup();
   }
-=======
-/** The compile cache of this checkout: the sandboxes share it (entries are addressed by content). */
-const COMPILE_CACHE = join(REAL_WORKSPACE, 'dist', 'ts-cache');
-
-/**
- * Start-up of the command-line tools: `--help` and a trivial run (`plan mini-xdr prod`), compiled (what
- * `npm run <command>` runs: tools/cli/bin/gitops.cjs) and through tsx (transpiling at start, as before), each a
- * whole process, median of N. `npm run` itself adds the same ~0.3 s to both.
- */
-async function benchStartup(runs: number) {
-  const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
-  const cases: { name: string; compiled: string[]; tsx: string[] }[] = [
-    ...['render', 'diff', 'plan', 'images'].map((c) => ({
-      name: `${c} --help`,
-      compiled: [launcher, c, '--help'],
-      tsx: [tsx, `tools/cli/src/${c}.ts`, '--help'],
-    })),
-    {
-      name: 'plan mini-xdr prod',
-      compiled: [launcher, 'plan', 'mini-xdr', 'prod'],
-      tsx: [tsx, 'tools/cli/src/plan.ts', 'mini-xdr', 'prod'],
-    },
-  ];
-  const out = [];
-  for (const c of cases) {
-    const times = { compiled: [] as number[], tsx: [] as number[] };
-    for (let i = 0; i < runs; i++) {
-      for (const mode of ['compiled', 'tsx'] as const) {
-        const r = await runNode(c[mode], REAL_WORKSPACE, nxEnv());
-        if (r.code !== 0) throw new Error(`${c.name} (${mode}) failed (${r.code}):\n${r.stderr}`);
-        times[mode].push(r.ms);
-      }
-    }
-    log(`  start-up ${c.name}: compiled ${times.compiled.join(', ')} ms; tsx ${times.tsx.join(', ')} ms`);
-    out.push({ name: c.name, compiledMs: stat(times.compiled), tsxMs: stat(times.tsx) });
-  }
-  return out;
-}
-
-/**
- * Four shards of the render as parallel processes, each in its own copy of the workspace (as four CI runners),
- * merged and compared byte for byte with one full render (tools/nx-plugin/src/shard-local.ts). On one 2-core
- * machine the shards compete for the same cores: the figure proves equality and shows the overhead, the speed-up
- * is the runners'.
- */
-async function benchShards(runs: number) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await runLocalShards(4);
-    if (r.problems.length)
-      throw new Error(`4 shards differ from the single render:\n${r.problems.join('\n')}`);
-    samples.push(r);
-    log(
-      `  4 shards #${i + 1}: ${r.shardsMs} ms in parallel, single render ${r.singleMs} ms, ${r.files} files identical`,
-    );
-  }
-  return {
-    shards: 4,
-    files: samples[0].files,
-    identical: true,
-    shardsMs: stat(samples.map((s) => s.shardsMs)),
-    singleMs: stat(samples.map((s) => s.singleMs)),
-    command: 'npm run shard -- run --total 4 --index <i> --targets render (4 copies at once); npm run render',
-  };
->>>>>>> main
 }
 
 async function benchScale(sizes: number[], runs: number) {
@@ -559,15 +545,13 @@ async function main() {
     log('one-system diff preview');
     results.diff = await benchDiff(o.runs);
   }
-<<<<<<< HEAD
-  if (o.only.includes('floor')) {
-    log('render ÷ floor: npm run render against helm template + kustomize build of every output');
-    results.floor = await benchFloor(o.runs);
-=======
   if (o.only.includes('shards')) {
     log('4-shard render vs one render');
     results.shards = await benchShards(o.quick ? 1 : Math.min(o.runs, 3));
->>>>>>> main
+  }
+  if (o.only.includes('floor')) {
+    log('render ÷ floor: npm run render against helm template + kustomize build of every output');
+    results.floor = await benchFloor(o.runs);
   }
   if (o.only.includes('scale')) {
     log('scale: synthetic systems × 3 environments');
@@ -637,7 +621,15 @@ async function main() {
       '-',
     ]);
   }
-<<<<<<< HEAD
+  if (results.shards) {
+    const z = results.shards;
+    rows.push([
+      `4-shard render (parallel processes, ${z.files} files) = single render, byte for byte`,
+      `${s(z.shardsMs.median)} (single ${s(z.singleMs.median)})`,
+      'identical',
+      z.identical ? 'ok' : 'MISSED',
+    ]);
+  }
   if (results.floor) {
     const f = results.floor;
     const ratio = (r: number) => `${r.toFixed(2)}× target ≤ 1.5 ${r <= 1.5 ? 'ok' : 'MISSED'}`;
@@ -658,15 +650,6 @@ async function main() {
       `${s(f.warmMs.median)}`,
       '≤ 1.5×',
       ratio(f.warmRatio),
-=======
-  if (results.shards) {
-    const z = results.shards;
-    rows.push([
-      `4-shard render (parallel processes, ${z.files} files) = single render, byte for byte`,
-      `${s(z.shardsMs.median)} (single ${s(z.singleMs.median)})`,
-      'identical',
-      z.identical ? 'ok' : 'MISSED',
->>>>>>> main
     ]);
   }
   if (results.scale) {

@@ -406,6 +406,29 @@ describe('values the API server would refuse are refused before anything is writ
       ['secret material', 'aws-access-key', 'aws-secret-key', 'private-key', 'base64 inline-credential'],
     ],
   ];
+  it('a credential as an env literal in build() (not a value): refused from the emitted files, redacted', async () => {
+    const literal = ['hunter2', 'prod', 'literal'].join('-');
+    ws.edit(
+      'apps/zz-kust/src/system.ts',
+      'build(chart, v) {',
+      `build(chart, v) {
+    new ApiObject(chart, 'worker', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'zz-kust-worker' },
+      spec: { containers: [{ name: 'w', image: \`\${v.image.repository}:\${v.image.tag}\`, env: [{ name: 'DB_PASSWORD', value: '${literal}' }] }] },
+    });`,
+    );
+    try {
+      const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 90_000 });
+      expectUserError(r, ['secret material', 'env-credential', 'DB_PASSWORD', 'overlays/zz-kust/']);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(literal);
+      expectOutputsUntouched(ws);
+    } finally {
+      ws.reset();
+    }
+  });
+
   for (const [title, from, to, mentions] of cases) {
     it(title, async () => {
       ws.edit(ENV, from, to);

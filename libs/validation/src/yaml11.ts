@@ -61,7 +61,9 @@ function implicitTypes(): Type[] {
         const r = v.resolve!(d, () => undefined, { intAsBigInt: false });
         hit.value = isScalar(r) ? r.value : r;
       }
-      if (memo.size < 4096) memo.set(d, hit);
+      // Short scalars only: a longer one is a slice of its document's text and would keep the whole
+      // document alive (V8 sliced strings); the values worth remembering (`2`, `100m`, `true`) are short.
+      if (d.length <= 12 && memo.size < 4096) memo.set(d, hit);
       return hit;
     };
     return new Type(tag, {

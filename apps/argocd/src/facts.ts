@@ -102,8 +102,17 @@ export function factsFromObjects(
   };
 }
 
-/** Resolve the system's values for `environment`, synthesize it in-process, and derive its facts. */
-export function systemFacts(system: LoadedSystem, environment: EnvironmentName): SystemEnvironmentFacts {
+/**
+ * Resolve the system's values for `environment`, synthesize it in-process, and derive its facts.
+ * @param synthesized the synthesis of those values, when the caller already has it (never re-synthesized then)
+ */
+export function systemFacts(
+  system: LoadedSystem,
+  environment: EnvironmentName,
+  synthesized?: readonly K8sObject[],
+): SystemEnvironmentFacts {
   const values = resolveValues(system.definition, environment);
-  return factsFromObjects(system, environment, values, synthesize(system.definition, values));
+  return factsFromObjects(system, environment, values, [
+    ...(synthesized ?? synthesize(system.definition, values)),
+  ]);
 }

@@ -114,12 +114,17 @@ export function environmentFiles(
 /**
  * Everything Argo CD needs, per environment, as repository-relative path → file content.
  * Pure: synthesizes the systems in-process, reads and writes no files. Byte-identical across runs.
+ * @param synthesized a system's synthesis for an environment when the caller already has it (the diff
+ *   preview's stale check), else undefined: synthesized here
  */
-export function renderArgoCdFiles(systems: LoadedSystem[]): Record<string, string> {
+export function renderArgoCdFiles(
+  systems: LoadedSystem[],
+  synthesized?: (system: string, environment: EnvironmentName) => readonly K8sObject[] | undefined,
+): Record<string, string> {
   checkNames(systems);
   const files: Record<string, string> = {};
   for (const env of ENVIRONMENT_NAMES) {
-    const facts = systems.map((s) => systemFacts(s, env));
+    const facts = systems.map((s) => systemFacts(s, env, synthesized?.(s.definition.name, env)));
     Object.assign(files, environmentFiles(env, argoCdObjects(env, facts)));
   }
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => a.localeCompare(b)));

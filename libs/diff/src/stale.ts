@@ -163,7 +163,12 @@ export async function checkStale(inputs: StaleInputs): Promise<StaleCheck> {
     try {
       const all = prepared ? prepared.loaded : await render.loadSystems(undefined, repo);
       const mod = await import(join(repo, 'apps', 'argocd', 'src', 'index.ts'));
-      const out: Record<string, string> = mod.renderArgoCdFiles(all);
+      // The systems synthesized for step 1 are not synthesized again (same sources, same values).
+      const synthesized = (system: string, env: string) => {
+        const samples = prepared?.samples.get(system);
+        return samples instanceof Error ? undefined : samples?.find((x) => x.label === env)?.objects;
+      };
+      const out: Record<string, string> = mod.renderArgoCdFiles(all, synthesized);
       argoFiles = new Map(
         Object.entries(out).map(([p, c]) => [
           p.startsWith(`${render.ARGOCD_ROOT}/`) ? p : `${render.ARGOCD_ROOT}/${p}`,

@@ -9,6 +9,7 @@ export {
   ensureSchemaDir,
   generateSchemas,
   kindFileName,
+  readSchemaFile,
   sourceVersions,
   type GenerateSchemasOptions,
   type GenerateSchemasReport,
@@ -80,4 +81,16 @@ export {
   podResources,
   podsAtMaxScale,
 } from './rules';
-export { sign, verifySignature, sha256 } from './integrity';
+export {
+  caseCwd,
+  expandArgs,
+  loadCases,
+  loadRecordings,
+  normaliseOutput,
+  SIDE_BY_SIDE_DIR,
+  canonicalOutput,
+  type Recording,
+  type Recordings,
+  type SideBySideCase,
+} from './side-by-side';
+export { integrityKey, sign, verifySignature, sha256 } from './integrity';

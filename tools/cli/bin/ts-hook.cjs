@@ -14,7 +14,8 @@
  * Modules are loaded on demand, exactly like `require`: a command pays only for what it imports, and
  * `import()` in the sources stays lazy. There is one copy of every module: a system's `@gitops/platform`
  * import and the CLI's resolve to the same file (tsconfig.base.json `paths`), so `instanceof` and module state
- * behave as under tsx or vitest. Stack traces point at the TypeScript lines (source maps enabled).
+ * behave as under tsx or vitest. Stack traces through the systems' code point at its TypeScript lines (source
+ * maps; all files' with GITOPS_SOURCE_MAPS=all).
  *
  * `tsx` remains the development runner (tests, `tsx tools/cli/src/<command>.ts`); both run the same sources.
  */
@@ -107,6 +108,20 @@ function aliases() {
   return out;
 }
 
+/**
+ * Node decodes the inline source map of every module it loads while source maps are on (~1 ms each, a third of
+ * a command's start-up). The line numbers that reach users are those of the systems' own code (`apps/…`: a
+ * build() error names the author's file and line), so the platform's own modules (libs/, tools/) load without
+ * theirs, every other module with it; GITOPS_SOURCE_MAPS=all keeps all (debugging an internal error's stack).
+ */
+const ALL_MAPS = process.env.GITOPS_SOURCE_MAPS === 'all';
+const PLATFORM = [`${join(ROOT, 'libs')}/`, `${join(ROOT, 'tools')}/`];
+function withoutForeignMap(filename, code) {
+  if (ALL_MAPS || !PLATFORM.some((dir) => filename.startsWith(dir))) return code;
+  const at = code.lastIndexOf('\n//# sourceMappingURL=');
+  return at < 0 ? code : code.slice(0, at + 1);
+}
+
 let registered = false;
 /** Install the `.ts` loader and the `@gitops/*` aliases in this process. */
 function register() {
@@ -119,7 +134,7 @@ function register() {
     return resolveFilename.call(this, target ?? request, parent, ...rest);
   };
   Module._extensions['.ts'] = function (module, filename) {
-    module._compile(compile(filename).code, filename);
+    module._compile(withoutForeignMap(filename, compile(filename).code), filename);
   };
   process.setSourceMapsEnabled(true);
 }

@@ -1,5 +1,8 @@
-/** Exit handling shared by the CLIs: user mistakes print one clear message, bugs print a stack. */
-import { userFacingFsError } from '@gitops/render';
+/**
+ * Exit handling shared by the CLIs: user mistakes print one clear message, bugs print a stack.
+ * Nothing heavy at load: the render library (cdk8s) is imported only to classify a failure, so a command that
+ * does not render never loads it.
+ */
 
 const USER_ERRORS = new Set([
   'ConfigError',
@@ -46,32 +49,48 @@ export function compileErrorOf(err: unknown): string | undefined {
   return `a TypeScript file does not compile:\n${lines.map((l) => `  ${l.split(cwd).join('')}`).join('\n')}`;
 }
 
+/** The environment's file-system failure (full disk, read-only, limits) as a user-facing error, if it is one. */
+async function fsErrorOf(err: unknown): Promise<Error | undefined> {
+  if (typeof (err as { code?: unknown })?.code !== 'string') return undefined;
+  try {
+    const { userFacingFsError } = await import('@gitops/render');
+    return userFacingFsError(err, 'the command', false);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Run a CLI main: exit with its code; user errors print `error: <message>` and exit 1. */
 export function runMain(main: () => Promise<number>): void {
   // Past the file size limit (ulimit -f) a write fails with EFBIG, reported below, instead of the signal
   // killing the process without a word.
   process.on('SIGXFSZ', () => {});
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      const compileError = compileErrorOf(err);
-      const fsError = isUserError(err) ? undefined : userFacingFsError(err, 'the command', false);
-      if (fsError) {
-        // The environment's failure (full disk, read-only, limits), not a bug: no stack.
-        process.stderr.write(`error: ${fsError.message}\n`);
-        process.exitCode = 1;
-      } else if (compileError) {
-        process.stderr.write(`error: ${compileError}\n`);
-        process.exitCode = 1;
-      } else if (isUserError(err)) {
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exitCode = 1;
-      } else {
-        process.stderr.write(`internal error (please report): ${err?.stack ?? err}\n`);
-        process.exitCode = 70;
-      }
-    },
-  );
+  // Once main has settled and its result is reported, nothing the command started is still needed: a timer or handle left by a
+  // system's code (a setInterval at import time) must not keep the process alive after the result.
+  const exitSoon = () => setTimeout(() => process.exit(), 2000).unref();
+  main()
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      async (err) => {
+        const compileError = compileErrorOf(err);
+        const fsError = isUserError(err) ? undefined : await fsErrorOf(err);
+        if (fsError) {
+          // The environment's failure (full disk, read-only, limits), not a bug: no stack.
+          process.stderr.write(`error: ${fsError.message}\n`);
+          process.exitCode = 1;
+        } else if (compileError) {
+          process.stderr.write(`error: ${compileError}\n`);
+          process.exitCode = 1;
+        } else if (isUserError(err)) {
+          process.stderr.write(`error: ${err.message}\n`);
+          process.exitCode = 1;
+        } else {
+          process.stderr.write(`internal error (please report): ${err?.stack ?? err}\n`);
+          process.exitCode = 70;
+        }
+      },
+    )
+    .finally(exitSoon);
 }

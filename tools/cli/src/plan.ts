@@ -6,12 +6,15 @@
  *   npm run plan -- mini-xdr prod
  *   npm run plan -- mini-xdr prod --json
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ENVIRONMENT_NAMES, isEnvironmentName } from '@gitops/environments';
-import { WORKSPACE_ROOT } from '@gitops/render';
 import { checkRepositorySync, formatPlanTable, formatProblem } from '@gitops/sync-plan';
 import { discoverArgoSources } from '@gitops/toolchain';
 import { runMain, UsageError } from './errors';
+
+/** The workspace (tools/cli/src → root), without loading the render library (cdk8s) the plan does not need. */
+const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 export async function main(
   argv: string[],

@@ -23,6 +23,8 @@ export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
 export interface LoadOptions {
   /** `locked`: apply the lock (tags, digests) after checking it agrees with the sources; `sources`: ignore it. @default 'locked' */
   readonly images?: 'locked' | 'sources';
+  /** How a system file is loaded. @default dynamic `import()` */
+  readonly importModule?: (file: string) => Promise<any>;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function loadSystems(
     }
     let mod: any;
     try {
-      mod = await import(join(workspaceRoot, file));
+      mod = await (options.importModule ?? ((f: string) => import(f)))(join(workspaceRoot, file));
     } catch (err: any) {
       // A file that does not compile keeps esbuild's own message (printed by the CLI).
       if (/^(Transform|Build) failed with \d+ error/.test(String(err?.message))) throw err;
@@ -91,6 +93,18 @@ export async function loadSystems(
     }
   }
   return out;
+}
+
+/**
+ * {@link loadSystems} through `require` (a render thread: tsx's ESM loader is not available in worker
+ * threads on Node 20, its CommonJS one is).
+ */
+export function loadSystemsInThread(
+  only: readonly string[] | undefined,
+  workspaceRoot = WORKSPACE_ROOT,
+): Promise<LoadedSystem[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return loadSystems(only, workspaceRoot, { importModule: async (f) => require(f) });
 }
 
 export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {

@@ -80,4 +80,16 @@ export {
   podResources,
   podsAtMaxScale,
 } from './rules';
+export {
+  caseCwd,
+  expandArgs,
+  loadCases,
+  loadRecordings,
+  normaliseOutput,
+  SIDE_BY_SIDE_DIR,
+  canonicalOutput,
+  type Recording,
+  type Recordings,
+  type SideBySideCase,
+} from './side-by-side';
 export { sign, verifySignature, sha256 } from './integrity';

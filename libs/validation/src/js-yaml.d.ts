@@ -8,6 +8,8 @@ declare module 'js-yaml' {
   export interface TypeOptions {
     kind: 'scalar' | 'sequence' | 'mapping';
     resolve?: (data: any) => boolean;
+    /** Matches every tag starting with the type's tag (js-yaml 4 multi types). */
+    multi?: boolean;
     construct?: (data: any) => unknown;
   }
   export class Type {

@@ -247,6 +247,15 @@ export function reportCliError(err: any, io: CliIo): number {
 
 /** The files mode of `validate` (paths given); returns the exit code. Never throws for user mistakes. */
 export function runValidateFiles(prepared: Prepared, io: CliIo, policyEngine: () => PolicyEngine): number {
+  // kubeconform starts -n workers; with none, nothing reads the resources and Go stops the program
+  // ("fatal error: all goroutines are asleep - deadlock!", exit status 2). Same status, said clearly.
+  const workers = String(prepared.flags.n ?? '4');
+  if (/^-/.test(workers) || /^\+?(0[xXbBoO])?[0_]*$/.test(workers)) {
+    io.stderr(
+      `validate: -n ${workers}: no worker would validate anything (kubeconform v0.7.0 deadlocks: fatal error: all goroutines are asleep - deadlock!)\n`,
+    );
+    return 2;
+  }
   try {
     return runFiles(prepared.paths, prepared.flags, prepared.options, io, policyEngine);
   } catch (err) {
@@ -388,6 +397,7 @@ function runFiles(
           if (stop) break;
           if (entry.error) {
             onResult(errorResult(entry.path, entry.error));
+            stop = true; // kubeconform cancels the discovery of further files on a discovery error
             continue;
           }
           let fd: number;
@@ -400,12 +410,14 @@ function runFiles(
                 `open ${entry.path}: ${e?.code === 'ENOENT' ? 'no such file or directory' : (e?.message ?? e)}`,
               ),
             );
+            stop = true;
             continue;
           }
           try {
             validator.validateStream(fdReader(fd), entry.path, onResult);
           } catch (e: any) {
             onResult(errorResult(entry.path, String(e?.message ?? e)));
+            stop = true;
           } finally {
             closeSync(fd);
           }
@@ -413,6 +425,7 @@ function runFiles(
       } catch (e) {
         if (!(e instanceof IgnorePatternError)) throw e;
         onResult(errorResult(root, e.message));
+        stop = true;
       }
     }
   }

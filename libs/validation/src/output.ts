@@ -261,7 +261,7 @@ function junitWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
       }
       if (r.status === 'statusEmpty') return;
       const name = r.namespace ? `${r.namespace}/${r.name}` : r.name;
-      const open = `      <testcase name="${xml(name)}" classname="${xml(`${r.kind}@${r.version}`)}" time="0"`;
+      const open = `    <testcase name="${xml(name)}" classname="${xml(`${r.kind}@${r.version}`)}" time="0"`;
       suite.tests++;
       if (r.status === 'statusValid') {
         valid++;
@@ -270,18 +270,16 @@ function junitWriter(out: (s: string) => void, o: FormatOptions): OutputWriter {
         invalid++;
         suite.failures++;
         suite.cases.push(
-          `${open}>\n        <failure message="${xml(r.msg)}" type=""></failure>\n      </testcase>`,
+          `${open}>\n      <failure message="${xml(r.msg)}" type=""></failure>\n    </testcase>`,
         );
       } else if (r.status === 'statusError') {
         errors++;
         suite.errors++;
-        suite.cases.push(
-          `${open}>\n        <error message="${xml(r.msg)}" type=""></error>\n      </testcase>`,
-        );
+        suite.cases.push(`${open}>\n      <error message="${xml(r.msg)}" type=""></error>\n    </testcase>`);
       } else {
         skipped++;
         suite.skipped++;
-        suite.cases.push(`${open}>\n        <skipped message=""></skipped>\n      </testcase>`);
+        suite.cases.push(`${open}>\n      <skipped message=""></skipped>\n    </testcase>`);
       }
     },
     flush() {

@@ -223,10 +223,11 @@ describe('CLI', () => {
       'flag provided but not defined: -nope',
       'Usage: validate [OPTION]... [FILE OR FOLDER]...',
     ]);
-    // A missing path is one error result; the other paths are still validated.
-    expect(cli(['missing.yaml', 'ok.yaml', '-'], dir)).toEqual({
+    // A missing path (`-` among paths is a path) is one error result, and like kubeconform (which cancels
+    // its file discovery on the first discovery error) nothing after it is looked at.
+    expect(cli(['ok.yaml', '-', 'missing.yaml'], dir)).toEqual({
       code: 1,
-      out: 'missing.yaml - failed validation: lstat missing.yaml: no such file or directory\n- - failed validation: lstat -: no such file or directory\n',
+      out: '- - failed validation: lstat -: no such file or directory\n',
       err: '',
     });
   });

@@ -1,91 +1,68 @@
 /**
  * YAML as Kubernetes (and kubeconform, through sigs.k8s.io/yaml and go-yaml v2) reads it: YAML 1.1.
  *
- * - Scalars resolve with the YAML 1.1 rules of the `yaml` package (its `version: '1.1'` schema is the
- *   authority: `yes/no/on/off/y/n` are booleans, `0b1`, `017`, `0x1F`, `1_000` are integers, `.inf`
- *   floats), plugged into js-yaml's parser for speed. Timestamps and sexagesimal numbers stay strings, as
- *   go-yaml v2 leaves them when decoding into `interface{}`; `!!binary` becomes the decoded string.
+ * - Plain scalars resolve as go-yaml v2's `resolve()` does (go-yaml-resolve.ts, a port of its source):
+ *   `yes/no/on/off/y/n` are booleans, `_` dropped then Go's `ParseInt(s, 0, 64)` (`0o17`, `017`, `0x1F`,
+ *   `1_000`), `.inf` floats, timestamps and sexagesimal numbers strings (as go-yaml v2 leaves them in
+ *   `interface{}`), `!!binary` the decoded string, explicit `!!int`/`!!bool`/… checked, unknown tags ignored.
+ *   js-yaml's parser underneath, for speed.
  * - Merge keys (`<<: *base`) merge; duplicate keys are an error only in strict mode (last one wins
- *   otherwise), as with yaml.UnmarshalStrict.
+ *   otherwise), listed as yaml.UnmarshalStrict lists them (`strictDuplicateKeys`).
  * - Then sigs.k8s.io/yaml's YAML → JSON conversion: non-string keys become strings (`1`, `true`,
  *   float keys with Go's 32-bit `%g`), a null or composite key is an error, `.inf`/`.nan` cannot be
  *   marshalled to JSON, and invalid UTF-8 or control characters are refused by the reader.
  * - Alias expansion is bounded with go-yaml v2's own rule ("document contains excessive aliasing").
  */
 import { FAILSAFE_SCHEMA, load, Type, types as jsTypes, YAMLException } from 'js-yaml';
-import { Document, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
 import { isUtf8 } from 'node:buffer';
+import { mayResolve, resolveGoYamlPlain, type GoYamlScalar } from './go-yaml-resolve';
 import { goFloat } from './explain';
 
-// --- YAML 1.1 scalar resolution, from the `yaml` package's 1.1 schema ------------------------------
+// --- Scalar resolution: go-yaml v2's resolver (go-yaml-resolve.ts) ---------------------------------
 
-interface YamlTag {
-  tag: string;
-  format?: string;
-  default?: boolean | string;
-  test?: RegExp;
-  resolve?: (src: string, onError: (msg: string) => void, opts: unknown) => unknown;
-}
-
-const YAML11_TAGS = (new Document(null, { version: '1.1' }).schema as unknown as { tags: YAmlTagList }).tags;
-type YAmlTagList = YamlTag[];
-const SCALARS = ['null', 'bool', 'int', 'float'].map((t) => `tag:yaml.org,2002:${t}`);
-
-/** One js-yaml type per tag (js-yaml keeps one type per tag), trying the `yaml` package's 1.1 variants in order. */
-function implicitTypes(): Type[] {
-  const byTag = new Map<string, YamlTag[]>();
-  for (const t of YAML11_TAGS) {
-    // go-yaml v2 decodes timestamps and sexagesimal numbers into interface{} as strings.
-    if (!SCALARS.includes(t.tag) || t.format === 'TIME' || !t.test || t.default !== true) continue;
-    byTag.set(t.tag, [...(byTag.get(t.tag) ?? []), t]);
+const SCALAR_TAGS = ['null', 'bool', 'int', 'float'] as const;
+const STRING: GoYamlScalar = { tag: 'str', value: '' };
+/** Manifests repeat the same few scalars (`2`, `80`, `true`): each is resolved once per process. */
+const memo = new Map<string, GoYamlScalar>();
+function resolved(data: string | null): GoYamlScalar {
+  const d = data ?? '';
+  // Most scalars are words and keys that cannot be anything but a string (first-character table).
+  if (!mayResolve(d)) return STRING;
+  let r = memo.get(d);
+  if (!r) {
+    r = resolveGoYamlPlain(d);
+    if (memo.size < 4096) memo.set(d, r);
   }
-  return [...byTag].map(([tag, variants]) => {
-    // One regular expression per tag, and the first characters its variants can start with (a fast
-    // rejection for the keys and words that make up most of a manifest).
-    const union = new RegExp(variants.map((v) => `(?:${v.test!.source})`).join('|'));
-    const first = new Uint8Array(128);
-    for (const c of FIRST_CHARS[tag]) if (c !== '') first[c.charCodeAt(0)] = 1;
-    const empty = FIRST_CHARS[tag].includes('');
-    // Manifests repeat the same few scalars (`2`, `80`, `true`): each is resolved once per process.
-    const memo = new Map<string, { ok: boolean; value?: unknown }>();
-    const resolveScalar = (d: string): { ok: boolean; value?: unknown } => {
-      let hit = memo.get(d);
-      if (hit) return hit;
-      // go-yaml v2 requires a digit in a number (`.`, `+.` and `-_` stay strings there).
-      const ok =
-        union.test(d) &&
-        (!NUMERIC.has(tag) || /[0-9]/.test(d) || /^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$/.test(d));
-      hit = { ok };
-      if (ok) {
-        const v = variants.find((x) => x.test!.test(d))!;
-        const r = v.resolve!(d, () => undefined, { intAsBigInt: false });
-        hit.value = isScalar(r) ? r.value : r;
-      }
-      if (memo.size < 4096) memo.set(d, hit);
-      return hit;
-    };
-    return new Type(tag, {
-      kind: 'scalar',
-      resolve: (data: string | null) => {
-        const d = data ?? '';
-        if (d === '') return empty && resolveScalar(d).ok;
-        const c = d.charCodeAt(0);
-        return c < 128 && first[c] === 1 && resolveScalar(d).ok;
-      },
-      construct: (data: string | null) => resolveScalar(data ?? '').value,
-    });
-  });
+  return r;
 }
 
-const NUMERIC = new Set(['tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']);
+/** Untagged plain scalars: one js-yaml type per tag, each accepting what go-yaml v2 resolves to it. */
+const IMPLICIT = SCALAR_TAGS.map(
+  (tag) =>
+    new Type(`tag:yaml.org,2002:${tag}`, {
+      kind: 'scalar',
+      resolve: (data: string | null) => resolved(data).tag === tag,
+      construct: (data: string | null) => resolved(data).value,
+    }),
+);
 
-/** What the YAML 1.1 null, bool, int and float patterns can start with. */
-const FIRST_CHARS: Record<string, readonly string[]> = {
-  'tag:yaml.org,2002:null': ['', '~', 'n', 'N'],
-  'tag:yaml.org,2002:bool': [...'yYnNtTfFoO'],
-  'tag:yaml.org,2002:int': [...'+-0123456789'],
-  'tag:yaml.org,2002:float': [...'+-.0123456789'],
-};
+/**
+ * Explicit `!!null`, `!!bool`, `!!int`, `!!float`: go-yaml v2 resolves the text and refuses another
+ * type (`yaml: cannot decode !!str \`abc\` as a !!int`); an integer is accepted as a `!!float`.
+ */
+const EXPLICIT_SCALARS = SCALAR_TAGS.map(
+  (tag) =>
+    new Type(`tag:yaml.org,2002:${tag}`, {
+      kind: 'scalar',
+      resolve: () => true,
+      construct: (data: string | null) => {
+        const r = resolved(data);
+        if (r.tag === tag || (tag === 'float' && r.tag === 'int')) return r.value;
+        throw new YamlError(`cannot decode !!${r.tag} \`${data ?? ''}\` as a !!${tag}`);
+      },
+    }),
+);
 
 /** `!!binary` as go-yaml v2 decodes it into interface{}: the decoded bytes as a string. */
 const binary = new Type('tag:yaml.org,2002:binary', {
@@ -99,13 +76,30 @@ const timestamp = new Type('tag:yaml.org,2002:timestamp', {
   construct: (data: string) => data,
 });
 
-const IMPLICIT = implicitTypes();
-/** Explicit `!!null`, `!!bool`, `!!int`, `!!float` resolve with the same 1.1 rules. */
-const EXPLICIT_SCALARS = IMPLICIT;
+/**
+ * Any other tag (`!custom`, `!!foo`): go-yaml v2 ignores it — a scalar stays its text, a mapping or
+ * sequence decodes as usual (js-yaml would refuse it: `unknown tag`).
+ */
+const UNKNOWN_TAGS = (['scalar', 'sequence', 'mapping'] as const).map(
+  (kind) =>
+    new Type('', {
+      kind,
+      multi: true,
+      construct: (data: unknown) => data ?? (kind === 'scalar' ? '' : kind === 'sequence' ? [] : {}),
+    }),
+);
 
 export const YAML_1_1_SCHEMA = FAILSAFE_SCHEMA.extend({
   implicit: [...IMPLICIT, jsTypes.merge],
-  explicit: [...EXPLICIT_SCALARS, binary, timestamp, jsTypes.omap, jsTypes.pairs, jsTypes.set],
+  explicit: [
+    ...EXPLICIT_SCALARS,
+    binary,
+    timestamp,
+    jsTypes.omap,
+    jsTypes.pairs,
+    jsTypes.set,
+    ...UNKNOWN_TAGS,
+  ],
 });
 
 // --- The reader's checks (go-yaml v2 readerc.go) ----------------------------------------------------
@@ -291,7 +285,11 @@ function keyProblem(text: string): string | null {
           return;
         }
         if (k == null || (isScalar(k) && k.value === null)) {
-          problem = `unsupported map key of type: %!s(<nil>), key: <nil>, value: ${goSyntax(toGo(p.value))}`;
+          // The Go map holds one nil key: the last one written.
+          const last = [...n.items]
+            .reverse()
+            .find((q: any) => q.key == null || (isScalar(q.key) && q.key.value === null));
+          problem = `unsupported map key of type: %!s(<nil>), key: <nil>, value: ${goSyntax(toGo(last?.value))}`;
           return;
         }
         walk(p.value);
@@ -307,6 +305,96 @@ function keyProblem(text: string): string | null {
   return problem;
 }
 
+// --- Strict duplicate keys, as go-yaml v2's UnmarshalStrict reports them -------------------------------
+
+/**
+ * go-yaml v2's strict-mode `key … already set in map` errors, in decode order, or [] when there are none.
+ * Keys compare as the Go values they decode to (`y` and `on` are both `true`; `1` and `"1"` differ), keys
+ * set by a merge (`<<: *base`) count as set, every duplicate is listed, and each line is the line of the
+ * duplicate's value node (`line N: key "name" already set in map`). Aliased mappings are decoded (and
+ * checked) at every use, as go-yaml does. Bounded: gives up (returns what it found) past `limit` nodes.
+ */
+export function strictDuplicateKeys(text: string, limit = 1_000_000): string[] {
+  let doc;
+  try {
+    doc = parseYamlDocument(text, { version: '1.1', merge: false, uniqueKeys: false, strict: false });
+  } catch {
+    return [];
+  }
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const errors: string[] = [];
+  let visits = 0;
+  const deref = (n: any, depth = 0): any =>
+    n && isAlias(n) && depth < 100 ? deref(n.resolve(doc), depth + 1) : n;
+  /** The Go map key a scalar decodes to: identity and `%#v`. */
+  const goKey = (k: any): { id: string; repr: string } | null => {
+    const n = deref(k);
+    if (n == null) return { id: 'null', repr: '<nil>' };
+    if (!isScalar(n)) return null;
+    const plain = (n as any).type === 'PLAIN' && !(n as any).tag;
+    const r: GoYamlScalar = plain
+      ? resolveGoYamlPlain(String((n as any).source ?? n.value ?? ''))
+      : { tag: 'str', value: String(n.value) };
+    const repr =
+      r.tag === 'null'
+        ? '<nil>'
+        : r.tag === 'str'
+          ? JSON.stringify(r.value)
+          : r.tag === 'float' && Number.isInteger(r.value)
+            ? String(r.value)
+            : typeof r.value === 'number'
+              ? goFloat(r.value)
+              : String(r.value);
+    return { id: `${r.tag}:${String(r.value)}`, repr };
+  };
+  const valueLine = (pair: any): number => {
+    const v = pair.value;
+    const keyLine = lineOf(pair.key?.range?.[0] ?? 0);
+    if (v == null || !v.range) return keyLine;
+    // A collection with an anchor or tag starts at that property (on the key's line, as it is written).
+    if ((isMap(v) || isSeq(v)) && (v.anchor || v.tag)) return keyLine;
+    return lineOf(v.range[0]);
+  };
+  const decode = (node: any): void => {
+    if (++visits > limit) return;
+    const n = deref(node);
+    if (isMap(n)) mapping(n, new Set());
+    else if (isSeq(n)) for (const x of n.items) decode(x);
+  };
+  const mapping = (m: any, seen: Set<string>): void => {
+    for (const pair of m.items) {
+      if (++visits > limit) return;
+      const k = pair.key;
+      if (isScalar(k) && (k as any).type === 'PLAIN' && (k as any).source === '<<' && !(k as any).tag) {
+        const v = deref(pair.value);
+        if (isMap(v)) mapping(v, seen);
+        // Earlier entries of a merge sequence take precedence: go-yaml decodes them last.
+        else if (isSeq(v))
+          for (const x of [...v.items].reverse()) if (isMap(deref(x))) mapping(deref(x), seen);
+        continue;
+      }
+      const key = goKey(k);
+      decode(pair.value);
+      if (!key) continue;
+      if (seen.has(key.id)) errors.push(`line ${valueLine(pair)}: key ${key.repr} already set in map`);
+      else seen.add(key.id);
+    }
+  };
+  decode(doc.contents);
+  return errors;
+}
+
 // --- One document -------------------------------------------------------------------------------------
 
 export interface ParsedDocument {
@@ -318,6 +406,17 @@ export interface ParsedDocument {
   readonly lenient?: unknown;
 }
 
+class StrictDuplicates extends Error {}
+
+/** Throws go-yaml v2's strict duplicate-key error, or returns `raw` (or the lenient parse when undefined). */
+function strictOrLenient(text: string, raw: unknown): unknown {
+  const dups = strictDuplicateKeys(text);
+  if (dups.length)
+    throw new StrictDuplicates(
+      `error converting YAML to JSON: yaml: unmarshal errors:\n  ${dups.join('\n  ')}`,
+    );
+  return raw === undefined ? loadWith(text, false) : raw;
+}
 /** go-yaml v2's nesting limit (max_flow_level, max_indents); js-yaml's own default is 100. */
 const MAX_DEPTH = 10_000;
 
@@ -329,27 +428,43 @@ function loadWith(text: string, strict: boolean): unknown {
 function yamlMessage(e: unknown): string {
   if (e instanceof YAMLException) {
     const line = (e.mark?.line ?? 0) + 1;
-    if (/duplicated mapping key/.test(e.reason))
-      return `yaml: unmarshal errors:\n  line ${line}: key ${JSON.stringify(keyOf(e))} already set in map`;
+    if (/cannot merge mappings/.test(e.reason))
+      return 'yaml: map merge requires map or sequence of maps as the value';
+    // The commonest mistakes, in go-yaml's words. Its scanner errors print the 1-based line; its parser
+    // errors print the 0-based line of the problem, and no line at all on line 0.
+    if (/tab characters must not be used in indentation/.test(e.reason))
+      return `yaml: line ${line}: found character that cannot start any token`;
+    if (/unexpected end of the stream within a flow collection/.test(e.reason)) {
+      const parserLine = line - 1;
+      return `yaml: ${parserLine ? `line ${parserLine}: ` : ''}${unclosedFlowProblem(e.mark?.buffer ?? '')}`;
+    }
     return `yaml: line ${line}: ${e.reason}`;
   }
   if (e instanceof RangeError) return `yaml: exceeded max depth of ${MAX_DEPTH}`;
   return `yaml: ${String((e as Error)?.message ?? e)}`;
 }
 
-function keyOf(e: YAMLException): string {
-  const buffer = (e as any).mark?.buffer as string | undefined;
-  const pos = (e as any).mark?.position as number | undefined;
-  if (buffer === undefined || pos === undefined) return '?';
-  // js-yaml points just after the duplicated key: take that line's key.
-  const lineStart = buffer.lastIndexOf('\n', Math.max(0, pos - 1)) + 1;
-  const m = /^\s*(?:-\s+)*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(
-    buffer.slice(lineStart),
-  );
-  if (!m) return '?';
-  if (m[1] !== undefined) return JSON.parse(`"${m[1]}"`);
-  if (m[2] !== undefined) return m[2].replace(/''/g, "'");
-  return m[3].trim();
+/** go-yaml's parser error for a flow collection left open at the end of a document. */
+function unclosedFlowProblem(text: string): string {
+  const stack: string[] = [];
+  let last = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (c === '"' && text[i] === '\\') i++;
+      last = c;
+      continue;
+    }
+    if (c === '[' || c === '{') stack.push(c === '[' ? ']' : '}');
+    else if ((c === ']' || c === '}') && stack.length) stack.pop();
+    if (!/\s/.test(c) && c !== '\0') last = c;
+  }
+  if (last === ',' || !stack.length) return 'did not find expected node content';
+  return `did not find expected ',' or '${stack[stack.length - 1]}'`;
 }
 
 function convert(raw: unknown, text: string): unknown {
@@ -379,16 +494,27 @@ export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocumen
   let raw: unknown;
   try {
     raw = loadWith(text, strict);
+    // Keys set by a merge count as set for go-yaml v2's strict decoder; js-yaml lets later keys override.
+    if (strict && text.includes('<<')) raw = strictOrLenient(text, raw);
   } catch (e) {
-    const error = `error converting YAML to JSON: ${yamlMessage(e)}`;
+    let failure: unknown = e;
     if (strict && e instanceof YAMLException && /duplicated mapping key/.test(e.reason)) {
+      // js-yaml compares keys as strings (`1` and `"1"` collide); go-yaml compares the decoded values.
       try {
-        return { error, lenient: convert(loadWith(text, false), text) };
-      } catch {
-        // no signature either
+        raw = strictOrLenient(text, undefined);
+        failure = undefined;
+      } catch (dup) {
+        failure = dup;
       }
     }
-    return { error };
+    if (failure instanceof StrictDuplicates) {
+      try {
+        return { error: failure.message, lenient: convert(loadWith(text, false), text) };
+      } catch {
+        return { error: failure.message }; // no signature either
+      }
+    }
+    if (failure !== undefined) return { error: `error converting YAML to JSON: ${yamlMessage(failure)}` };
   }
   try {
     return { value: convert(raw, text) };

@@ -241,6 +241,136 @@ async function benchDiff(runs: number) {
   }
 }
 
+/**
+ * kubeconform's wall time for one rendered chart (mini-xdr prod, 21 resources) measured on this 2-core machine
+ * when issue 18 was filed (0.16 s); the reference when no kubeconform binary is on PATH (none is packaged here).
+ */
+const KUBECONFORM_ONE_CHART_MS = 160;
+
+/**
+ * Validate one rendered chart, whole process (what a developer or a CI step runs on one chart): `helm template`
+ * of the committed mini-xdr chart with its prod values, validated by `npm run validate`'s command with
+ * kubeconform's flags, median of N; side by side with kubeconform when it is on PATH (KUBECONFORM=…), else
+ * against kubeconform's measured 0.16 s.
+ */
+function benchOneChart(runs: number) {
+  const dir = join(REAL_WORKSPACE, 'tmp', 'bench', 'one-chart');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'mini-xdr-prod.yaml');
+  writeFileSync(
+    file,
+    helmTemplate({
+      chartDir: join(REAL_WORKSPACE, 'charts', 'mini-xdr'),
+      releaseName: 'mini-xdr',
+      namespace: 'mini-xdr',
+      valueFiles: ['values-prod.yaml'],
+      kubeVersion: '1.31.0',
+    }),
+  );
+  const resources = (readFileSync(file, 'utf8').match(/^kind:/gm) ?? []).length;
+  const flags = ['-strict', '-summary', '-kubernetes-version', '1.31.0', file];
+  const [node, ...validator] = validateCommand();
+  const kubeconform =
+    process.env.KUBECONFORM && existsSync(process.env.KUBECONFORM)
+      ? process.env.KUBECONFORM
+      : (() => {
+          const r = spawnSync('sh', ['-c', 'command -v kubeconform'], { encoding: 'utf8' });
+          return r.status === 0 ? r.stdout.trim() : undefined;
+        })();
+  const time = (cmd: string, args: string[]) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: REAL_WORKSPACE, maxBuffer: 1 << 26 });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (!/^Summary: /m.test(r.stdout)) throw new Error(`${cmd} ${args.join(' ')}: no summary\n${r.stderr}`);
+    return ms;
+  };
+  time(node, [...validator, ...flags]); // builds the bundle and its caches once
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(Math.round(time(node, [...validator, ...flags])));
+    if (kubeconform) theirs.push(Math.round(time(kubeconform, flags)));
+  }
+  log(
+    `  validate one chart (${resources} resources): ${ours.join(', ')} ms${kubeconform ? `; kubeconform ${theirs.join(', ')} ms` : ''}`,
+  );
+  const validateMs = stat(ours);
+  const kubeconformMs = kubeconform ? median(theirs) : KUBECONFORM_ONE_CHART_MS;
+  return {
+    resources,
+    validateMs,
+    kubeconformMs,
+    reference: kubeconform ? 'kubeconform' : 'kubeconform measured when issue 18 was filed',
+    ratio: Number((validateMs.median / kubeconformMs).toFixed(2)),
+  };
+}
+
+/** The compile cache of this checkout: the sandboxes share it (entries are addressed by content). */
+const COMPILE_CACHE = join(REAL_WORKSPACE, 'dist', 'ts-cache');
+
+/**
+ * Start-up of the command-line tools: `--help` and a trivial run (`plan mini-xdr prod`), compiled (what
+ * `npm run <command>` runs: tools/cli/bin/gitops.cjs) and through tsx (transpiling at start, as before), each a
+ * whole process, median of N. `npm run` itself adds the same ~0.3 s to both.
+ */
+async function benchStartup(runs: number) {
+  const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
+  const cases: { name: string; compiled: string[]; tsx: string[] }[] = [
+    ...['render', 'diff', 'plan', 'images'].map((c) => ({
+      name: `${c} --help`,
+      compiled: [launcher, c, '--help'],
+      tsx: [tsx, `tools/cli/src/${c}.ts`, '--help'],
+    })),
+    {
+      name: 'plan mini-xdr prod',
+      compiled: [launcher, 'plan', 'mini-xdr', 'prod'],
+      tsx: [tsx, 'tools/cli/src/plan.ts', 'mini-xdr', 'prod'],
+    },
+  ];
+  const out = [];
+  for (const c of cases) {
+    const times = { compiled: [] as number[], tsx: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      for (const mode of ['compiled', 'tsx'] as const) {
+        const r = await runNode(c[mode], REAL_WORKSPACE, nxEnv());
+        if (r.code !== 0) throw new Error(`${c.name} (${mode}) failed (${r.code}):\n${r.stderr}`);
+        times[mode].push(r.ms);
+      }
+    }
+    log(`  start-up ${c.name}: compiled ${times.compiled.join(', ')} ms; tsx ${times.tsx.join(', ')} ms`);
+    out.push({ name: c.name, compiledMs: stat(times.compiled), tsxMs: stat(times.tsx) });
+  }
+  return out;
+}
+
+/**
+ * Four shards of the render as parallel processes, each in its own copy of the workspace (as four CI runners),
+ * merged and compared byte for byte with one full render (tools/nx-plugin/src/shard-local.ts). On one 2-core
+ * machine the shards compete for the same cores: the figure proves equality and shows the overhead, the speed-up
+ * is the runners'.
+ */
+async function benchShards(runs: number) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await runLocalShards(4);
+    if (r.problems.length)
+      throw new Error(`4 shards differ from the single render:\n${r.problems.join('\n')}`);
+    samples.push(r);
+    log(
+      `  4 shards #${i + 1}: ${r.shardsMs} ms in parallel, single render ${r.singleMs} ms, ${r.files} files identical`,
+    );
+  }
+  return {
+    shards: 4,
+    files: samples[0].files,
+    identical: true,
+    shardsMs: stat(samples.map((s) => s.shardsMs)),
+    singleMs: stat(samples.map((s) => s.singleMs)),
+    command: 'npm run shard -- run --total 4 --index <i> --targets render (4 copies at once); npm run render',
+  };
+}
+
 /** Run a shell command line in `cwd` (node_modules/.bin on PATH, as npm runs scripts): wall ms and exit code. */
 function runScript(
   line: string,
@@ -373,136 +503,6 @@ async function benchFloor(runs: number) {
   }
 }
 
-/**
- * kubeconform's wall time for one rendered chart (mini-xdr prod, 21 resources) measured on this 2-core machine
- * when issue 18 was filed (0.16 s); the reference when no kubeconform binary is on PATH (none is packaged here).
- */
-const KUBECONFORM_ONE_CHART_MS = 160;
-
-/**
- * Validate one rendered chart, whole process (what a developer or a CI step runs on one chart): `helm template`
- * of the committed mini-xdr chart with its prod values, validated by `npm run validate`'s command with
- * kubeconform's flags, median of N; side by side with kubeconform when it is on PATH (KUBECONFORM=…), else
- * against kubeconform's measured 0.16 s.
- */
-function benchOneChart(runs: number) {
-  const dir = join(REAL_WORKSPACE, 'tmp', 'bench', 'one-chart');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'mini-xdr-prod.yaml');
-  writeFileSync(
-    file,
-    helmTemplate({
-      chartDir: join(REAL_WORKSPACE, 'charts', 'mini-xdr'),
-      releaseName: 'mini-xdr',
-      namespace: 'mini-xdr',
-      valueFiles: ['values-prod.yaml'],
-      kubeVersion: '1.31.0',
-    }),
-  );
-  const resources = (readFileSync(file, 'utf8').match(/^kind:/gm) ?? []).length;
-  const flags = ['-strict', '-summary', '-kubernetes-version', '1.31.0', file];
-  const [node, ...validator] = validateCommand();
-  const kubeconform =
-    process.env.KUBECONFORM && existsSync(process.env.KUBECONFORM)
-      ? process.env.KUBECONFORM
-      : (() => {
-          const r = spawnSync('sh', ['-c', 'command -v kubeconform'], { encoding: 'utf8' });
-          return r.status === 0 ? r.stdout.trim() : undefined;
-        })();
-  const time = (cmd: string, args: string[]) => {
-    const t = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: REAL_WORKSPACE, maxBuffer: 1 << 26 });
-    const ms = Number(process.hrtime.bigint() - t) / 1e6;
-    if (!/^Summary: /m.test(r.stdout)) throw new Error(`${cmd} ${args.join(' ')}: no summary\n${r.stderr}`);
-    return ms;
-  };
-  time(node, [...validator, ...flags]); // builds the bundle and its caches once
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    ours.push(Math.round(time(node, [...validator, ...flags])));
-    if (kubeconform) theirs.push(Math.round(time(kubeconform, flags)));
-  }
-  log(
-    `  validate one chart (${resources} resources): ${ours.join(', ')} ms${kubeconform ? `; kubeconform ${theirs.join(', ')} ms` : ''}`,
-  );
-  const validateMs = stat(ours);
-  const kubeconformMs = kubeconform ? median(theirs) : KUBECONFORM_ONE_CHART_MS;
-  return {
-    resources,
-    validateMs,
-    kubeconformMs,
-    reference: kubeconform ? 'kubeconform' : 'kubeconform measured when issue 18 was filed',
-    ratio: Number((validateMs.median / kubeconformMs).toFixed(2)),
-  };
-}
-
-/** The compile cache of this checkout: the sandboxes share it (entries are addressed by content). */
-const COMPILE_CACHE = join(REAL_WORKSPACE, 'dist', 'ts-cache');
-
-/**
- * Start-up of the command-line tools: `--help` and a trivial run (`plan mini-xdr prod`), compiled (what
- * `npm run <command>` runs: tools/cli/bin/gitops.cjs) and through tsx (transpiling at start, as before), each a
- * whole process, median of N. `npm run` itself adds the same ~0.3 s to both.
- */
-async function benchStartup(runs: number) {
-  const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
-  const cases: { name: string; compiled: string[]; tsx: string[] }[] = [
-    ...['render', 'diff', 'plan', 'images'].map((c) => ({
-      name: `${c} --help`,
-      compiled: [launcher, c, '--help'],
-      tsx: [tsx, `tools/cli/src/${c}.ts`, '--help'],
-    })),
-    {
-      name: 'plan mini-xdr prod',
-      compiled: [launcher, 'plan', 'mini-xdr', 'prod'],
-      tsx: [tsx, 'tools/cli/src/plan.ts', 'mini-xdr', 'prod'],
-    },
-  ];
-  const out = [];
-  for (const c of cases) {
-    const times = { compiled: [] as number[], tsx: [] as number[] };
-    for (let i = 0; i < runs; i++) {
-      for (const mode of ['compiled', 'tsx'] as const) {
-        const r = await runNode(c[mode], REAL_WORKSPACE, nxEnv());
-        if (r.code !== 0) throw new Error(`${c.name} (${mode}) failed (${r.code}):\n${r.stderr}`);
-        times[mode].push(r.ms);
-      }
-    }
-    log(`  start-up ${c.name}: compiled ${times.compiled.join(', ')} ms; tsx ${times.tsx.join(', ')} ms`);
-    out.push({ name: c.name, compiledMs: stat(times.compiled), tsxMs: stat(times.tsx) });
-  }
-  return out;
-}
-
-/**
- * Four shards of the render as parallel processes, each in its own copy of the workspace (as four CI runners),
- * merged and compared byte for byte with one full render (tools/nx-plugin/src/shard-local.ts). On one 2-core
- * machine the shards compete for the same cores: the figure proves equality and shows the overhead, the speed-up
- * is the runners'.
- */
-async function benchShards(runs: number) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const r = await runLocalShards(4);
-    if (r.problems.length)
-      throw new Error(`4 shards differ from the single render:\n${r.problems.join('\n')}`);
-    samples.push(r);
-    log(
-      `  4 shards #${i + 1}: ${r.shardsMs} ms in parallel, single render ${r.singleMs} ms, ${r.files} files identical`,
-    );
-  }
-  return {
-    shards: 4,
-    files: samples[0].files,
-    identical: true,
-    shardsMs: stat(samples.map((s) => s.shardsMs)),
-    singleMs: stat(samples.map((s) => s.singleMs)),
-    command: 'npm run shard -- run --total 4 --index <i> --targets render (4 copies at once); npm run render',
-  };
-}
-
 async function benchScale(sizes: number[], runs: number) {
   const out: any[] = [];
   const worker = join(REAL_WORKSPACE, 'tools', 'bench', 'src', 'scale-worker.ts');
@@ -614,13 +614,13 @@ async function main() {
     log('one-system diff preview');
     results.diff = await benchDiff(o.runs);
   }
-  if (o.only.includes('floor')) {
-    log('render ÷ floor: npm run render against helm template + kustomize build of every output');
-    results.floor = await benchFloor(o.runs);
-  }
   if (o.only.includes('shards')) {
     log('4-shard render vs one render');
     results.shards = await benchShards(o.quick ? 1 : Math.min(o.runs, 3));
+  }
+  if (o.only.includes('floor')) {
+    log('render ÷ floor: npm run render against helm template + kustomize build of every output');
+    results.floor = await benchFloor(o.runs);
   }
   if (o.only.includes('scale')) {
     log('scale: synthetic systems × 3 environments');
@@ -699,6 +699,15 @@ async function main() {
       '-',
     ]);
   }
+  if (results.shards) {
+    const z = results.shards;
+    rows.push([
+      `4-shard render (parallel processes, ${z.files} files) = single render, byte for byte`,
+      `${s(z.shardsMs.median)} (single ${s(z.singleMs.median)})`,
+      'identical',
+      z.identical ? 'ok' : 'MISSED',
+    ]);
+  }
   if (results.floor) {
     const f = results.floor;
     const ratio = (r: number) => `${r.toFixed(2)}× target ≤ 1.5 ${r <= 1.5 ? 'ok' : 'MISSED'}`;
@@ -719,15 +728,6 @@ async function main() {
       `${s(f.warmMs.median)}`,
       '≤ 1.5×',
       ratio(f.warmRatio),
-    ]);
-  }
-  if (results.shards) {
-    const z = results.shards;
-    rows.push([
-      `4-shard render (parallel processes, ${z.files} files) = single render, byte for byte`,
-      `${s(z.shardsMs.median)} (single ${s(z.singleMs.median)})`,
-      'identical',
-      z.identical ? 'ok' : 'MISSED',
     ]);
   }
   if (results.scale) {

@@ -9,7 +9,7 @@
  * chart's interface: it stays render-time configuration in `apps/<system>/src/environments.ts`, is
  * absent from `values.yaml`, and the chart refuses an override of it naming that file.
  */
-import { z } from 'zod';
+import { typedJsonSchema } from './chart-schema';
 import type { K8sObject } from '@gitops/toolchain';
 import { toHelmHooks } from './hooks';
 import { evalTemplate } from './template-eval';
@@ -189,7 +189,7 @@ export function findUnsoundValues(
   cache: TypedRenderCache,
   skip: ReadonlySet<string> = new Set(),
 ): UnsoundValue[] {
-  const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  const jsonSchema = typedJsonSchema(system);
   const out: UnsoundValue[] = [];
   for (const path of allLeaves(samples)) {
     if (path.some((_, i) => skip.has(JSON.stringify(path.slice(0, i + 1))))) continue;

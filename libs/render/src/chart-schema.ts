@@ -29,9 +29,19 @@ function walk(schema: any, path: Path, visit: (s: any, path: Path) => any): any 
   return visit(schema, path);
 }
 
-/** The zod schema as JSON Schema, before the chart's adjustments. */
+const jsonSchemas = new WeakMap<object, unknown>();
+
+/**
+ * The zod schema as JSON Schema, before the chart's adjustments. Converted once per schema (the
+ * conversion costs more than a copy); each caller gets its own copy.
+ */
 export function typedJsonSchema(system: SystemDefinition<any>): any {
-  return z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  let s = jsonSchemas.get(system.schema);
+  if (s === undefined) {
+    s = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+    jsonSchemas.set(system.schema, s);
+  }
+  return structuredClone(s);
 }
 
 /** Accept the string forms of numbers and booleans, and numbers for quantities. */

@@ -4,7 +4,6 @@
  * values, one template per object, and a README with the values table. Pure: returns file contents.
  */
 import { decidingOption, differingValues, inferenceAdvice } from './inference-hints';
-import { z } from 'zod';
 import type { K8sObject } from '@gitops/toolchain';
 import { toHelmHooks } from './hooks';
 import {
@@ -536,7 +535,7 @@ export function inferTemplates(
   for (const m of perSample) for (const id of m.keys()) if (!ids.includes(id)) ids.push(id);
 
   const probe = prober(system, samples);
-  const enums = enumPaths(z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' }));
+  const enums = enumPaths(typedJsonSchema(system));
   const probeBatch = batchProber(system, samples, enums, hidden);
   const enumKeys: ReadonlySet<string> = new Set(enums.keys());
   for (const id of ids) {
@@ -631,7 +630,7 @@ function switchSamples(
     out.push({ label: `defaults with ${dotted(path)}=${changed}`, values, objects });
   }
   // Enums: each other value, with the companions the schema requires (node architecture → image platforms).
-  const jsonSchema = z.toJSONSchema(system.schema, { target: 'draft-7', unrepresentable: 'any' });
+  const jsonSchema = typedJsonSchema(system);
   for (const [key, allowed] of enumPaths(jsonSchema)) {
     const path = JSON.parse(key) as Path;
     if (!path.length || hiddenKeys.has(key)) continue;

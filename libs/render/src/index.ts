@@ -20,3 +20,4 @@ export * from './chart-interface';
 export * from './template-eval';
 export * from './chart-schema';
 export * from './chart-version';
+export * from './render-pool';

@@ -51,13 +51,23 @@ export interface WorkspaceRender {
 export const ARGOCD_ROOT = 'overlays/argocd';
 
 export function renderWorkspace(systems: readonly LoadedSystem[], argocd?: ArgoCdRenderer): WorkspaceRender {
+  return assembleWorkspace(
+    systems.map((s) => renderSystem(s.definition)),
+    systems,
+    argocd,
+  );
+}
+
+/** The workspace's files from every system's render (in `systems` order), checked for ownership. */
+export function assembleWorkspace(
+  renders: SystemRender[],
+  systems: readonly LoadedSystem[],
+  argocd?: ArgoCdRenderer,
+): WorkspaceRender {
   const files = new Map<string, string>();
   const roots: string[] = [];
-  const renders: SystemRender[] = [];
-  for (const s of systems) {
-    const r = renderSystem(s.definition);
-    renders.push(r);
-    const name = s.definition.name;
+  for (const r of renders) {
+    const name = r.system.name;
     roots.push(`charts/${name}`, `overlays/${name}`);
     for (const [p, c] of Object.entries(r.chart)) files.set(`charts/${name}/${p}`, c);
     for (const [p, c] of Object.entries(r.overlays)) files.set(`overlays/${name}/${p}`, c);

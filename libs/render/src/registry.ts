@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { createContext, Script } from 'node:vm';
 import { globSync } from 'tinyglobby';
-import { authorFrame, ConfigError, RESERVED_SYSTEM_NAMES, type SystemDefinition } from './system';
+import {
+  authorFrame,
+  buildBudgetMs,
+  ConfigError,
+  RESERVED_SYSTEM_NAMES,
+  type SystemDefinition,
+} from './system';
 import { withImageLock } from './image-lock';
 
 /** The workspace root (this file is libs/render/src/registry.ts). */
@@ -19,10 +26,40 @@ export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
   return globSync('apps/*/src/system.ts', { cwd: workspaceRoot }).sort();
 }
 
+const LOAD_SCRIPT = new Script('__load()', { filename: 'gitops-load-budget' });
+const loadContext = createContext({ __load: undefined as unknown });
+
+/**
+ * Import a system file within the time budget: an endless loop at import time (the top level of
+ * `system.ts` or of a module it imports) is stopped, like one in `build()`, instead of hanging the render.
+ * Under the CLIs (TypeScript compiled by the CommonJS loader hook) the file is required synchronously inside
+ * a `vm` script with a timeout, so V8 interrupts a runaway top level; elsewhere (an in-process test runner
+ * with its own module loader) it is imported without the bound.
+ */
+export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Promise<any> {
+  const load = typeof require === 'function' && require.extensions?.['.ts'] ? require : undefined;
+  if (!load) return import(file);
+  return loadWithinBudget(() => load(file), budgetMs);
+}
+
+/** Run a synchronous module load within the time budget (a `vm` timeout interrupts a runaway top level). */
+export function loadWithinBudget(load: () => any, budgetMs = buildBudgetMs()): Promise<any> {
+  loadContext.__load = load;
+  try {
+    return Promise.resolve(LOAD_SCRIPT.runInContext(loadContext, { timeout: budgetMs, breakOnSigint: true }));
+  } catch (err) {
+    return Promise.reject(err);
+  } finally {
+    loadContext.__load = undefined;
+  }
+}
+
 /** How loadSystems treats each system's images.lock.yaml. */
 export interface LoadOptions {
   /** `locked`: apply the lock (tags, digests) after checking it agrees with the sources; `sources`: ignore it. @default 'locked' */
   readonly images?: 'locked' | 'sources';
+  /** How a system file is loaded. @default dynamic `import()` */
+  readonly importModule?: (file: string) => Promise<any>;
 }
 
 /**
@@ -53,8 +90,15 @@ export async function loadSystems(
     }
     let mod: any;
     try {
-      mod = await import(join(workspaceRoot, file));
+      mod = await (options.importModule ?? importWithinBudget)(join(workspaceRoot, file));
     } catch (err: any) {
+      if (err?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new ConfigError(
+          `${file}: loading system "${name}" did not finish within its ${buildBudgetMs() / 1000}s budget: an endless ` +
+            'loop at the top level of the file or of a module it imports? Stopped; raise GITOPS_BUILD_BUDGET_MS if it truly needs longer',
+        );
+      }
+      if (err?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
       // A file that does not compile keeps esbuild's own message (printed by the CLI).
       if (/^(Transform|Build) failed with \d+ error/.test(String(err?.message))) throw err;
       if (err instanceof ConfigError) throw err;
@@ -91,6 +135,18 @@ export async function loadSystems(
     }
   }
   return out;
+}
+
+/**
+ * {@link loadSystems} through `require` (a render thread: tsx's ESM loader is not available in worker
+ * threads on Node 20, its CommonJS one is).
+ */
+export function loadSystemsInThread(
+  only: readonly string[] | undefined,
+  workspaceRoot = WORKSPACE_ROOT,
+): Promise<LoadedSystem[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return loadSystems(only, workspaceRoot, { importModule: (f) => loadWithinBudget(() => require(f)) });
 }
 
 export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {

@@ -32,7 +32,9 @@ function resolved(data: string | null): GoYamlScalar {
   let r = memo.get(d);
   if (!r) {
     r = resolveGoYamlPlain(d);
-    if (memo.size < 4096) memo.set(d, r);
+    // Short scalars only: a longer one is a slice of its document's text and would keep the whole
+    // document alive (V8 sliced strings); the values worth remembering (`2`, `100m`, `true`) are short.
+    if (d.length <= 12 && memo.size < 4096) memo.set(d, r);
   }
   return r;
 }

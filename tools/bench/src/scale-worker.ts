@@ -12,8 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkParity, parityTargets, renderWorkspace, stageFiles, type LoadedSystem } from '@gitops/render';
-import { fixtureSystem } from '../../../libs/render/src/testing/fixture-system';
+import { checkParity, parityTargets, renderWorkspaceParallel, stageFiles } from '@gitops/render';
+import { syntheticName, syntheticSystem } from './synthetic-systems';
 import { createValidator, policyContextFor, runPolicies, type Validator } from '@gitops/validation';
 
 async function main(): Promise<void> {
@@ -21,11 +21,11 @@ async function main(): Promise<void> {
   const parity = process.argv.includes('--parity');
   if (!Number.isInteger(n) || n < 1) throw new Error('usage: scale-worker.ts <systems>');
   const t0 = performance.now();
-  const systems: LoadedSystem[] = Array.from({ length: n }, (_, i) => ({
-    definition: fixtureSystem({ name: `gen-${String(i).padStart(3, '0')}` }),
-    root: `apps/gen-${i}`,
-  }));
-  const rendered = renderWorkspace(systems);
+  const systems = Array.from({ length: n }, (_, i) => syntheticSystem(syntheticName(i)));
+  // On every core (worker threads, this one included), as `npm run render` renders many systems.
+  const rendered = await renderWorkspaceParallel(systems, undefined, {
+    source: { module: join(__dirname, 'synthetic-systems.ts'), exportName: 'loadSyntheticSystems' },
+  });
   const t1 = performance.now();
   const validators = new Map<string, Validator>();
   let resources = 0;

@@ -6,8 +6,9 @@
  *   npm run render                       render everything, verify, write
  *   npm run render -- --check            fail (naming files) if the committed outputs differ from a fresh render
  *   npm run render -- --system mini-xdr  only that system (Argo CD objects are left alone)
- *   npm run render -- --no-cache         verify every output again (by default, outputs whose every input
- *                                        was verified clean before are not: tools/cli/src/verify-cache.ts)
+ *   npm run render -- --no-cache         render and verify everything again (by default, a system whose every
+ *                                        input was rendered before, and outputs verified clean before, are
+ *                                        not: tools/cli/src/render-cache.ts, verify-cache.ts)
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import {
   existingRoots,
   loadSystems,
   recoverInterruptedRender,
-  renderWorkspace,
+  assembleWorkspace,
+  registrySource,
   scratchDir,
   stageFiles,
   sweepAbandonedScratch,
@@ -33,6 +35,7 @@ import { apiServerLimitProblems, formatLimitProblems } from '@gitops/validation'
 import { runMain, UsageError } from './errors';
 import { verifyOutputs } from './verify';
 import { VerifyCache, verifyFingerprint } from './verify-cache';
+import { RenderCache, renderSystemsCached } from './render-cache';
 
 async function loadArgoCdRenderer(): Promise<ArgoCdRenderer | undefined> {
   try {
@@ -60,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--no-cache',
-      're-verify every output, even those whose inputs were verified before (node_modules/.cache/gitops-verify)',
+      'render and verify everything, even systems and outputs whose inputs were rendered and verified before (node_modules/.cache/gitops-render, gitops-verify)',
     )
     .option('-q, --quiet', 'print only problems')
     .option('--timing', 'print how long each phase took')
@@ -104,8 +107,17 @@ export async function main(argv: string[]): Promise<number> {
       const systems = await loadSystems(o.system);
       const argocd = o.system ? undefined : await loadArgoCdRenderer();
       phase('load systems');
-      const rendered = renderWorkspace(systems, argocd);
-      phase('synthesize and emit');
+      // A system none of whose inputs changed comes from the render cache; many systems render on every
+      // core (worker threads), a few in this thread (the same files either way).
+      const { renders, cached } = await renderSystemsCached(
+        systems,
+        o.cache ? new RenderCache(ws) : undefined,
+        {
+          source: registrySource(ws),
+        },
+      );
+      const rendered = assembleWorkspace(renders, systems, argocd);
+      phase(`synthesize and emit (${systems.length - cached} rendered, ${cached} from the cache)`);
       // Before anything is written (and in --check): no credential in any value or emitted file.
       assertNoSecrets(
         {

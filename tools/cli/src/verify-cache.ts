@@ -45,7 +45,11 @@ export interface VerifyFingerprint {
 }
 
 /** Files (sorted, relative to `root`) under `dir`, recursively; `filter` on the relative path. */
-function listFiles(root: string, dir: string, filter: (rel: string) => boolean = () => true): string[] {
+export function listFiles(
+  root: string,
+  dir: string,
+  filter: (rel: string) => boolean = () => true,
+): string[] {
   const out: string[] = [];
   const walk = (d: string) => {
     let entries;
@@ -70,7 +74,7 @@ function listFiles(root: string, dir: string, filter: (rel: string) => boolean =
 }
 
 /** sha256 over the paths and contents of files (length-prefixed, so no two file sets collide). */
-function hashFiles(root: string, files: readonly string[]): string {
+export function hashFiles(root: string, files: readonly string[]): string {
   const h = createHash('sha256');
   for (const f of files) {
     const body = readFileSync(join(root, f));
@@ -111,18 +115,93 @@ export interface CachedTarget {
   readonly resources: number;
 }
 
-export class VerifyCache {
+/**
+ * Signed entries by key, in a folder the command owns: each entry is HMAC-SHA256-signed (checkout
+ * integrity key) over its format, key and payload; one that does not verify is removed and never used.
+ */
+export class SignedCache {
   readonly dir: string;
   private writes = 0;
-  /** Targets answered from the cache and verified, in this process. */
+  /** Entries used, absent, and refused (edited, relocated, unreadable), in this process. */
   readonly stats = { hits: 0, misses: 0, rejected: 0 };
 
+  constructor(
+    dir: string,
+    private readonly format: string,
+  ) {
+    this.dir = resolve(dir);
+  }
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** The cached value for a key, or undefined (absent, unreadable, or its signature does not match). */
+  get<T>(key: string): T | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file(key), 'utf8');
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    try {
+      const entry = JSON.parse(text) as { key: string; payload: string; signature: string };
+      if (
+        entry.key === key &&
+        typeof entry.payload === 'string' &&
+        typeof entry.signature === 'string' &&
+        verifySignature(entry.signature, this.format, key, entry.payload)
+      ) {
+        this.stats.hits++;
+        return JSON.parse(entry.payload) as T;
+      }
+    } catch {
+      // unreadable: recomputed, and the entry replaced
+    }
+    this.stats.rejected++;
+    rmSync(this.file(key), { force: true });
+    return undefined;
+  }
+
+  /** Record a value (written atomically: a reader sees the old entry, the new one, or none). */
+  put(key: string, value: unknown): void {
+    const payload = JSON.stringify(value);
+    const text = JSON.stringify({ key, payload, signature: sign(this.format, key, payload) });
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = join(this.dir, `.${key}.${process.pid}.tmp`);
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, this.file(key));
+    this.writes++;
+  }
+
+  /** Remove the least recently written entries beyond `max` (only after this process wrote). */
+  prune(max = MAX_ENTRIES): void {
+    if (!this.writes || !existsSync(this.dir)) return;
+    // Only this cache's entries (<sha256>.json): the folder may be any (GITOPS_*_CACHE_DIR).
+    const names = readdirSync(this.dir).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
+    if (names.length <= max) return;
+    const byAge = names
+      .map((n) => ({ n, t: statSync(join(this.dir, n), { throwIfNoEntry: false } as any)?.mtimeMs ?? 0 }))
+      .sort((a, b) => a.t - b.t);
+    for (const { n } of byAge.slice(0, names.length - max)) rmSync(join(this.dir, n), { force: true });
+  }
+}
+
+/** sha256 of length-prefixed parts. */
+export function keyOf(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(`${Buffer.byteLength(p)}:${p}`);
+  return h.digest('hex');
+}
+
+export class VerifyCache extends SignedCache {
   constructor(
     readonly fingerprint: VerifyFingerprint,
     dir = process.env.GITOPS_VERIFY_CACHE_DIR ??
       join(WORKSPACE_ROOT, 'node_modules', '.cache', 'gitops-verify'),
   ) {
-    this.dir = resolve(dir);
+    super(dir, FORMAT);
   }
 
   /** The key of one system × environment staged under `outputDir`. */
@@ -147,63 +226,6 @@ export class VerifyCache {
 
   private key(...parts: string[]): string {
     const f = this.fingerprint;
-    const h = createHash('sha256');
-    for (const p of [FORMAT, f.toolchain, f.schemas, f.code, ...parts])
-      h.update(`${Buffer.byteLength(p)}:${p}`);
-    return h.digest('hex');
-  }
-
-  private file(key: string): string {
-    return join(this.dir, `${key}.json`);
-  }
-
-  /** The cached result for a key, or undefined (absent, unreadable, or its signature does not match). */
-  get<T>(key: string): T | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.file(key), 'utf8');
-    } catch {
-      this.stats.misses++;
-      return undefined;
-    }
-    try {
-      const entry = JSON.parse(text) as { key: string; payload: string; signature: string };
-      if (
-        entry.key === key &&
-        typeof entry.payload === 'string' &&
-        typeof entry.signature === 'string' &&
-        verifySignature(entry.signature, FORMAT, key, entry.payload)
-      ) {
-        this.stats.hits++;
-        return JSON.parse(entry.payload) as T;
-      }
-    } catch {
-      // unreadable: verified again, and the entry replaced on success
-    }
-    this.stats.rejected++;
-    rmSync(this.file(key), { force: true });
-    return undefined;
-  }
-
-  /** Record a success (written atomically: a reader sees the old entry, the new one, or none). */
-  put(key: string, value: unknown): void {
-    const payload = JSON.stringify(value);
-    const text = JSON.stringify({ key, payload, signature: sign(FORMAT, key, payload) });
-    mkdirSync(this.dir, { recursive: true });
-    const tmp = join(this.dir, `.${key}.${process.pid}.tmp`);
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, this.file(key));
-    this.writes++;
-  }
-
-  /** Remove the least recently written entries beyond {@link MAX_ENTRIES} (only after this process wrote). */
-  prune(max = MAX_ENTRIES): void {
-    if (!this.writes || !existsSync(this.dir)) return;
-    const names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
-    if (names.length <= max) return;
-    const byAge = names
-      .map((n) => ({ n, t: statSync(join(this.dir, n), { throwIfNoEntry: false } as any)?.mtimeMs ?? 0 }))
-      .sort((a, b) => a.t - b.t);
-    for (const { n } of byAge.slice(0, names.length - max)) rmSync(join(this.dir, n), { force: true });
+    return keyOf(FORMAT, f.toolchain, f.schemas, f.code, ...parts);
   }
 }

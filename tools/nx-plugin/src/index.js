@@ -57,7 +57,7 @@ function inputsOf(tools) {
 
 const INPUTS = {
   /** tools/cli/src/render.ts → @gitops/render, @gitops/toolchain; verify.ts → @gitops/validation. */
-  render: inputsOf({ cli: ['render.ts', 'verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
+  render: inputsOf({ cli: ['render.ts', 'render-cache.ts', 'verify.ts', 'verify-cache.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
   /**
    * tools/nx-plugin/src/validate-system.ts → the validate CLI of @gitops/validation, on a private view holding
    * the system's render outputs (its one dependency: the only outputs hashed) and its own Argo CD objects,
@@ -80,7 +80,7 @@ const INPUTS = {
     }),
   /** tools/nx-plugin/src/render-argocd.ts → @gitops/render, tools/cli/src/verify.ts → @gitops/validation. */
   argocd: [
-    ...inputsOf({ cli: ['verify.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
+    ...inputsOf({ cli: ['verify.ts', 'verify-cache.ts', 'errors.ts'], libs: ['render', 'toolchain', 'environments', 'validation', 'images'] }),
     '{workspaceRoot}/tools/nx-plugin/src/render-argocd.ts',
   ],
 };

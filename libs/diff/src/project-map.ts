@@ -273,9 +273,10 @@ export function affectedOf(
 export async function affectedFromProjectMap(
   repoDir: string,
   changedFiles: readonly string[],
+  committed: ProjectMap | undefined = readProjectMap(repoDir),
 ): Promise<{ projects: string[] } | { reason: string }> {
   if (!existsSync(join(repoDir, 'nx.json'))) return { reason: 'no nx.json' };
-  const map = readProjectMap(repoDir);
+  const map = committed;
   if (!map) return { reason: `no ${PROJECT_MAP_FILE}` };
   if (Object.values(map.projects).some((r) => r === '' || r === '.'))
     return { reason: 'a project at the workspace root (Nx decides which root files it owns)' };

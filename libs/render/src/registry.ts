@@ -5,8 +5,8 @@ import { createContext, Script } from 'node:vm';
 import { globSync } from 'tinyglobby';
 import {
   authorFrame,
-  buildBudgetMs,
   ConfigError,
+  loadBudgetMs,
   RESERVED_SYSTEM_NAMES,
   type SystemDefinition,
 } from './system';
@@ -37,7 +37,7 @@ const loadContext = createContext({ __load: undefined as unknown });
  * a `vm` script with a timeout, so V8 interrupts a runaway top level; elsewhere (an in-process test runner
  * with its own module loader) it is imported without the bound.
  */
-export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Promise<any> {
+export function importWithinBudget(file: string, budgetMs = loadBudgetMs()): Promise<any> {
   if (!(typeof require === 'function' && require.extensions?.['.ts'])) return import(file);
   return loadWithinBudget(() => requireDetached(file), budgetMs);
 }
@@ -52,7 +52,7 @@ export function requireDetached(file: string): any {
 }
 
 /** Run a synchronous module load within the time budget (a `vm` timeout interrupts a runaway top level). */
-export function loadWithinBudget(load: () => any, budgetMs = buildBudgetMs()): Promise<any> {
+export function loadWithinBudget(load: () => any, budgetMs = loadBudgetMs()): Promise<any> {
   loadContext.__load = load;
   try {
     return Promise.resolve(LOAD_SCRIPT.runInContext(loadContext, { timeout: budgetMs, breakOnSigint: true }));
@@ -103,8 +103,8 @@ export async function loadSystems(
     } catch (err: any) {
       if (err?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         throw new ConfigError(
-          `${file}: loading system "${name}" did not finish within its ${buildBudgetMs() / 1000}s budget: an endless ` +
-            'loop at the top level of the file or of a module it imports? Stopped; raise GITOPS_BUILD_BUDGET_MS if it truly needs longer',
+          `${file}: loading system "${name}" did not finish within its ${loadBudgetMs() / 1000}s budget: an endless ` +
+            'loop at the top level of the file or of a module it imports? Stopped; raise GITOPS_LOAD_BUDGET_MS if it truly needs longer',
         );
       }
       if (err?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;

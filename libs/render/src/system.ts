@@ -185,6 +185,16 @@ export function buildBudgetMs(): number {
   return Number.isFinite(n) && n > 0 ? n : 20_000;
 }
 
+/**
+ * Time budget of loading one system file (its top level and what it imports, the first one also loading the
+ * shared libraries), in milliseconds: `$GITOPS_LOAD_BUDGET_MS`, default 60 s. A load that runs longer (an
+ * endless loop at import time) is stopped and reported as the system's error.
+ */
+export function loadBudgetMs(): number {
+  const n = Number(process.env.GITOPS_LOAD_BUDGET_MS);
+  return Number.isFinite(n) && n > 0 ? n : 60_000;
+}
+
 /** Names a platform reserves: a system by that name would collide with the Argo CD or Kubernetes folders and namespaces. */
 export const RESERVED_SYSTEM_NAMES: readonly string[] = [
   'argocd',

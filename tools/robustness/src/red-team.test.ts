@@ -303,12 +303,12 @@ describe('build() is the system author’s code: its failures are theirs (exit 1
     );
     const t = Date.now();
     const r = await ws.run('render', ['--skip-verify', '-q'], {
-      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      env: { GITOPS_LOAD_BUDGET_MS: '4000' },
       timeoutMs: 60_000,
     });
     expectUserError(r, [
       'apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish within its 4s budget',
-      'GITOPS_BUILD_BUDGET_MS',
+      'GITOPS_LOAD_BUDGET_MS',
     ]);
     expect(Date.now() - t).toBeLessThan(45_000);
     expectOutputsUntouched(ws);
@@ -323,7 +323,7 @@ describe('build() is the system author’s code: its failures are theirs (exit 1
       "import { defaults, environments } from './environments';\nimport { slow } from './slow';\nvoid slow;",
     );
     const r = await ws.run('render', ['--skip-verify', '-q'], {
-      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      env: { GITOPS_LOAD_BUDGET_MS: '4000' },
       timeoutMs: 60_000,
     });
     expectUserError(r, ['apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish']);

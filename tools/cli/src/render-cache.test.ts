@@ -12,8 +12,6 @@ import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../
 
 let sb: Sandbox;
 let caches: string;
-/** What `npm run render` runs: the compiled launcher (its compile cache shared with this checkout). */
-const launcher = join(REAL_WORKSPACE, 'tools', 'cli', 'bin', 'gitops.cjs');
 
 beforeAll(() => {
   sb = createSandbox({ prefix: 'render-cache-', withOutputs: true });
@@ -27,7 +25,15 @@ afterAll(() => {
 /** `render --check --timing` in the copy (verification skipped: verify-cache.test.ts covers it). */
 async function check(...extra: string[]) {
   const r = await runNode(
-    [launcher, 'render', '--check', '--skip-verify', '--timing', ...extra],
+    // What `npm run render` runs: the copy's compiled launcher (its compile cache shared with this checkout).
+    [
+      join(sb.ws, 'tools', 'cli', 'bin', 'gitops.cjs'),
+      'render',
+      '--check',
+      '--skip-verify',
+      '--timing',
+      ...extra,
+    ],
     sb.ws,
     nxEnv({
       GITOPS_RENDER_CACHE_DIR: join(caches, 'render'),

@@ -5,7 +5,7 @@
  * mini-corp reference `repository:tag@sha256:…`. An image that could not be resolved says so
  * (`unresolved: <why>`); a digest is never invented.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parse as parseYaml, stringify } from 'yaml';
 import {
@@ -149,8 +149,14 @@ export function serializeLock(lock: ImageLock): string {
 /** Write a lock file atomically (a reader never sees half a file). */
 export function writeLock(file: string, lock: ImageLock): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, serializeLock(lock));
-  renameSync(tmp, file);
+  try {
+    // 'wx': never through a file or symbolic link already at that name.
+    writeFileSync(tmp, serializeLock(lock), { flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** An image the sources (the system's values for one environment) deploy. */

@@ -208,12 +208,33 @@ function moveDirWith(from: string, to: string, rename: () => void): void {
   rmSync(from, { recursive: true, force: true });
 }
 
+/**
+ * `mkdir -p` that reports the real cause: Node's recursive mkdir turns a failure to create an intermediate
+ * folder (EDQUOT, ENOSPC on a full or over-quota file system) into ENOENT for the leaf. Then each level
+ * is created in turn, so the error thrown is the file system's own.
+ */
+export function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return;
+  } catch (err: any) {
+    if (err?.code !== 'ENOENT') throw err;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir && !existsSync(parent)) makeDirs(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err: any) {
+    if (err?.code !== 'EEXIST') throw err;
+  }
+}
+
 /** Write a set of files into a fresh folder. */
 export function stageFiles(dir: string, files: ReadonlyMap<string, string>): void {
   rmSync(dir, { recursive: true, force: true });
   for (const [path, content] of files) {
     const full = join(dir, path);
-    mkdirSync(dirname(full), { recursive: true });
+    makeDirs(dirname(full));
     writeFileSync(full, content);
   }
 }

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { createContext, Script } from 'node:vm';
 import { globSync } from 'tinyglobby';
-import { authorFrame, ConfigError, RESERVED_SYSTEM_NAMES, type SystemDefinition } from './system';
+import {
+  authorFrame,
+  buildBudgetMs,
+  ConfigError,
+  RESERVED_SYSTEM_NAMES,
+  type SystemDefinition,
+} from './system';
 import { withImageLock } from './image-lock';
 
 /** The workspace root (this file is libs/render/src/registry.ts). */
@@ -17,6 +25,42 @@ export interface LoadedSystem {
 /** The system files under `apps/`: every `apps/<name>/src/system.ts`, sorted. */
 export function systemFiles(workspaceRoot = WORKSPACE_ROOT): string[] {
   return globSync('apps/*/src/system.ts', { cwd: workspaceRoot }).sort();
+}
+
+const LOAD_SCRIPT = new Script('__load()', { filename: 'gitops-load-budget' });
+const loadContext = createContext({ __load: undefined as unknown });
+
+/**
+ * Import a system file within the time budget: an endless loop at import time (the top level of
+ * `system.ts` or of a module it imports) is stopped, like one in `build()`, instead of hanging the render.
+ * Under the CLIs (TypeScript compiled by the CommonJS loader hook) the file is required synchronously inside
+ * a `vm` script with a timeout, so V8 interrupts a runaway top level; elsewhere (an in-process test runner
+ * with its own module loader) it is imported without the bound.
+ */
+export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Promise<any> {
+  if (!(typeof require === 'function' && require.extensions?.['.ts'])) return import(file);
+  return loadWithinBudget(() => requireDetached(file), budgetMs);
+}
+
+/**
+ * `require(file)` from a parent module of its own (not this one): a system's module is then nobody's child in
+ * the module graph, so the graph walked from one system (the render cache's key) does not reach the others
+ * through `@gitops/render`.
+ */
+export function requireDetached(file: string): any {
+  return createRequire(file)(file);
+}
+
+/** Run a synchronous module load within the time budget (a `vm` timeout interrupts a runaway top level). */
+export function loadWithinBudget(load: () => any, budgetMs = buildBudgetMs()): Promise<any> {
+  loadContext.__load = load;
+  try {
+    return Promise.resolve(LOAD_SCRIPT.runInContext(loadContext, { timeout: budgetMs, breakOnSigint: true }));
+  } catch (err) {
+    return Promise.reject(err);
+  } finally {
+    loadContext.__load = undefined;
+  }
 }
 
 /** How loadSystems treats each system's images.lock.yaml. */
@@ -55,8 +99,15 @@ export async function loadSystems(
     }
     let mod: any;
     try {
-      mod = await (options.importModule ?? ((f: string) => import(f)))(join(workspaceRoot, file));
+      mod = await (options.importModule ?? importWithinBudget)(join(workspaceRoot, file));
     } catch (err: any) {
+      if (err?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new ConfigError(
+          `${file}: loading system "${name}" did not finish within its ${buildBudgetMs() / 1000}s budget: an endless ` +
+            'loop at the top level of the file or of a module it imports? Stopped; raise GITOPS_BUILD_BUDGET_MS if it truly needs longer',
+        );
+      }
+      if (err?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw err;
       // A file that does not compile keeps esbuild's own message (printed by the CLI).
       if (/^(Transform|Build) failed with \d+ error/.test(String(err?.message))) throw err;
       if (err instanceof ConfigError) throw err;
@@ -103,8 +154,9 @@ export function loadSystemsInThread(
   only: readonly string[] | undefined,
   workspaceRoot = WORKSPACE_ROOT,
 ): Promise<LoadedSystem[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return loadSystems(only, workspaceRoot, { importModule: async (f) => require(f) });
+  return loadSystems(only, workspaceRoot, {
+    importModule: (f) => loadWithinBudget(() => requireDetached(f)),
+  });
 }
 
 export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {

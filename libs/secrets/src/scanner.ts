@@ -12,12 +12,16 @@
  * References are not secrets: `{{ … }}`, `${…}`, `$(VAR)`, `<placeholder>`, `secretKeyRef`, ExternalSecret
  * keys, sha256 digests and hex checksums are ignored. Findings never carry the secret: excerpts are
  * redacted and a short fingerprint (sha256 prefix) identifies a value for the allow-list.
+ *
+ * Every pattern run over scanned text has RE2 semantics (`./linear-regex`, re2js): the scan is linear in
+ * the text's length whatever the text, so a crafted value cannot stall a render or a preview.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { linearRegex, type LinearRegex } from './linear-regex';
 import RULES from './rules.json';
 
 /** Ids of the data rules (rules.json) and of the structural rules. */
@@ -42,22 +46,23 @@ interface TextRuleData {
   readonly flags?: string;
   readonly secretGroup?: number;
   readonly keywords?: readonly string[];
+  readonly requires?: readonly string[];
   readonly minLength?: number;
 }
 
 interface CompiledRule extends TextRuleData {
-  readonly re: RegExp;
+  readonly re: LinearRegex;
 }
 
 const TEXT_RULES: readonly CompiledRule[] = (RULES.textRules as TextRuleData[]).map((r) => ({
   ...r,
-  re: new RegExp(r.pattern, `g${r.flags ?? ''}`),
+  re: linearRegex(r.pattern, r.flags ?? ''),
 }));
-const CREDENTIAL_NAME = new RegExp(RULES.credentialName, 'i');
-const CREDENTIAL_FIELD = new RegExp(RULES.credentialField, 'i');
-const REFERENCE = new RegExp(RULES.reference, 'i');
+const CREDENTIAL_NAME = linearRegex(RULES.credentialName, 'i');
+const CREDENTIAL_FIELD = linearRegex(RULES.credentialField, 'i');
+const REFERENCE = linearRegex(RULES.reference, 'i');
 /** A values key that holds a credential itself (not a name or reference of one). */
-const CREDENTIAL_VALUE_KEY = new RegExp(RULES.credentialValueKey, 'i');
+const CREDENTIAL_VALUE_KEY = linearRegex(RULES.credentialValueKey, 'i');
 
 /** Every rule id the scanner can report, with its description. */
 export const SECRET_RULES: Readonly<Record<string, string>> = {
@@ -113,17 +118,19 @@ function scanRules(text: string, c: Collect, lineBase = 0, prefix = ''): void {
   const lower = text.toLowerCase();
   for (const r of TEXT_RULES) {
     if (r.keywords && !r.keywords.some((k) => lower.includes(k))) continue;
-    for (const m of text.matchAll(r.re)) {
-      const secret = m[r.secretGroup ?? 0] ?? m[0];
+    if (r.requires && !r.requires.every((k) => lower.includes(k))) continue;
+    for (const m of r.re.matchAll(text)) {
+      const whole = m.groups[0] ?? '';
+      const secret = m.groups[r.secretGroup ?? 0] ?? whole;
       if (REFERENCE.test(secret)) continue;
       if (r.minLength && secret.length < r.minLength) continue;
       push(
         c,
         {
           source: c.source,
-          line: lineBase || lineOf(text, m.index!),
+          line: lineBase || lineOf(text, m.index),
           rule: `${prefix}${r.id}`,
-          excerpt: m[0].replace(secret, redact(secret)).trim(),
+          excerpt: whole.replace(secret, redact(secret)).trim(),
         },
         secret,
       );
@@ -132,27 +139,69 @@ function scanRules(text: string, c: Collect, lineBase = 0, prefix = ''): void {
 }
 
 /** Lines of YAML-ish text where a top-level `kind: Secret` (optionally behind a diff marker) appears. */
-const PLAIN_SECRET_LINE = /^[+\- ]?kind:\s*["']?Secret["']?\s*$/gm;
-const ENTROPY_TOKEN = /(?<![A-Za-z0-9+/=_-])([A-Za-z0-9+/_-]{16,}={0,2})(?![A-Za-z0-9+/=_-])/g;
+const PLAIN_SECRET_LINE = linearRegex(`^[+\\- ]?kind:[ \\t]*["']?Secret["']?[ \\t\\r]*$`, 'm');
+const TOKEN = linearRegex('^[A-Za-z0-9+/_-]{16,}={0,2}$');
+const BASE64 = linearRegex('^[A-Za-z0-9+/]+={0,2}$');
+const PRINTABLE = linearRegex('^[\\x20-\\x7e\\t\\r\\n]+$');
+const DIGEST_PREFIX = linearRegex('sha(256|512)[:-]$|@sha256:$');
+const HEX = linearRegex('^[0-9a-fA-F]+$');
+const UPPER = linearRegex('[A-Z]');
+const LOWER = linearRegex('[a-z]');
+const DIGIT = linearRegex('[0-9]');
+const PATH_SEPARATOR = linearRegex('[/_-]');
+const HELM_ACTION = linearRegex('\\{\\{.*?\\}\\}', 's');
+/** `password=…` / `password: …` as the first such line of a decoded base64 value. */
+const DECODED_ASSIGNMENT = linearRegex(
+  '^[ \\t]*([A-Za-z_][A-Za-z0-9_.-]{0,60})[ \\t]*[:=][ \\t]*(\\S{3,})[ \\t\\r]*$',
+  'm',
+);
 
 function isRandomToken(tok: string, before: string): boolean {
   if (tok.length < RULES.entropy.minLength) return false;
-  if (/sha(256|512)[:-]$|@sha256:$/.test(before)) return false; // digests
-  if (/^[0-9a-f]+$/i.test(tok)) return false; // hex: checksums, git shas, EKS endpoint ids
-  if (!/[A-Z]/.test(tok) || !/[a-z]/.test(tok) || !/[0-9]/.test(tok)) return false; // words, paths, names
-  if (/[/_-]/.test(tok) && tok.split(/[/_-]/).every((part) => part.length < 20)) return false; // paths
+  if (DIGEST_PREFIX.test(before)) return false; // digests
+  if (HEX.test(tok)) return false; // hex: checksums, git shas, EKS endpoint ids
+  if (!UPPER.test(tok) || !LOWER.test(tok) || !DIGIT.test(tok)) return false; // words, paths, names
+  if (PATH_SEPARATOR.test(tok) && tok.split(/[/_-]/).every((part) => part.length < 20)) return false; // paths
   return entropy(tok) >= RULES.entropy.minBits;
+}
+
+/** Whether a UTF-16 code unit is a token character: `A-Za-z0-9+/=_-` (base64, base64url, padding). */
+function isTokenChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || // a-z
+    (c >= 0x41 && c <= 0x5a) || // A-Z
+    (c >= 0x30 && c <= 0x39) || // 0-9
+    c === 0x2b || // +
+    c === 0x2f || // /
+    c === 0x3d || // =
+    c === 0x5f || // _
+    c === 0x2d // -
+  );
+}
+
+/** Maximal runs of token characters at least `min` long: one pass over the text (linear by construction). */
+function* tokenRuns(text: string, min: number): Generator<{ index: number; text: string }> {
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isTokenChar(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= min) yield { index: start, text: text.slice(start, i) };
+      start = -1;
+    }
+  }
 }
 
 /** Base64 that decodes to printable text holding a secret a text rule finds (a base64 password, a key). */
 function scanTokens(text: string, c: Collect): void {
-  for (const m of text.matchAll(ENTROPY_TOKEN)) {
-    const tok = m[1];
-    const before = text.slice(Math.max(0, m.index! - 8), m.index!);
-    const line = lineOf(text, m.index!);
-    if (tok.length >= RULES.base64.minLength && /^[A-Za-z0-9+/]+={0,2}$/.test(tok) && tok.length % 4 === 0) {
+  for (const m of tokenRuns(text, 16)) {
+    const tok = m.text;
+    if (!TOKEN.test(tok)) continue; // '=' inside the run: not one token
+    const before = text.slice(Math.max(0, m.index - 8), m.index);
+    const line = lineOf(text, m.index);
+    if (tok.length >= RULES.base64.minLength && BASE64.test(tok) && tok.length % 4 === 0) {
       const decoded = Buffer.from(tok, 'base64').toString('utf8');
-      if (/^[\x20-\x7e\t\r\n]+$/.test(decoded)) {
+      if (PRINTABLE.test(decoded)) {
         const inner: Collect = { source: c.source, out: [], keepSecrets: false };
         scanRules(decoded, inner, line, 'base64 ');
         scanDecodedStructure(decoded, inner, line);
@@ -167,13 +216,16 @@ function scanTokens(text: string, c: Collect): void {
 
 /** `password=…` / `password: …` inside a decoded base64 value. */
 function scanDecodedStructure(decoded: string, c: Collect, line: number): void {
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_.-]{0,60})\s*[:=]\s*(\S{3,})\s*$/m.exec(decoded);
-  if (m && (CREDENTIAL_FIELD.test(m[1]) || CREDENTIAL_NAME.test(m[1])) && !REFERENCE.test(m[2]))
-    push(
-      c,
-      { source: c.source, line, rule: 'base64 field-credential', excerpt: `${m[1]}=${redact(m[2])}` },
-      m[2],
-    );
+  for (const m of DECODED_ASSIGNMENT.matchAll(decoded)) {
+    const [, key = '', value = ''] = m.groups;
+    if ((CREDENTIAL_FIELD.test(key) || CREDENTIAL_NAME.test(key)) && !REFERENCE.test(value))
+      push(
+        c,
+        { source: c.source, line, rule: 'base64 field-credential', excerpt: `${key}=${redact(value)}` },
+        value,
+      );
+    return; // the first assignment only
+  }
 }
 
 /** Nodes visited per text at most: YAML aliases make a small text a huge (shared) tree. */
@@ -230,20 +282,19 @@ export interface ScanOptions {
 export function scanText(text: string, source: string, o: ScanOptions = {}): SecretFinding[] {
   const c: Collect = { source, out: [], keepSecrets: !!o.secrets };
   scanRules(text, c);
-  for (const m of text.matchAll(PLAIN_SECRET_LINE))
-    push(
-      c,
-      { source, line: lineOf(text, m.index!), rule: 'plain-secret', excerpt: m[0].trim() },
-      m[0].trim(),
-    );
+  if (text.includes('Secret'))
+    for (const m of PLAIN_SECRET_LINE.matchAll(text)) {
+      const line = (m.groups[0] ?? '').trim();
+      push(c, { source, line: lineOf(text, m.index), rule: 'plain-secret', excerpt: line }, line);
+    }
   // Structure, when the text parses (YAML streams, JSON reports): env values, credential fields, Secret objects.
   let docs: unknown[] = [];
   try {
     const trimmed = text.trimStart();
     // Helm actions become plain scalars so templates parse as the YAML they render to.
-    const yamlText = text.replace(/\{\{-?[\s\S]*?-?\}\}/g, '__HELM_ACTION__');
+    const yamlText = text.includes('{{') ? HELM_ACTION.replaceAll(text, '__HELM_ACTION__') : text;
     docs =
-      /^[{[]/.test(trimmed) && !trimmed.startsWith('{{')
+      (trimmed.startsWith('{') || trimmed.startsWith('[')) && !trimmed.startsWith('{{')
         ? [JSON.parse(text)]
         : (loadAll(yamlText, undefined, { schema: CORE_SCHEMA }) as unknown[]);
   } catch {

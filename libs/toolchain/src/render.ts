@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import {
   DEFAULT_TOOLCHAIN,
   EXEC_THROUGH_FD,
@@ -49,13 +50,14 @@ export function runVerified(b: VerifiedBinary, args: readonly string[], o: RunOp
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
-    child.stdout!.on('data', (d: Buffer) => {
+    // First: a spawn that fails (EMFILE, EAGAIN, ENOMEM) has no stdio and reports through 'error' only.
+    child.on('error', (e) => rej(Object.assign(e, { stderr: Buffer.concat(err).toString('utf8') })));
+    child.stdout?.on('data', (d: Buffer) => {
       size += d.length;
       if (size > MAX_BUFFER) child.kill('SIGKILL');
       else out.push(d);
     });
-    child.stderr!.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e) => rej(Object.assign(e, { stderr: Buffer.concat(err).toString('utf8') })));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
     child.on('close', (code, signal) => {
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
@@ -115,8 +117,37 @@ export function helmTemplateArgs(o: HelmTemplateOptions): string[] {
   return args;
 }
 
+/**
+ * The soft limit of open files of this process (`ulimit -n`), from /proc; undefined where unknown. Read once,
+ * at load: when descriptors have run out, /proc cannot be opened to ask.
+ */
+export function openFileLimit(): number | undefined {
+  return OPEN_FILE_LIMIT;
+}
+const OPEN_FILE_LIMIT = (() => {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Why a process could not be started, when the environment is the cause (limits, memory). */
+const SPAWN_FAILURES: Readonly<Record<string, () => string>> = {
+  EMFILE: () =>
+    `too many open files in this process (EMFILE; ulimit -n is ${openFileLimit() ?? 'unknown'}) — raise the limit, e.g. ulimit -n 4096`,
+  ENFILE: () => 'too many open files on the system (ENFILE) — close programs or raise fs.file-max',
+  EAGAIN: () => 'the process limit was reached (EAGAIN; ulimit -u) — raise the limit or close programs',
+  ENOMEM: () => 'not enough memory to start it (ENOMEM)',
+};
+
 function fail(tool: string, args: string[], err: any): never {
   if (err instanceof ToolchainError) throw err;
+  const spawnFailure =
+    typeof err?.syscall === 'string' && err.syscall.startsWith('spawn') && SPAWN_FAILURES[err.code];
+  if (spawnFailure)
+    throw new ToolchainError(`could not start ${tool} (${args.join(' ')}): ${spawnFailure()}`);
   const stderr = String(err?.stderr ?? err?.message ?? err).trim();
   throw new RenderError(`${tool} ${args.join(' ')} failed: ${stderr}`, stderr);
 }

@@ -18,7 +18,7 @@ import { Script } from 'node:vm';
 import type Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { sign, verifySignature } from './integrity';
-import { verifyGeneratedSchema, WORKSPACE_ROOT } from './schemas';
+import { readSchemaFile, WORKSPACE_ROOT } from './schemas';
 
 const requireFromHere = createRequire(__filename);
 const AJV_VERSION: string = requireFromHere('ajv/package.json').version;
@@ -317,14 +317,16 @@ export function compileSchemaFile(path: string, cacheDir = defaultCompileCacheDi
   try {
     st = statSync(path);
   } catch {
-    return null;
+    st = undefined; // missing, or its generated folder is being replaced: readSchemaFile tells
   }
-  if (!st.isFile()) return null;
-  const stamp = `${st.size}:${st.mtimeMs}`;
+  if (st && !st.isFile()) return null;
   const hit = memory.get(path);
-  if (hit && hit.stamp === stamp) return hit.compiled;
-  const text = readFileSync(path, 'utf8');
-  verifyGeneratedSchema(path, text);
+  if (st && hit && hit.stamp === `${st.size}:${st.mtimeMs}`) return hit.compiled;
+  // Read and verified against the folder's signed marker, retried across a concurrent regeneration.
+  const read = readSchemaFile(path);
+  if (!read) return null;
+  const { text } = read;
+  const stamp = `${read.size}:${read.mtimeMs}`;
   // Parsed only when needed: to compile (not cached yet) or to explain a failure.
   let schema: any;
   const parsed = () => (schema ??= JSON.parse(text));

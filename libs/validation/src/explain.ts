@@ -82,14 +82,43 @@ export function goFloat(n: number): string {
   if (n === Infinity) return '+Inf';
   if (n === -Infinity) return '-Inf';
   if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const abs = Math.abs(n);
-  if (abs < 1e-4 || abs >= 1e21) {
-    const [m, e] = n.toExponential().split('e');
-    const sign = e.startsWith('-') ? '-' : '+';
-    const digits = e.replace(/^[-+]/, '');
-    return `${m}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+  return goShortest(n.toExponential());
+}
+
+/**
+ * Go's `%v` / `strconv.FormatFloat(f, 'g', -1, …)` from the shortest digits (`m e exp`, as JavaScript's
+ * toExponential gives them): the exponent form when exp < -4 or exp ≥ 6 (Go's shortest `%g` precision, so
+ * `1e+06`, `1.23456725e+06`, but `100000.5`), the plain form otherwise.
+ */
+export function goShortest(exponential: string): string {
+  const [m, e] = exponential.split('e');
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return String(Number(exponential));
+}
+
+/**
+ * What santhosh-tekuri/jsonschema v6 prints for a number through golang.org/x/text's English printer
+ * (`minimum: got %v`, `minLength: got %d`): Go's `%v` with the integer part grouped by thousands (`7,200`,
+ * `100,000.5`), and the exponent form written `1.5×10⁰⁶` / `1×10⁻⁰⁵`.
+ */
+export function localizedNumber(n: number): string {
+  const v = goFloat(n);
+  const sci = /^(-?[0-9.]+)e([-+])([0-9]+)$/.exec(v);
+  if (sci) {
+    const sup = (d: string) => [...d].map((c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]).join('');
+    return `${sci[1]}×10${sci[2] === '-' ? '⁻' : ''}${sup(sci[3])}`;
   }
-  return String(n);
+  const [int, frac] = v.split('.');
+  const grouped = localizedInt(Number(int));
+  return frac === undefined
+    ? grouped
+    : `${int.startsWith('-') && !grouped.startsWith('-') ? '-' : ''}${grouped}.${frac}`;
+}
+
+/** An integer through golang.org/x/text's English printer (`%d`): grouped by thousands (`12,345,678`). */
+export function localizedInt(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** v6's display(): strings quoted, composites `value`, the rest with `%v`. */
@@ -221,9 +250,19 @@ class Walker {
   ) {
     const keys = Object.keys(obj);
     if (typeof s.minProperties === 'number' && keys.length < s.minProperties)
-      errors.push(this.err(`minProperties: got ${keys.length}, want ${s.minProperties}`, loc));
+      errors.push(
+        this.err(
+          `minProperties: got ${localizedInt(keys.length)}, want ${localizedInt(s.minProperties)}`,
+          loc,
+        ),
+      );
     if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties)
-      errors.push(this.err(`maxProperties: got ${keys.length}, want ${s.maxProperties}`, loc));
+      errors.push(
+        this.err(
+          `maxProperties: got ${localizedInt(keys.length)}, want ${localizedInt(s.maxProperties)}`,
+          loc,
+        ),
+      );
     if (Array.isArray(s.required)) {
       const missing = (s.required as string[]).filter((p) => !Object.hasOwn(obj, p));
       if (missing.length === 1) errors.push(this.err(`missing property ${quote(missing[0])}`, loc));
@@ -278,14 +317,18 @@ class Walker {
 
   private array(s: any, arr: unknown[], loc: readonly string[], errors: VErr[], depth: number) {
     if (typeof s.minItems === 'number' && arr.length < s.minItems)
-      errors.push(this.err(`minItems: got ${arr.length}, want ${s.minItems}`, loc));
+      errors.push(
+        this.err(`minItems: got ${localizedInt(arr.length)}, want ${localizedInt(s.minItems)}`, loc),
+      );
     if (typeof s.maxItems === 'number' && arr.length > s.maxItems)
-      errors.push(this.err(`maxItems: got ${arr.length}, want ${s.maxItems}`, loc));
+      errors.push(
+        this.err(`maxItems: got ${localizedInt(arr.length)}, want ${localizedInt(s.maxItems)}`, loc),
+      );
     if (s.uniqueItems === true && arr.length > 1) {
       outer: for (let i = 0; i < arr.length; i++)
         for (let j = i + 1; j < arr.length; j++)
           if (jsonEqual(arr[i], arr[j])) {
-            errors.push(this.err(`items at ${i} and ${j} are equal`, loc));
+            errors.push(this.err(`items at ${localizedInt(i)} and ${localizedInt(j)} are equal`, loc));
             break outer;
           }
     }
@@ -298,7 +341,9 @@ class Walker {
       }
       evaluated = n;
       if (s.additionalItems === false && evaluated !== arr.length)
-        errors.push(this.err(`last ${arr.length - evaluated} additionalItem(s) not allowed`, loc));
+        errors.push(
+          this.err(`last ${localizedInt(arr.length - evaluated)} additionalItem(s) not allowed`, loc),
+        );
       else if (s.additionalItems && typeof s.additionalItems === 'object')
         for (let i = evaluated; i < arr.length; i++) {
           const e = this.validate(s.additionalItems, arr[i], [...loc, String(i - evaluated)], depth + 1);
@@ -316,9 +361,9 @@ class Walker {
     if (typeof s.minLength === 'number' || typeof s.maxLength === 'number') {
       const n = runeLength(str);
       if (typeof s.minLength === 'number' && n < s.minLength)
-        errors.push(this.err(`minLength: got ${n}, want ${s.minLength}`, loc));
+        errors.push(this.err(`minLength: got ${localizedInt(n)}, want ${localizedInt(s.minLength)}`, loc));
       if (typeof s.maxLength === 'number' && n > s.maxLength)
-        errors.push(this.err(`maxLength: got ${n}, want ${s.maxLength}`, loc));
+        errors.push(this.err(`maxLength: got ${localizedInt(n)}, want ${localizedInt(s.maxLength)}`, loc));
     }
     if (typeof s.pattern === 'string') {
       const re = re2(s.pattern);
@@ -337,17 +382,23 @@ class Walker {
     if (exMin === true) [exMin, min] = [min, undefined];
     else if (exMin === false) exMin = undefined;
     if (typeof min === 'number' && n < min)
-      errors.push(this.err(`minimum: got ${goFloat(n)}, want ${goFloat(min)}`, loc));
+      errors.push(this.err(`minimum: got ${localizedNumber(n)}, want ${localizedNumber(min)}`, loc));
     if (typeof max === 'number' && n > max)
-      errors.push(this.err(`maximum: got ${goFloat(n)}, want ${goFloat(max)}`, loc));
+      errors.push(this.err(`maximum: got ${localizedNumber(n)}, want ${localizedNumber(max)}`, loc));
     if (typeof exMin === 'number' && n <= exMin)
-      errors.push(this.err(`exclusiveMinimum: got ${goFloat(n)}, want ${goFloat(exMin)}`, loc));
+      errors.push(
+        this.err(`exclusiveMinimum: got ${localizedNumber(n)}, want ${localizedNumber(exMin)}`, loc),
+      );
     if (typeof exMax === 'number' && n >= exMax)
-      errors.push(this.err(`exclusiveMaximum: got ${goFloat(n)}, want ${goFloat(exMax)}`, loc));
+      errors.push(
+        this.err(`exclusiveMaximum: got ${localizedNumber(n)}, want ${localizedNumber(exMax)}`, loc),
+      );
     if (typeof s.multipleOf === 'number' && s.multipleOf > 0) {
       const q = n / s.multipleOf;
       if (!Number.isInteger(q) && Math.abs(q - Math.round(q)) > 1e-9)
-        errors.push(this.err(`multipleOf: got ${goFloat(n)}, want ${goFloat(s.multipleOf)}`, loc));
+        errors.push(
+          this.err(`multipleOf: got ${localizedNumber(n)}, want ${localizedNumber(s.multipleOf)}`, loc),
+        );
     }
   }
 
@@ -382,7 +433,9 @@ class Walker {
           if (matched === -1) causes.push(e);
         } else if (matched === -1) matched = i;
         else {
-          errors.push(this.err(`oneOf failed, subschemas ${matched}, ${i} matched`, loc));
+          errors.push(
+            this.err(`oneOf failed, subschemas ${localizedInt(matched)}, ${localizedInt(i)} matched`, loc),
+          );
           break;
         }
       }

@@ -9,6 +9,7 @@ export {
   ensureSchemaDir,
   generateSchemas,
   kindFileName,
+  readSchemaFile,
   sourceVersions,
   type GenerateSchemasOptions,
   type GenerateSchemasReport,
@@ -92,4 +93,4 @@ export {
   type Recordings,
   type SideBySideCase,
 } from './side-by-side';
-export { sign, verifySignature, sha256 } from './integrity';
+export { integrityKey, sign, verifySignature, sha256 } from './integrity';

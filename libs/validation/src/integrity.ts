@@ -10,6 +10,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { ValidationConfigError } from './errors';
 const WORKSPACE_ROOT = resolve(__dirname, '../../..');
 
 /** Where the key is kept: `$GITOPS_INTEGRITY_KEY`, else `node_modules/.cache/gitops-integrity.key`. */
@@ -32,11 +33,18 @@ export function integrityKey(): Buffer {
   } catch (err: any) {
     if (err?.code !== 'ENOENT') throw err;
   }
-  if (!key || key.length !== 32) {
+  if (key && key.length !== 32) {
+    // Never overwritten: $GITOPS_INTEGRITY_KEY may name any file, and a file that is not a key is not ours.
+    throw new ValidationConfigError(
+      `${file}: not an integrity key (${key.length} bytes, expected 32); refusing to replace it — ` +
+        `delete it if it is the checkout's key (node_modules/.cache/gitops-integrity.key), or point GITOPS_INTEGRITY_KEY elsewhere`,
+    );
+  }
+  if (!key) {
     mkdirSync(dirname(file), { recursive: true });
     const fresh = randomBytes(32);
     try {
-      const fd = openSync(file, key ? 'w' : 'wx', 0o600);
+      const fd = openSync(file, 'wx', 0o600);
       try {
         writeSync(fd, fresh);
       } finally {

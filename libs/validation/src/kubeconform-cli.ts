@@ -434,7 +434,9 @@ function runFiles(
     const files = [...new Set(objects.map((x) => x.filename))];
     for (const ctx of contexts) {
       const source = files.length === 1 ? files[0] : `${ctx.environment}: ${files.length} files`;
-      violations.push(...engine!.runPolicies(objects.map((x) => x.object) as K8sObject[], ctx, { source }));
+      // A loop, not push(...): 100k+ violations would exceed the argument limit (Maximum call stack size).
+      for (const v of engine!.runPolicies(objects.map((x) => x.object) as K8sObject[], ctx, { source }))
+        violations.push(v);
     }
   }
   if (violations.length && (o.output === 'text' || o.output === 'pretty')) {

@@ -23,7 +23,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ValidationConfigError } from './errors';
 import { sha256, sign, verifySignature } from './integrity';
 
@@ -392,6 +392,73 @@ export function verifyGeneratedSchema(path: string, text: string): void {
     throw new ValidationConfigError(
       `${path}: sha256 ${sha256(text).slice(0, 16)}… differs from the ${want.slice(0, 16)}… recorded when it was generated (edited or corrupted): delete ${dir} and it is regenerated`,
     );
+}
+
+/** Identity of a generated folder's marker file (changes when the folder is replaced); '' when absent. */
+function markerStamp(dir: string): string {
+  try {
+    const st = statSync(join(dir, SCHEMA_MARKER));
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+/** `dir` is missing while `generateSchemas` swaps a new copy in (its `.old-*`/`.tmp-*` sibling exists). */
+function replacementInProgress(dir: string): boolean {
+  if (existsSync(dir)) return false;
+  const base = `${basename(dir)}.`;
+  try {
+    return readdirSync(dirname(dir)).some(
+      (e) => e.startsWith(base) && /^\.(old|tmp)-\d+-\d+$/.test(e.slice(base.length - 1)),
+    );
+  } catch {
+    return false;
+  }
+}
+
+const SWAP_WAIT_MS = 50;
+const SWAP_ATTEMPTS = 100;
+
+/**
+ * Read a schema file and verify it against its folder's signed marker, consistently with a concurrent
+ * `generateSchemas` that replaces the folder (two renames): the marker is checked before and after the read,
+ * and a read that straddled a replacement — or fell into the instant between the two renames — is retried
+ * (up to ~5 s), so a reader never reports a missing or "tampered" schema that was only being replaced.
+ * Returns null when the file does not exist (and no replacement is under way).
+ */
+export function readSchemaFile(path: string): { text: string; size: number; mtimeMs: number } | null {
+  const dir = dirname(dirname(path));
+  for (let attempt = 1; ; attempt++) {
+    const before = markerStamp(dir);
+    let read: { text: string; size: number; mtimeMs: number } | null = null;
+    try {
+      const st = statSync(path);
+      if (!st.isFile()) return null;
+      read = { text: readFileSync(path, 'utf8'), size: st.size, mtimeMs: st.mtimeMs };
+    } catch (err: any) {
+      if (err?.code !== 'ENOENT' && err?.code !== 'ENOTDIR') throw err;
+    }
+    const after = markerStamp(dir);
+    const retry = attempt < SWAP_ATTEMPTS;
+    if (retry && (before !== after || (!read && replacementInProgress(dir)))) {
+      sleepMs(SWAP_WAIT_MS);
+      continue;
+    }
+    if (!read) return null;
+    try {
+      verifyGeneratedSchema(path, read.text);
+    } catch (err) {
+      // Read from the old folder, verified against the new one's marker: read again.
+      if (retry && markerStamp(dir) !== after) continue;
+      throw err;
+    }
+    return read;
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Generate kubeconform's layout from a schema source folder. Writes into a temporary folder and renames it into place. */

@@ -122,7 +122,7 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
       continue;
     }
     const rendered = validatorFor(version).validateText(text, name);
-    results.push(...rendered);
+    for (const r of rendered) results.push(r);
     if (options.policies !== false) {
       let objs: K8sObject[];
       try {
@@ -144,9 +144,10 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
         });
         continue;
       }
-      policyViolations.push(...runPolicies(objs, ctx, { source: name }));
+      for (const v of runPolicies(objs, ctx, { source: name })) policyViolations.push(v);
     }
-    if (s.form === 'helm') results.push(...validateChartValues(repoDir, s.path, s.valueFiles ?? []));
+    if (s.form === 'helm')
+      for (const r of validateChartValues(repoDir, s.path, s.valueFiles ?? [])) results.push(r);
   }
   // The Argo CD objects themselves, as the root Application syncs them (`kustomize build` of a folder with a
   // kustomization, the files otherwise), against their environment's version when their folder names one.
@@ -168,13 +169,13 @@ export function validateWorkspace(options: WorkspaceOptions): WorkspaceReport {
         built.add(dir);
         const name = relative(repoDir, dir);
         try {
-          results.push(...validatorFor(version).validateText(kustomize(dir), name));
+          for (const r of validatorFor(version).validateText(kustomize(dir), name)) results.push(r);
         } catch (err: any) {
           results.push(renderingFailed(name, err));
         }
         continue;
       }
-      results.push(...validatorFor(version).validateText(readFileSync(file, 'utf8'), rel));
+      for (const r of validatorFor(version).validateText(readFileSync(file, 'utf8'), rel)) results.push(r);
     }
   }
   return { results: dedupeValues(results), policyViolations, sources };

@@ -17,7 +17,7 @@ import { FAILSAFE_SCHEMA, load, Type, types as jsTypes, YAMLException } from 'js
 import { isAlias, isMap, isScalar, isSeq, parseDocument as parseYamlDocument } from 'yaml';
 import { isUtf8 } from 'node:buffer';
 import { mayResolve, resolveGoYamlPlain, type GoYamlScalar } from './go-yaml-resolve';
-import { goFloat } from './explain';
+import { goFloat, goShortest } from './explain';
 
 // --- Scalar resolution: go-yaml v2's resolver (go-yaml-resolve.ts) ---------------------------------
 
@@ -32,7 +32,9 @@ function resolved(data: string | null): GoYamlScalar {
   let r = memo.get(d);
   if (!r) {
     r = resolveGoYamlPlain(d);
-    if (memo.size < 4096) memo.set(d, r);
+    // Short scalars only: a longer one is a slice of its document's text and would keep the whole
+    // document alive (V8 sliced strings); the values worth remembering (`2`, `100m`, `true`) are short.
+    if (d.length <= 12 && memo.size < 4096) memo.set(d, r);
   }
   return r;
 }
@@ -163,12 +165,7 @@ export function goFloat32(f: number): string {
   }
   const n = Number(digits);
   if (n === 0) return '0';
-  const exp = Math.floor(Math.log10(Math.abs(n)));
-  if (exp < -4 || exp >= 21) return goFloat(n);
-  const [m, e] = n.toExponential().split('e');
-  const ee = Number(e);
-  if (ee < -4 || ee >= 21) return `${m}e${ee < 0 ? '-' : '+'}${String(Math.abs(ee)).padStart(2, '0')}`;
-  return String(n);
+  return goShortest(n.toExponential());
 }
 
 /** Go's `%+#v` of a decoded YAML value (for conversion error messages). */
@@ -200,7 +197,12 @@ function allowedAliasRatio(decodeCount: number): number {
  * as go-yaml counts (the document node, each key, the alias node, then the whole target inside the alias).
  * Not visible here: aliases of scalars and merge keys (js-yaml has merged them), counted as plain nodes.
  */
-export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown {
+export function toJsonable(
+  root: unknown,
+  onSuspiciousKey?: () => void,
+  /** False when the text has no `*`: no object can be met twice, so none is remembered. */
+  mayAlias = true,
+): unknown {
   const seen = new Set<object>();
   let decodeCount = 1; // the document node
   let aliasCount = 0;
@@ -221,7 +223,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       return;
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
-    if (seen.has(v)) {
+    if (mayAlias && seen.has(v)) {
       // The alias node was just counted; its target is decoded again, inside the alias.
       aliasDepth++;
       try {
@@ -232,7 +234,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       }
       return;
     }
-    seen.add(v);
+    if (mayAlias) seen.add(v);
     children(v, depth);
   };
   const children = (v: object, depth: number): void => {
@@ -351,11 +353,9 @@ export function strictDuplicateKeys(text: string, limit = 1_000_000): string[] {
         ? '<nil>'
         : r.tag === 'str'
           ? JSON.stringify(r.value)
-          : r.tag === 'float' && Number.isInteger(r.value)
-            ? String(r.value)
-            : typeof r.value === 'number'
-              ? goFloat(r.value)
-              : String(r.value);
+          : r.tag === 'float'
+            ? goFloat(r.value as number)
+            : String(r.value);
     return { id: `${r.tag}:${String(r.value)}`, repr };
   };
   const valueLine = (pair: any): number => {
@@ -425,20 +425,95 @@ function loadWith(text: string, strict: boolean): unknown {
   return load(text, { schema: YAML_1_1_SCHEMA, json: !strict, maxDepth: MAX_DEPTH } as any);
 }
 
-function yamlMessage(e: unknown): string {
+/**
+ * go-yaml v2's Unmarshal decodes the first node of the stream and stops: after a flow collection or a
+ * quoted scalar at the top (JSON lines, `{{ include "x" . }}` followed by YAML), what follows is never
+ * parsed — only its first token is scanned. The text of that root node, when js-yaml refused what follows it.
+ */
+function rootOnly(e: unknown, text: string): string | undefined {
+  if (
+    !(e instanceof YAMLException) ||
+    !/end of the stream or a document separator is expected/.test(e.reason)
+  )
+    return undefined;
+  const pos = e.mark?.position;
+  if (pos === undefined || pos <= 0 || pos > text.length) return undefined;
+  const head = /^(?:\s|#.*)*(.)/.exec(text.slice(0, pos))?.[1];
+  if (head !== '{' && head !== '[' && head !== '"' && head !== "'") return undefined;
+  // The next token must still scan: `@`, `` ` `` or an unterminated quote are go-yaml scanner errors.
+  const next = text.slice(pos).trimStart();
+  if (/^[@`]/.test(next) || /^"(?:[^"\\]|\\.)*$/.test(next) || /^'(?:[^']|'')*$/.test(next)) return undefined;
+  return text.slice(0, pos);
+}
+
+function yamlMessage(e: unknown, text = ''): string {
   if (e instanceof YAMLException) {
-    const line = (e.mark?.line ?? 0) + 1;
-    if (/cannot merge mappings/.test(e.reason))
+    const l0 = e.mark?.line ?? 0;
+    // The commonest mistakes in go-yaml's words and line numbering: its scanner errors print the 1-based
+    // line, its parser errors the 0-based line of the problem, and neither prints a line when that is 0.
+    const scanner = (line0: number, msg: string) => `yaml: ${line0 ? `line ${line0 + 1}: ` : ''}${msg}`;
+    const parser = (line0: number, msg: string) => `yaml: ${line0 ? `line ${line0}: ` : ''}${msg}`;
+    const r = e.reason;
+    if (/cannot merge mappings/.test(r))
       return 'yaml: map merge requires map or sequence of maps as the value';
-    // The commonest mistakes, in go-yaml's words. Its scanner errors print the 1-based line; its parser
-    // errors print the 0-based line of the problem, and no line at all on line 0.
-    if (/tab characters must not be used in indentation/.test(e.reason))
-      return `yaml: line ${line}: found character that cannot start any token`;
-    if (/unexpected end of the stream within a flow collection/.test(e.reason)) {
-      const parserLine = line - 1;
-      return `yaml: ${parserLine ? `line ${parserLine}: ` : ''}${unclosedFlowProblem(e.mark?.buffer ?? '')}`;
+    const alias = /^unidentified alias "(.*)"$/.exec(r);
+    if (alias) return `yaml: unknown anchor '${alias[1]}' referenced`;
+    if (/tab characters must not be used in indentation/.test(r))
+      return scanner(l0, 'found character that cannot start any token');
+    if (/directives end mark is expected/.test(r))
+      return parser(l0, 'did not find expected <document start>');
+    if (/undeclared tag handle/.test(r)) return parser(l0, 'found undefined tag handle');
+    if (/unexpected end of the stream within a flow collection/.test(r))
+      return parser(l0, unclosedFlowProblem(text || (e.mark?.buffer ?? '')));
+    // js-yaml reads past a missing final line break (it appends one); go-yaml stops on the last line.
+    if (/unexpected end of the stream within a (double|single) quoted scalar/.test(r))
+      return scanner(text.endsWith('\n') ? l0 : l0 - 1, 'found unexpected end of stream');
+    if (/missed comma between flow collection entries/.test(r)) {
+      // `{{- … }}` (an unrendered template): go-yaml scans `-` in a flow collection as a block entry.
+      const buffer = text || (e.mark?.buffer ?? '');
+      const pos = e.mark?.position ?? 0;
+      if (buffer[pos] === '-' && /^\s/.test(buffer[pos + 1] ?? ' ')) {
+        const lines = buffer.split('\n');
+        const indent = (l: string) => l.length - l.trimStart().length;
+        const blank = (l: string) => /^\s*(#.*)?$/.test(l);
+        let p = l0 - 1;
+        while (p >= 0 && blank(lines[p])) p--;
+        const prev = p >= 0 ? lines[p].replace(/\s+#.*$/, '').trimEnd() : undefined;
+        // Where a key is expected (under a mapping's keys, not after `key:`), the scanner first gives up
+        // on the simple key, at the next token (or the end of the stream).
+        if (prev !== undefined && !prev.endsWith(':') && indent(lines[l0]) <= indent(lines[p])) {
+          let n = l0 + 1;
+          while (n < lines.length && blank(lines[n])) n++;
+          const eof0 = buffer.endsWith('\n') ? lines.length - 1 : lines.length;
+          return `yaml: line ${Math.min(n, eof0) + 1}: could not find expected ':'`;
+        }
+        return parser(l0, 'did not find expected node content');
+      }
     }
-    return `yaml: line ${line}: ${e.reason}`;
+    if (/end of the stream or a document separator is expected/.test(r)) {
+      const next = text.slice(e.mark?.position ?? 0).trimStart();
+      if (/^[@`]/.test(next)) return scanner(l0, 'found character that cannot start any token');
+      if (/^["']/.test(next))
+        return scanner(text.endsWith('\n') ? l0 + 1 : l0, 'found unexpected end of stream');
+      return parser(l0, next.startsWith('- ') ? 'did not find expected key' : r);
+    }
+    if (/bad indentation of a mapping entry/.test(r)) {
+      const buffer = e.mark?.buffer ?? text;
+      const c = buffer[e.mark?.position ?? 0];
+      if (c === '@' || c === '`') return scanner(l0, 'found character that cannot start any token');
+      if (c === ':') return scanner(l0, 'mapping values are not allowed in this context');
+      if (c !== '}' && c !== ']') {
+        // A key at the indentation of a block sequence's entries.
+        const lines = buffer.split('\n');
+        const indent = (l: string) => l.length - l.trimStart().length;
+        let p = l0 - 1;
+        while (p >= 0 && lines[p].trim() === '') p--;
+        if (p >= 0 && lines[p].trimStart().startsWith('- ') && indent(lines[p]) === indent(lines[l0] ?? ''))
+          return parser(l0, "did not find expected '-' indicator");
+      }
+      return parser(l0, 'did not find expected key');
+    }
+    return `yaml: line ${l0 + 1}: ${r}`;
   }
   if (e instanceof RangeError) return `yaml: exceeded max depth of ${MAX_DEPTH}`;
   return `yaml: ${String((e as Error)?.message ?? e)}`;
@@ -469,7 +544,7 @@ function unclosedFlowProblem(text: string): string {
 
 function convert(raw: unknown, text: string): unknown {
   let suspicious = false;
-  const value = toJsonable(raw, () => (suspicious = true));
+  const value = toJsonable(raw, () => (suspicious = true), text.includes('*'));
   if (suspicious) {
     const p = keyProblem(text);
     if (p) throw new YamlError(p);
@@ -497,6 +572,8 @@ export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocumen
     // Keys set by a merge count as set for go-yaml v2's strict decoder; js-yaml lets later keys override.
     if (strict && text.includes('<<')) raw = strictOrLenient(text, raw);
   } catch (e) {
+    const root = rootOnly(e, text);
+    if (root !== undefined) return parseDocument(Buffer.from(root), strict);
     let failure: unknown = e;
     if (strict && e instanceof YAMLException && /duplicated mapping key/.test(e.reason)) {
       // js-yaml compares keys as strings (`1` and `"1"` collide); go-yaml compares the decoded values.
@@ -514,7 +591,8 @@ export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocumen
         return { error: failure.message }; // no signature either
       }
     }
-    if (failure !== undefined) return { error: `error converting YAML to JSON: ${yamlMessage(failure)}` };
+    if (failure !== undefined)
+      return { error: `error converting YAML to JSON: ${yamlMessage(failure, text)}` };
   }
   try {
     return { value: convert(raw, text) };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --only startup,workspace,validation,kubeconform,diff,shards,floor,scale] [-- --sizes 100,300,1000] [-- --save]`
+ * `npm run bench [-- --quick] [-- --runs N] [-- --only startup,workspace,validation,kubeconform,onechart,diff,shards,floor,scale] [-- --sizes 100,300,1000] [-- --save]`
  *
  * Benchmarks of the workspace (not timed tests), each the median of N runs (default 5; --quick: 3, and
  * the scale sizes once each):
@@ -10,6 +10,7 @@
  *      kubeconform: `validate` ÷ kubeconform wall time (whole process) and peak RSS at 1k, 10k and 100k
  *                 resources, side by side when kubeconform is on PATH, else against its published figure
  *                 (tools/bench/src/kubeconform.ts);
+ *      onechart: validate one rendered chart (whole process) ÷ kubeconform (on PATH, else its measured 0.16 s);
  *   0. startup    `--help` and a trivial run of the compiled CLIs vs tsx (whole processes);
  *   3. diff       diff previews in process: one system (target < 1 s) and libs-wide (target < 3 s), plus the CLI;
  *   3b. shards    4 render shards as parallel processes, merged, byte-for-byte equal to one render;
@@ -33,12 +34,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { ENVIRONMENT_NAMES } from '@gitops/environments';
 import { loadSystems, resolveValues } from '@gitops/render';
-import { helmTemplateAsync, kustomizeBuildAsync } from '@gitops/toolchain';
+import { helmTemplate, helmTemplateAsync, kustomizeBuildAsync } from '@gitops/toolchain';
 import { benchmarkValidation } from '@gitops/validation';
-import { benchAgainstKubeconform, kubeconformRows } from './kubeconform';
+import { benchAgainstKubeconform, kubeconformRows, validateCommand } from './kubeconform';
 import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../../nx-plugin/src/sandbox';
 import { runLocalShards } from '../../nx-plugin/src/shard-local';
 
@@ -238,6 +239,70 @@ async function benchDiff(runs: number) {
   } finally {
     sb.cleanup();
   }
+}
+
+/**
+ * kubeconform's wall time for one rendered chart (mini-xdr prod, 21 resources) measured on this 2-core machine
+ * when issue 18 was filed (0.16 s); the reference when no kubeconform binary is on PATH (none is packaged here).
+ */
+const KUBECONFORM_ONE_CHART_MS = 160;
+
+/**
+ * Validate one rendered chart, whole process (what a developer or a CI step runs on one chart): `helm template`
+ * of the committed mini-xdr chart with its prod values, validated by `npm run validate`'s command with
+ * kubeconform's flags, median of N; side by side with kubeconform when it is on PATH (KUBECONFORM=…), else
+ * against kubeconform's measured 0.16 s.
+ */
+function benchOneChart(runs: number) {
+  const dir = join(REAL_WORKSPACE, 'tmp', 'bench', 'one-chart');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'mini-xdr-prod.yaml');
+  writeFileSync(
+    file,
+    helmTemplate({
+      chartDir: join(REAL_WORKSPACE, 'charts', 'mini-xdr'),
+      releaseName: 'mini-xdr',
+      namespace: 'mini-xdr',
+      valueFiles: ['values-prod.yaml'],
+      kubeVersion: '1.31.0',
+    }),
+  );
+  const resources = (readFileSync(file, 'utf8').match(/^kind:/gm) ?? []).length;
+  const flags = ['-strict', '-summary', '-kubernetes-version', '1.31.0', file];
+  const [node, ...validator] = validateCommand();
+  const kubeconform =
+    process.env.KUBECONFORM && existsSync(process.env.KUBECONFORM)
+      ? process.env.KUBECONFORM
+      : (() => {
+          const r = spawnSync('sh', ['-c', 'command -v kubeconform'], { encoding: 'utf8' });
+          return r.status === 0 ? r.stdout.trim() : undefined;
+        })();
+  const time = (cmd: string, args: string[]) => {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: REAL_WORKSPACE, maxBuffer: 1 << 26 });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (!/^Summary: /m.test(r.stdout)) throw new Error(`${cmd} ${args.join(' ')}: no summary\n${r.stderr}`);
+    return ms;
+  };
+  time(node, [...validator, ...flags]); // builds the bundle and its caches once
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    ours.push(Math.round(time(node, [...validator, ...flags])));
+    if (kubeconform) theirs.push(Math.round(time(kubeconform, flags)));
+  }
+  log(
+    `  validate one chart (${resources} resources): ${ours.join(', ')} ms${kubeconform ? `; kubeconform ${theirs.join(', ')} ms` : ''}`,
+  );
+  const validateMs = stat(ours);
+  const kubeconformMs = kubeconform ? median(theirs) : KUBECONFORM_ONE_CHART_MS;
+  return {
+    resources,
+    validateMs,
+    kubeconformMs,
+    reference: kubeconform ? 'kubeconform' : 'kubeconform measured when issue 18 was filed',
+    ratio: Number((validateMs.median / kubeconformMs).toFixed(2)),
+  };
 }
 
 /** The compile cache of this checkout: the sandboxes share it (entries are addressed by content). */
@@ -543,6 +608,10 @@ async function main() {
       log,
     );
   }
+  if (o.only.includes('kubeconform') || o.only.includes('onechart')) {
+    log('validate one rendered chart vs kubeconform (whole process)');
+    results.oneChart = benchOneChart(o.runs);
+  }
   if (o.only.includes('diff')) {
     log('one-system diff preview');
     results.diff = await benchDiff(o.runs);
@@ -602,6 +671,15 @@ async function main() {
     ]);
   }
   if (results.kubeconform) rows.push(...kubeconformRows(results.kubeconform));
+  if (results.oneChart) {
+    const c = results.oneChart;
+    rows.push([
+      `validate one chart (mini-xdr prod, ${c.resources} resources) ÷ ${c.reference}`,
+      `${c.ratio.toFixed(2)} (${s(c.validateMs.median)} vs ${s(c.kubeconformMs)})`,
+      '≤ 1.0',
+      c.ratio <= 1 ? 'ok' : 'MISSED',
+    ]);
+  }
   if (results.diff) {
     const d = results.diff;
     rows.push([
@@ -611,7 +689,7 @@ async function main() {
       vs(d.oneSystem.ms.median, 1000),
     ]);
     rows.push([
-      `diff preview, libs-wide (${d.libsWide.systems.length} systems via Nx, stale check), in process`,
+      `diff preview, libs-wide (${d.libsWide.systems.length} systems via the project map, stale check), in process`,
       s(d.libsWide.ms.median),
       '< 3 s',
       vs(d.libsWide.ms.median, 3000),

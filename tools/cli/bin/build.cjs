@@ -55,10 +55,13 @@ for (const shard of (() => {
     return [];
   }
 })()) {
+  // Only what this cache writes: <2 hex>/<sha256>.js (and its .tmp files); $GITOPS_TS_CACHE_DIR may name
+  // any folder, and files this command did not write are never removed.
+  if (!/^[0-9a-f]{2}$/.test(shard)) continue;
   const dir = join(CACHE_DIR, shard);
   if (!statSync(dir).isDirectory()) continue;
   for (const f of readdirSync(dir)) {
-    if (keep.has(f)) continue;
+    if (keep.has(f) || !/^[0-9a-f]{64}\.js(\.\d+\.tmp)?$/.test(f) || !f.startsWith(shard)) continue;
     rmSync(join(dir, f), { force: true });
     removed++;
   }

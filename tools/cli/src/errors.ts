@@ -65,27 +65,32 @@ export function runMain(main: () => Promise<number>): void {
   // Past the file size limit (ulimit -f) a write fails with EFBIG, reported below, instead of the signal
   // killing the process without a word.
   process.on('SIGXFSZ', () => {});
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    async (err) => {
-      const compileError = compileErrorOf(err);
-      const fsError = isUserError(err) ? undefined : await fsErrorOf(err);
-      if (fsError) {
-        // The environment's failure (full disk, read-only, limits), not a bug: no stack.
-        process.stderr.write(`error: ${fsError.message}\n`);
-        process.exitCode = 1;
-      } else if (compileError) {
-        process.stderr.write(`error: ${compileError}\n`);
-        process.exitCode = 1;
-      } else if (isUserError(err)) {
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exitCode = 1;
-      } else {
-        process.stderr.write(`internal error (please report): ${err?.stack ?? err}\n`);
-        process.exitCode = 70;
-      }
-    },
-  );
+  // Once main has settled and its result is reported, nothing the command started is still needed: a timer or handle left by a
+  // system's code (a setInterval at import time) must not keep the process alive after the result.
+  const exitSoon = () => setTimeout(() => process.exit(), 2000).unref();
+  main()
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      async (err) => {
+        const compileError = compileErrorOf(err);
+        const fsError = isUserError(err) ? undefined : await fsErrorOf(err);
+        if (fsError) {
+          // The environment's failure (full disk, read-only, limits), not a bug: no stack.
+          process.stderr.write(`error: ${fsError.message}\n`);
+          process.exitCode = 1;
+        } else if (compileError) {
+          process.stderr.write(`error: ${compileError}\n`);
+          process.exitCode = 1;
+        } else if (isUserError(err)) {
+          process.stderr.write(`error: ${err.message}\n`);
+          process.exitCode = 1;
+        } else {
+          process.stderr.write(`internal error (please report): ${err?.stack ?? err}\n`);
+          process.exitCode = 70;
+        }
+      },
+    )
+    .finally(exitSoon);
 }

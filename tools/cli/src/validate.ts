@@ -12,8 +12,31 @@
 import type * as Files from '../../../libs/validation/src/kubeconform-cli';
 
 const files: typeof Files = require('../../../libs/validation/src/kubeconform-cli');
+import { writeSync } from 'node:fs';
+
+/**
+ * Results go straight to file descriptor 1: `process.stdout` would load the stream machinery (and `net` for a
+ * pipe) at start-up. A reader that went away (EPIPE) ends the output, as it ends kubeconform's.
+ */
+let stdoutClosed = false;
+function writeStdout(s: string): void {
+  if (stdoutClosed || s === '') return;
+  let buf = Buffer.from(s, 'utf8');
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(1, buf));
+    } catch (e: any) {
+      if (e?.code === 'EAGAIN') continue; // a non-blocking pipe that is full: retry
+      if (e?.code === 'EPIPE') {
+        stdoutClosed = true;
+        return;
+      }
+      throw e;
+    }
+  }
+}
 const io = {
-  stdout: (s: string) => void process.stdout.write(s),
+  stdout: writeStdout,
   stderr: (s: string) => void process.stderr.write(s),
 };
 const argv = process.argv.slice(2);

@@ -178,7 +178,8 @@ export class SignedCache {
   /** Remove the least recently written entries beyond `max` (only after this process wrote). */
   prune(max = MAX_ENTRIES): void {
     if (!this.writes || !existsSync(this.dir)) return;
-    const names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
+    // Only this cache's entries (<sha256>.json): the folder may be any (GITOPS_*_CACHE_DIR).
+    const names = readdirSync(this.dir).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
     if (names.length <= max) return;
     const byAge = names
       .map((n) => ({ n, t: statSync(join(this.dir, n), { throwIfNoEntry: false } as any)?.mtimeMs ?? 0 }))

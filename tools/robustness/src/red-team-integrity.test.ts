@@ -13,13 +13,24 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getToolchain, helmTemplate, kustomizeBuild, ToolchainError, TOOLCHAINS } from '@gitops/toolchain';
+import { createHash } from 'node:crypto';
+import { writeLock } from '@gitops/images';
+import { generateSchemas, integrityKey, readSchemaFile } from '@gitops/validation';
+import { SignedCache } from '../../cli/src/verify-cache';
 import { expectOutputsUntouched, expectUserError } from './contract';
-import { installFixtureSystem, REPO_ROOT, runRepoCli, ScratchWorkspace } from './throwaway-workspace';
+import {
+  installFixtureSystem,
+  REPO_ROOT,
+  runProcess,
+  runRepoCli,
+  ScratchWorkspace,
+} from './throwaway-workspace';
 
 const scratch: string[] = [];
 function tempDir(label: string): string {
@@ -148,6 +159,193 @@ describe('caches are signed: nothing unsigned is executed or trusted', () => {
   });
 });
 
+describe('a reader never trips over a concurrent regeneration of the schema folder', () => {
+  /** A one-kind schema source; `note` changes the generated content (so old and new files differ). */
+  function tinySource(note: string): string {
+    const s = tempDir('tiny-src');
+    mkdirSync(join(s, 'kubernetes', 'v1.31.0'), { recursive: true });
+    writeFileSync(
+      join(s, 'kubernetes', 'v1.31.0', '_definitions.json'),
+      JSON.stringify({
+        definitions: {
+          'io.k8s.api.core.v1.ConfigMap': {
+            type: 'object',
+            properties: {
+              data: { type: 'object', additionalProperties: { type: 'string' } },
+              [note]: { type: 'string' },
+            },
+            'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
+          },
+        },
+      }),
+    );
+    return s;
+  }
+
+  it('a read in the instant between the two renames waits for the new folder instead of reporting it missing', async () => {
+    const out = join(tempDir('gap'), 'gen');
+    generateSchemas({ source: tinySource('first'), out });
+    const file = join(out, 'v1.31.0-standalone-strict', 'configmap-v1.json');
+    // The state between generateSchemas' two renames: the old folder moved aside, the new one not yet in.
+    const aside = `${out}.old-${process.pid}-1`;
+    renameSync(out, aside);
+    const child = runProcess(
+      process.execPath,
+      [
+        '-e',
+        `setTimeout(() => require('fs').renameSync(${JSON.stringify(aside)}, ${JSON.stringify(out)}), 400)`,
+      ],
+      tmpdir(),
+    );
+    const t = Date.now();
+    const read = readSchemaFile(file); // blocks, re-checking the marker, until the folder is back
+    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+    expect(read?.text).toContain('"first"');
+    expect((await child).code).toBe(0);
+    // With no replacement under way, a missing file is simply missing (no wait).
+    const t2 = Date.now();
+    expect(readSchemaFile(join(out, 'v1.31.0-standalone-strict', 'nothing-v1.json'))).toBeNull();
+    expect(Date.now() - t2).toBeLessThan(200);
+  });
+
+  it('readers during back-to-back regenerations (different content) always get a verified schema', async () => {
+    const out = join(tempDir('churn'), 'gen');
+    const sources = [tinySource('alpha'), tinySource('beta')];
+    generateSchemas({ source: sources[0], out });
+    const file = join(out, 'v1.31.0-standalone-strict', 'configmap-v1.json');
+    const script = join(tempDir('churn-script'), 'churn.ts');
+    writeFileSync(
+      script,
+      `import { generateSchemas } from '@gitops/validation';\n` +
+        `const sources = ${JSON.stringify(sources)};\n` +
+        `process.stderr.write('started\\n');\n` +
+        `const until = Date.now() + 4000;\nlet n = 0;\n` +
+        `while (Date.now() < until) generateSchemas({ source: sources[n++ % 2], out: ${JSON.stringify(out)} });\n` +
+        `console.log(n);\n`,
+    );
+    let started!: () => void;
+    const running = new Promise<void>((res) => (started = res));
+    const churn = runProcess(join(REPO_ROOT, 'node_modules/.bin/tsx'), [script], REPO_ROOT, {
+      timeoutMs: 60_000,
+      onStderr: (e) => e.includes('started') && started(),
+    });
+    await Promise.race([running, churn]);
+    let reads = 0;
+    const seen = new Set<string>();
+    const until = Date.now() + 3000;
+    let done = false;
+    void churn.then(() => (done = true));
+    while (Date.now() < until && !done) {
+      const r = readSchemaFile(file); // throws on a digest mismatch; null when missing
+      expect(r, `read ${reads}`).not.toBeNull();
+      seen.add(r!.text.includes('"alpha"') ? 'alpha' : 'beta');
+      reads++;
+      if (reads % 50 === 0) await new Promise((res) => setImmediate(res));
+    }
+    const c = await churn;
+    expect(c.code, c.stderr).toBe(0);
+    expect(Number(c.stdout.trim())).toBeGreaterThan(5); // the folder really was replaced, repeatedly
+    expect(reads).toBeGreaterThan(100);
+    expect(seen.size).toBe(2);
+  });
+});
+
+describe('environment variables that name paths never overwrite or delete what the command did not write', () => {
+  it('GITOPS_INTEGRITY_KEY naming a file that is not a key: refused, the file kept (it was overwritten before)', () => {
+    const file = join(tempDir('not-a-key'), 'id_rsa');
+    writeFileSync(file, 'my own file\n');
+    const before = process.env.GITOPS_INTEGRITY_KEY;
+    process.env.GITOPS_INTEGRITY_KEY = file;
+    try {
+      expect(() => integrityKey()).toThrow(
+        /id_rsa: not an integrity key \(12 bytes, expected 32\); refusing to replace it/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.GITOPS_INTEGRITY_KEY;
+      else process.env.GITOPS_INTEGRITY_KEY = before;
+    }
+    expect(readFileSync(file, 'utf8')).toBe('my own file\n');
+  });
+
+  it('GITOPS_TS_CACHE_DIR naming a folder with other files: prepare removes only its own stale entries', async () => {
+    const dir = tempDir('ts-cache');
+    mkdirSync(join(dir, 'ab'));
+    mkdirSync(join(dir, 'docs'));
+    const mine = [
+      join(dir, 'ab', 'notes.txt'),
+      join(dir, 'ab', 'script.js'),
+      join(dir, 'docs', 'x.js'),
+      join(dir, 'top.js'),
+    ];
+    for (const f of mine) writeFileSync(f, 'keep\n');
+    const stale = join(dir, 'ab', `ab${'0'.repeat(62)}.js`);
+    writeFileSync(stale, 'stale entry\n');
+    const r = await runProcess(process.execPath, ['tools/cli/bin/build.cjs', '--quiet'], REPO_ROOT, {
+      env: { GITOPS_TS_CACHE_DIR: dir },
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of mine) expect(readFileSync(f, 'utf8'), f).toBe('keep\n');
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('a cache folder (GITOPS_VERIFY_CACHE_DIR, GITOPS_RENDER_CACHE_DIR) with other .json files: pruning keeps them', () => {
+    const dir = tempDir('signed-cache');
+    writeFileSync(join(dir, 'settings.json'), '{}\n');
+    const cache = new SignedCache(dir, 'test-format/1');
+    for (let i = 0; i < 5; i++) cache.put(createHash('sha256').update(String(i)).digest('hex'), { i });
+    cache.prune(2);
+    const left = readdirSync(dir).sort();
+    expect(left).toContain('settings.json');
+    expect(left.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))).toHaveLength(2);
+  });
+
+  it('an image lock is written through a fresh temporary file, never through one planted at its name', () => {
+    const dir = tempDir('lock');
+    const victim = join(tempDir('lock-victim'), 'precious.txt');
+    writeFileSync(victim, 'precious\n');
+    const file = join(dir, 'images.lock.yaml');
+    symlinkSync(victim, `${file}.tmp-${process.pid}`);
+    expect(() => writeLock(file, { system: 'zz', environments: {} })).toThrow(/EEXIST/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('the compiled TypeScript cache (dist/ts-cache) runs only what this checkout compiled and signed', () => {
+  it('a planted entry at a source’s address (with the key in its trailer) is never executed', async () => {
+    const dir = tempDir('ts-cache-planted');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { keyOf } = require(join(REPO_ROOT, 'tools/cli/bin/ts-hook.cjs'));
+    const file = join(REPO_ROOT, 'tools/cli/src/chart-version.ts');
+    const key: string = keyOf(file, readFileSync(file, 'utf8'));
+    const entry = join(dir, key.slice(0, 2), `${key}.js`);
+    mkdirSync(join(dir, key.slice(0, 2)), { recursive: true });
+    const evil = "process.stdout.write('EVIL'); process.exit(9);";
+    const forged = [
+      `${evil}\n//# gitops-ts-cache ${key}\n`, // the unsigned trailer of before
+      `${evil}\n//# gitops-ts-cache ${key} ${'0'.repeat(64)}\n`, // a forged MAC
+    ];
+    for (const text of forged) {
+      writeFileSync(entry, text);
+      const r = await runProcess(
+        process.execPath,
+        ['tools/cli/bin/gitops.cjs', 'chart-version', '--help'],
+        REPO_ROOT,
+        {
+          env: { GITOPS_TS_CACHE_DIR: dir },
+          timeoutMs: 60_000,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('EVIL');
+      // Replaced by the compiled, signed entry.
+      expect(readFileSync(entry, 'utf8')).not.toContain('EVIL');
+      expect(readFileSync(entry, 'utf8')).toMatch(new RegExp(`//# gitops-ts-cache ${key} [0-9a-f]{64}\\n$`));
+    }
+  });
+});
+
 describe('schema sources and outputs', () => {
   const source = () => {
     const s = tempDir('schema-src');
@@ -242,6 +440,29 @@ describe('values the API server would refuse are refused before anything is writ
       ['secret material', 'aws-access-key', 'aws-secret-key', 'private-key', 'base64 inline-credential'],
     ],
   ];
+  it('a credential as an env literal in build() (not a value): refused from the emitted files, redacted', async () => {
+    const literal = ['hunter2', 'prod', 'literal'].join('-');
+    ws.edit(
+      'apps/zz-kust/src/system.ts',
+      'build(chart, v) {',
+      `build(chart, v) {
+    new ApiObject(chart, 'worker', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'zz-kust-worker' },
+      spec: { containers: [{ name: 'w', image: \`\${v.image.repository}:\${v.image.tag}\`, env: [{ name: 'DB_PASSWORD', value: '${literal}' }] }] },
+    });`,
+    );
+    try {
+      const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 90_000 });
+      expectUserError(r, ['secret material', 'env-credential', 'DB_PASSWORD', 'overlays/zz-kust/']);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(literal);
+      expectOutputsUntouched(ws);
+    } finally {
+      ws.reset();
+    }
+  });
+
   for (const [title, from, to, mentions] of cases) {
     it(title, async () => {
       ws.edit(ENV, from, to);

@@ -18,6 +18,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -219,6 +220,42 @@ describe('every exit path cleans up; the lock is held, not guessed', () => {
   });
 });
 
+describe('a signal at any point of a render leaves no staging, no lock to wait out, and whole outputs', () => {
+  // The fault workspace has 5 output roots; a signal before the swap and during the swap at the first,
+  // a middle and the last root, for SIGKILL (uncatchable) and SIGINT (Ctrl-C).
+  const points = ['stage', 'swap@1', 'swap@3', 'swap@5'];
+  for (const signal of ['kill', 'sigint'] as const) {
+    for (const point of points) {
+      it(`${signal === 'kill' ? 'SIGKILL' : 'SIGINT'} during ${point}`, async () => {
+        f.changeValues();
+        const [where, at] = point.split('@');
+        const r = await ws.run('render', ['--skip-verify', '-q'], {
+          env: { GITOPS_RENDER_FAULT: `${signal}-during-${where}${at ? `@${at}` : ''}` },
+          timeoutMs: 60_000,
+        });
+        expect(r.code === 0, `the fault did not strike:\n${r.stderr}`).toBe(false);
+        if (signal === 'sigint') {
+          // Caught: cleaned up at once, and a swap under way was completed (never half).
+          expect(f.leftovers()).toEqual([]);
+          expect(existsSync(ws.path('.render.lock'))).toBe(false);
+          expect(existsSync(ws.path(JOURNAL))).toBe(false);
+        }
+        // The next render (here a check) recovers what a SIGKILL left, without waiting for the dead lock.
+        const t = Date.now();
+        const next = await ws.run('render', ['--check', '--skip-verify', '-q'], { timeoutMs: 60_000 });
+        expect(next.stderr).not.toContain('waiting');
+        expect(Date.now() - t).toBeLessThan(30_000);
+        expect(f.leftovers()).toEqual([]);
+        expect(existsSync(ws.path('.render.lock'))).toBe(false);
+        expect(existsSync(ws.path(JOURNAL))).toBe(false);
+        // Whole outputs: exactly the committed ones, or exactly a fresh render of the changed values.
+        const whole = snapshot(ws.dir);
+        if (JSON.stringify(whole) !== JSON.stringify(f.committed)) expect(next.code, next.stderr).toBe(0);
+      });
+    }
+  }
+});
+
 describe('build() is the system author’s code: its failures are theirs (exit 1, file and line), never a hang', () => {
   const SYSTEM = 'apps/zz-kust/src/system.ts';
   const BUILD = 'build(chart, v) {';
@@ -257,6 +294,66 @@ describe('build() is the system author’s code: its failures are theirs (exit 1
       expectOutputsUntouched(ws);
     });
   }
+
+  it('an endless loop at import time (top level of system.ts): stopped at the budget, naming the file', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nfor (;;) {}",
+    );
+    const t = Date.now();
+    const r = await ws.run('render', ['--skip-verify', '-q'], {
+      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      timeoutMs: 60_000,
+    });
+    expectUserError(r, [
+      'apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish within its 4s budget',
+      'GITOPS_BUILD_BUDGET_MS',
+    ]);
+    expect(Date.now() - t).toBeLessThan(45_000);
+    expectOutputsUntouched(ws);
+    expect(existsSync(ws.path('.render.lock'))).toBe(false);
+  });
+
+  it('an endless loop in a module the system imports: stopped, naming the system file', async () => {
+    ws.write('apps/zz-kust/src/slow.ts', 'export const slow = (() => { for (;;) {} })();\n');
+    ws.edit(
+      SYSTEM,
+      "import { defaults, environments } from './environments';",
+      "import { defaults, environments } from './environments';\nimport { slow } from './slow';\nvoid slow;",
+    );
+    const r = await ws.run('render', ['--skip-verify', '-q'], {
+      env: { GITOPS_BUILD_BUDGET_MS: '4000' },
+      timeoutMs: 60_000,
+    });
+    expectUserError(r, ['apps/zz-kust/src/system.ts: loading system "zz-kust" did not finish']);
+    expectOutputsUntouched(ws);
+  });
+
+  it('a timer left running by a system file does not keep the render alive', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nsetInterval(() => {}, 60_000);",
+    );
+    const t = Date.now();
+    const r = await ws.run('render', ['--check', '--skip-verify', '-q'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t).toBeLessThan(45_000);
+  });
+
+  it('a throw at import time names the file and line', async () => {
+    ws.edit(
+      SYSTEM,
+      "export const SYSTEM_NAME = 'zz-kust';",
+      "export const SYSTEM_NAME = 'zz-kust';\nif (SYSTEM_NAME.length > 0) throw new Error('broken at import');",
+    );
+    const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 60_000 });
+    expectUserError(r, [
+      /apps\/zz-kust\/src\/system\.ts:\d+:\d+: loading system "zz-kust" failed: broken at import/,
+    ]);
+    expectOutputsUntouched(ws);
+  });
 
   it('a missing import names the file', async () => {
     ws.edit(
@@ -310,17 +407,137 @@ describe('the environment’s faults are reported as such (exit 1), and never le
     expect(existsSync(ws.path(JOURNAL))).toBe(false);
   });
 
-  const canMount = (() => {
-    if (process.getuid?.() !== 0) return false;
+  /** Why the mount-based cases cannot run here ('' when they can): they need root (CI runs as root). */
+  const mountSkip = (() => {
+    if (process.getuid?.() !== 0) return 'skipped: not root — mounting a tmpfs needs root (CI runs as root)';
     const d = mkdtempSync(join(tmpdir(), 'gitops-mount-probe-'));
-    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d]).status === 0;
-    if (ok) spawnSync('umount', [d]);
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d], { encoding: 'utf8' });
+    if (r.status === 0) spawnSync('umount', [d]);
     rmSync(d, { recursive: true, force: true });
-    return ok;
+    return r.status === 0
+      ? ''
+      : `skipped: mount -t tmpfs failed (${(r.stderr || r.error?.message || '').trim()})`;
+  })();
+  const canMount = !mountSkip;
+  const why = (reason: string) => (reason ? ` (${reason})` : '');
+
+  /** Why the quota case cannot run ('' when it can): root, btrfs (kernel + btrfs-progs) and loop devices. */
+  const quotaSkip = (() => {
+    if (mountSkip) return mountSkip;
+    if (spawnSync('mkfs.btrfs', ['--version']).status !== 0)
+      return 'skipped: mkfs.btrfs not installed (apt-get install btrfs-progs; .ci/run installs it)';
+    return '';
   })();
 
   it.skipIf(!canMount)(
-    'a full disk (a 16 KiB tmpfs on tmp/): ENOSPC named, outputs untouched (needs root to mount)',
+    `outputs on another file system for real (a tmpfs on tmp/: EXDEV): copy + fsync, the render is complete${why(mountSkip)}`,
+    async () => {
+      f.changeValues();
+      mkdirSync(ws.path('tmp'), { recursive: true });
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', ws.path('tmp')]).status).toBe(0);
+      try {
+        const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 60_000 });
+        expect(r.code, r.stderr).toBe(0);
+        expect(ws.read('overlays/zz-kust/base/zz-kust-settings-configmap.yaml')).toContain(
+          'changed by the test',
+        );
+        expect(f.leftovers()).toEqual([]);
+        expect(existsSync(ws.path(JOURNAL))).toBe(false);
+        // The outputs are on the workspace's file system, not on the tmpfs the staging folder was on.
+        expect(statSync(ws.path('charts/zz-kust')).dev).toBe(statSync(ws.path('apps')).dev);
+        expect(statSync(ws.path('tmp')).dev).not.toBe(statSync(ws.path('apps')).dev);
+      } finally {
+        spawnSync('umount', [ws.path('tmp')]);
+      }
+    },
+  );
+
+  it.skipIf(!!quotaSkip)(
+    `past a disk quota for real (a btrfs qgroup limit on tmp/: EDQUOT): named, outputs untouched${why(quotaSkip)}`,
+    async () => {
+      // A value large enough that its staged file cannot fit in the quota.
+      ws.edit('apps/zz-kust/src/environments.ts', "greeting: 'hello',", "greeting: 'hello '.repeat(40_000),");
+      const scratch = mkdtempSync(join(tmpdir(), 'gitops-red-team-quota-'));
+      outside.push(scratch);
+      const image = join(scratch, 'fs.img');
+      const mnt = join(scratch, 'mnt');
+      mkdirSync(mnt);
+      const sh = (cmd: string, ...args: string[]) => {
+        const r = spawnSync(cmd, args, { encoding: 'utf8' });
+        expect(r.status, `${cmd} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+      };
+      sh('truncate', '-s', '128M', image);
+      sh('mkfs.btrfs', '-q', image);
+      sh('mount', '-o', 'loop', image, mnt);
+      mkdirSync(ws.path('tmp'), { recursive: true });
+      try {
+        sh('btrfs', 'quota', 'enable', mnt);
+        sh('btrfs', 'subvolume', 'create', join(mnt, 'tmp'));
+        sh('btrfs', 'qgroup', 'limit', '64k', join(mnt, 'tmp'));
+        sh('mount', '--bind', join(mnt, 'tmp'), ws.path('tmp'));
+        try {
+          const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 60_000 });
+          expectUserError(r, ['disk quota exceeded', 'EDQUOT', 'charts/ and overlays/ were left unchanged']);
+          expectOutputsUntouched(ws);
+          expect(readdirSync(ws.path('tmp'))).toEqual([]);
+        } finally {
+          spawnSync('umount', [ws.path('tmp')]);
+        }
+      } finally {
+        spawnSync('umount', [mnt]);
+      }
+    },
+  );
+
+  it('helm and kustomize that cannot be started for lack of file descriptors (EMFILE): named with the limit, no crash', async () => {
+    // A real EMFILE: a child under `ulimit -n 64` uses up its descriptors, then asks for helm and kustomize
+    // (the async and the sync path). Each must fail as a ToolchainError naming the cause — before this, the
+    // async path crashed the process with an unhandled 'error' event.
+    const dir = mkdtempSync(join(tmpdir(), 'gitops-red-team-emfile-'));
+    outside.push(dir);
+    mkdirSync(join(dir, 'chart', 'templates'), { recursive: true });
+    writeFileSync(join(dir, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+    writeFileSync(
+      join(dir, 'chart', 'templates', 'cm.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
+    );
+    const script = join(dir, 'emfile.ts');
+    writeFileSync(
+      script,
+      `import { openSync } from 'node:fs';
+import { getToolchain, helmTemplate, helmTemplateAsync, kustomizeBuild } from '@gitops/toolchain';
+const o = { chartDir: ${JSON.stringify(join(dir, 'chart'))}, releaseName: 'c', namespace: 'x' };
+getToolchain('v35'); // verified while descriptors are free
+const held: number[] = [];
+try { for (;;) held.push(openSync('/dev/null', 'r')); } catch (e: any) { if (e.code !== 'EMFILE') throw e; }
+const out: string[] = [\`held \${held.length}\`];
+void (async () => {
+for (const run of [() => helmTemplateAsync(o), async () => helmTemplate(o), async () => kustomizeBuild(${JSON.stringify(dir)})]) {
+  try { await run(); out.push('ran'); } catch (e: any) { out.push(\`\${e.name}: \${e.message}\`); }
+}
+console.log(out.join('\\n'));
+})();
+`,
+    );
+    const r = await runProcess(
+      'bash',
+      ['-c', `ulimit -n 64 && exec node_modules/.bin/tsx ${script}`],
+      join(__dirname, '../../..'),
+      { timeoutMs: 60_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^held \d+$/);
+    expect(lines.slice(1)).toHaveLength(3);
+    for (const l of lines.slice(1)) {
+      expect(l).toMatch(
+        /^ToolchainError: could not start (helm|kustomize build) \(.*\): too many open files in this process \(EMFILE; ulimit -n is 64\) — raise the limit/,
+      );
+    }
+  });
+
+  it.skipIf(!canMount)(
+    `a full disk (a 16 KiB tmpfs on tmp/): ENOSPC named, outputs untouched${why(mountSkip)}`,
     async () => {
       f.changeValues();
       mkdirSync(ws.path('tmp'), { recursive: true });
@@ -340,7 +557,50 @@ describe('the environment’s faults are reported as such (exit 1), and never le
     },
   );
 
-  it.skipIf(!canMount)('a read-only checkout (EROFS): named, exit 1 (needs root to mount)', async () => {
+  for (const [what, fill] of [
+    ['no space left', 'bytes'],
+    ['no free inodes', 'inodes'],
+  ] as const) {
+    it.skipIf(!canMount)(
+      `a whole checkout with ${what} (a full tmpfs): the lock says so at once, not "another render holds the lock"${why(mountSkip)}`,
+      async () => {
+        const mnt = mkdtempSync(join(tmpdir(), 'gitops-red-team-full-'));
+        outside.push(mnt);
+        expect(
+          spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,nr_inodes=4000', 'tmpfs', mnt]).status,
+        ).toBe(0);
+        try {
+          const cp = spawnSync('cp', ['-a', `${ws.dir}/.`, mnt], { encoding: 'utf8' });
+          expect(cp.status, cp.stderr).toBe(0);
+          if (fill === 'bytes') spawnSync('sh', ['-c', `cat /dev/zero > ${mnt}/filler`]);
+          else
+            spawnSync('sh', [
+              '-c',
+              `mkdir ${mnt}/many && cd ${mnt}/many && i=0; while : > f$i; do i=$((i+1)); done`,
+            ]);
+          const t = Date.now();
+          const r = await runProcess(
+            join(mnt, 'node_modules/.bin/tsx'),
+            ['tools/cli/src/render.ts', '--skip-verify', '-q'],
+            mnt,
+            { timeoutMs: 60_000 },
+          );
+          expectUserError(r, [
+            'taking .render.lock failed',
+            'no space left on device (or no free inodes)',
+            'ENOSPC',
+          ]);
+          expect(r.stderr).not.toContain('another render holds');
+          expect(Date.now() - t).toBeLessThan(30_000);
+          expect(existsSync(join(mnt, '.render.lock'))).toBe(false);
+        } finally {
+          spawnSync('umount', [mnt]);
+        }
+      },
+    );
+  }
+
+  it.skipIf(!canMount)(`a read-only checkout (EROFS): named, exit 1${why(mountSkip)}`, async () => {
     const ro = mkdtempSync(join(tmpdir(), 'gitops-red-team-ro-'));
     outside.push(ro);
     expect(spawnSync('mount', ['--bind', ws.dir, ro]).status).toBe(0);

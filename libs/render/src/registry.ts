@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { createContext, Script } from 'node:vm';
 import { globSync } from 'tinyglobby';
 import {
@@ -37,9 +38,17 @@ const loadContext = createContext({ __load: undefined as unknown });
  * with its own module loader) it is imported without the bound.
  */
 export function importWithinBudget(file: string, budgetMs = buildBudgetMs()): Promise<any> {
-  const load = typeof require === 'function' && require.extensions?.['.ts'] ? require : undefined;
-  if (!load) return import(file);
-  return loadWithinBudget(() => load(file), budgetMs);
+  if (!(typeof require === 'function' && require.extensions?.['.ts'])) return import(file);
+  return loadWithinBudget(() => requireDetached(file), budgetMs);
+}
+
+/**
+ * `require(file)` from a parent module of its own (not this one): a system's module is then nobody's child in
+ * the module graph, so the graph walked from one system (the render cache's key) does not reach the others
+ * through `@gitops/render`.
+ */
+export function requireDetached(file: string): any {
+  return createRequire(file)(file);
 }
 
 /** Run a synchronous module load within the time budget (a `vm` timeout interrupts a runaway top level). */
@@ -145,8 +154,9 @@ export function loadSystemsInThread(
   only: readonly string[] | undefined,
   workspaceRoot = WORKSPACE_ROOT,
 ): Promise<LoadedSystem[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return loadSystems(only, workspaceRoot, { importModule: (f) => loadWithinBudget(() => require(f)) });
+  return loadSystems(only, workspaceRoot, {
+    importModule: (f) => loadWithinBudget(() => requireDetached(f)),
+  });
 }
 
 export function hasSystem(name: string, workspaceRoot = WORKSPACE_ROOT): boolean {

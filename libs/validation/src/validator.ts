@@ -319,6 +319,8 @@ interface Located {
   readonly compiled: CompiledSchema | null;
 }
 
+const NO_VIOLATIONS: readonly SchemaViolation[] = Object.freeze([]);
+
 export function createValidator(options: ValidatorOptions = {}): Validator {
   const kubernetesVersion = options.kubernetesVersion || 'master';
   const strict = options.strict ?? false;
@@ -377,7 +379,8 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       object?: Record<string, unknown>;
     } = {},
   ): ValidationResult {
-    return {
+    // One object per resource, no spread temporaries (this runs for every resource of a stream).
+    const out: { -readonly [K in keyof ValidationResult]: ValidationResult[K] } = {
       filename,
       kind: sig.kind,
       name: sig.name,
@@ -385,11 +388,12 @@ export function createValidator(options: ValidatorOptions = {}): Validator {
       version: sig.version,
       status,
       msg,
-      validationErrors: extra.validationErrors ?? [],
-      ...(extra.schema ? { schema: extra.schema } : {}),
-      ...(extra.line ? { line: extra.line } : {}),
-      ...(keepObjects && extra.object ? { object: extra.object } : {}),
+      validationErrors: extra.validationErrors ?? NO_VIOLATIONS,
     };
+    if (extra.schema) out.schema = extra.schema;
+    if (extra.line) out.line = extra.line;
+    if (keepObjects && extra.object) out.object = extra.object;
+    return out;
   }
 
   /** ValidateResource() once the document is parsed and its signature known. */

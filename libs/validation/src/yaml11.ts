@@ -197,7 +197,12 @@ function allowedAliasRatio(decodeCount: number): number {
  * as go-yaml counts (the document node, each key, the alias node, then the whole target inside the alias).
  * Not visible here: aliases of scalars and merge keys (js-yaml has merged them), counted as plain nodes.
  */
-export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown {
+export function toJsonable(
+  root: unknown,
+  onSuspiciousKey?: () => void,
+  /** False when the text has no `*`: no object can be met twice, so none is remembered. */
+  mayAlias = true,
+): unknown {
   const seen = new Set<object>();
   let decodeCount = 1; // the document node
   let aliasCount = 0;
@@ -218,7 +223,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       return;
     }
     if (depth > 10_000) throw new YamlError('yaml: exceeded max depth of 10000');
-    if (seen.has(v)) {
+    if (mayAlias && seen.has(v)) {
       // The alias node was just counted; its target is decoded again, inside the alias.
       aliasDepth++;
       try {
@@ -229,7 +234,7 @@ export function toJsonable(root: unknown, onSuspiciousKey?: () => void): unknown
       }
       return;
     }
-    seen.add(v);
+    if (mayAlias) seen.add(v);
     children(v, depth);
   };
   const children = (v: object, depth: number): void => {
@@ -613,7 +618,7 @@ function unclosedFlowProblem(text: string): string {
 
 function convert(raw: unknown, text: string): unknown {
   let suspicious = false;
-  const value = toJsonable(raw, () => (suspicious = true));
+  const value = toJsonable(raw, () => (suspicious = true), text.includes('*'));
   if (suspicious) {
     const p = keyProblem(text);
     if (p) throw new YamlError(p);

@@ -20,8 +20,8 @@
  * `tsx` remains the development runner (tests, `tsx tools/cli/src/<command>.ts`); both run the same sources.
  */
 'use strict';
-const { createHash } = require('node:crypto');
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { createHash, createHmac, randomBytes, timingSafeEqual } = require('node:crypto');
+const { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } = require('node:fs');
 const Module = require('node:module');
 const { basename, dirname, join, resolve } = require('node:path');
 
@@ -59,7 +59,55 @@ function compilerSalt() {
  */
 const keyOf = (filename, source) =>
   createHash('sha256').update(compilerSalt()).update(basename(filename)).update('\0').update(source).digest('hex');
-const trailerOf = (key) => `\n//# gitops-ts-cache ${key}\n`;
+/**
+ * The checkout's integrity key (libs/validation/src/integrity.ts: `$GITOPS_INTEGRITY_KEY`, else
+ * node_modules/.cache/gitops-integrity.key; 32 random bytes, 0600, created on first use, never overwriting a
+ * file that is not a key). Undefined when it can be neither read nor created: then nothing is cached.
+ */
+let integrity;
+function integrityKey() {
+  if (integrity !== undefined) return integrity || undefined;
+  const file = resolve(process.env.GITOPS_INTEGRITY_KEY ?? join(ROOT, 'node_modules', '.cache', 'gitops-integrity.key'));
+  integrity = null;
+  try {
+    const key = readFileSync(file);
+    if (key.length === 32) integrity = key;
+    return integrity || undefined;
+  } catch (err) {
+    if (err?.code !== 'ENOENT') return undefined;
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const fresh = randomBytes(32);
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, fresh);
+    } finally {
+      closeSync(fd);
+    }
+    integrity = fresh;
+  } catch {
+    try {
+      const key = readFileSync(file); // created by another process meanwhile
+      if (key.length === 32) integrity = key;
+    } catch {
+      // no key: run without the cache
+    }
+  }
+  return integrity || undefined;
+}
+
+/** HMAC-SHA256 of the entry's key and code under the integrity key (hex), or undefined without a key. */
+function macOf(key, code) {
+  const k = integrityKey();
+  return k && createHmac('sha256', k).update(`gitops-ts-cache\0${key}\0`).update(code).digest('hex');
+}
+
+/**
+ * An entry ends with its key and the HMAC of its code: a cached file is executed only when both match, so
+ * code this checkout did not compile (a planted or edited entry, a restored cache from elsewhere) never runs.
+ */
+const trailerOf = (key, code) => `\n//# gitops-ts-cache ${key} ${macOf(key, code)}\n`;
 const entryOf = (key) => join(CACHE_DIR, key.slice(0, 2), `${key}.js`);
 
 let esbuild;
@@ -79,14 +127,22 @@ function transform(filename, source) {
 function compile(filename, source = readFileSync(filename, 'utf8')) {
   const key = keyOf(filename, source);
   const entry = entryOf(key);
-  const trailer = trailerOf(key);
-  try {
-    const cached = readFileSync(entry, 'utf8');
-    if (cached.endsWith(trailer)) return { code: cached, hit: true, key };
-  } catch {
-    // not cached yet
+  const signed = integrityKey() !== undefined;
+  if (signed) {
+    try {
+      const cached = readFileSync(entry, 'utf8');
+      const at = cached.lastIndexOf('\n//# gitops-ts-cache ');
+      const body = at >= 0 ? cached.slice(0, at) : '';
+      const want = Buffer.from(trailerOf(key, body));
+      const got = Buffer.from(cached.slice(at));
+      if (at >= 0 && got.length === want.length && timingSafeEqual(got, want)) return { code: cached, hit: true, key };
+    } catch {
+      // not cached yet
+    }
   }
-  const code = transform(filename, source) + trailer;
+  const body = transform(filename, source);
+  if (!signed) return { code: body, hit: false, key }; // no key: compiled in memory, not cached
+  const code = body + trailerOf(key, body);
   try {
     mkdirSync(dirname(entry), { recursive: true });
     const tmp = `${entry}.${process.pid}.tmp`;

@@ -312,6 +312,40 @@ describe('environment variables that name paths never overwrite or delete what t
   });
 });
 
+describe('the compiled TypeScript cache (dist/ts-cache) runs only what this checkout compiled and signed', () => {
+  it('a planted entry at a source’s address (with the key in its trailer) is never executed', async () => {
+    const dir = tempDir('ts-cache-planted');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { keyOf } = require(join(REPO_ROOT, 'tools/cli/bin/ts-hook.cjs'));
+    const file = join(REPO_ROOT, 'tools/cli/src/chart-version.ts');
+    const key: string = keyOf(file, readFileSync(file, 'utf8'));
+    const entry = join(dir, key.slice(0, 2), `${key}.js`);
+    mkdirSync(join(dir, key.slice(0, 2)), { recursive: true });
+    const evil = "process.stdout.write('EVIL'); process.exit(9);";
+    const forged = [
+      `${evil}\n//# gitops-ts-cache ${key}\n`, // the unsigned trailer of before
+      `${evil}\n//# gitops-ts-cache ${key} ${'0'.repeat(64)}\n`, // a forged MAC
+    ];
+    for (const text of forged) {
+      writeFileSync(entry, text);
+      const r = await runProcess(
+        process.execPath,
+        ['tools/cli/bin/gitops.cjs', 'chart-version', '--help'],
+        REPO_ROOT,
+        {
+          env: { GITOPS_TS_CACHE_DIR: dir },
+          timeoutMs: 60_000,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('EVIL');
+      // Replaced by the compiled, signed entry.
+      expect(readFileSync(entry, 'utf8')).not.toContain('EVIL');
+      expect(readFileSync(entry, 'utf8')).toMatch(new RegExp(`//# gitops-ts-cache ${key} [0-9a-f]{64}\\n$`));
+    }
+  });
+});
+
 describe('schema sources and outputs', () => {
   const source = () => {
     const s = tempDir('schema-src');
@@ -406,6 +440,29 @@ describe('values the API server would refuse are refused before anything is writ
       ['secret material', 'aws-access-key', 'aws-secret-key', 'private-key', 'base64 inline-credential'],
     ],
   ];
+  it('a credential as an env literal in build() (not a value): refused from the emitted files, redacted', async () => {
+    const literal = ['hunter2', 'prod', 'literal'].join('-');
+    ws.edit(
+      'apps/zz-kust/src/system.ts',
+      'build(chart, v) {',
+      `build(chart, v) {
+    new ApiObject(chart, 'worker', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'zz-kust-worker' },
+      spec: { containers: [{ name: 'w', image: \`\${v.image.repository}:\${v.image.tag}\`, env: [{ name: 'DB_PASSWORD', value: '${literal}' }] }] },
+    });`,
+    );
+    try {
+      const r = await ws.run('render', ['--skip-verify', '-q'], { timeoutMs: 90_000 });
+      expectUserError(r, ['secret material', 'env-credential', 'DB_PASSWORD', 'overlays/zz-kust/']);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(literal);
+      expectOutputsUntouched(ws);
+    } finally {
+      ws.reset();
+    }
+  });
+
   for (const [title, from, to, mentions] of cases) {
     it(title, async () => {
       ws.edit(ENV, from, to);

@@ -220,6 +220,42 @@ describe('every exit path cleans up; the lock is held, not guessed', () => {
   });
 });
 
+describe('a signal at any point of a render leaves no staging, no lock to wait out, and whole outputs', () => {
+  // The fault workspace has 5 output roots; a signal before the swap and during the swap at the first,
+  // a middle and the last root, for SIGKILL (uncatchable) and SIGINT (Ctrl-C).
+  const points = ['stage', 'swap@1', 'swap@3', 'swap@5'];
+  for (const signal of ['kill', 'sigint'] as const) {
+    for (const point of points) {
+      it(`${signal === 'kill' ? 'SIGKILL' : 'SIGINT'} during ${point}`, async () => {
+        f.changeValues();
+        const [where, at] = point.split('@');
+        const r = await ws.run('render', ['--skip-verify', '-q'], {
+          env: { GITOPS_RENDER_FAULT: `${signal}-during-${where}${at ? `@${at}` : ''}` },
+          timeoutMs: 60_000,
+        });
+        expect(r.code === 0, `the fault did not strike:\n${r.stderr}`).toBe(false);
+        if (signal === 'sigint') {
+          // Caught: cleaned up at once, and a swap under way was completed (never half).
+          expect(f.leftovers()).toEqual([]);
+          expect(existsSync(ws.path('.render.lock'))).toBe(false);
+          expect(existsSync(ws.path(JOURNAL))).toBe(false);
+        }
+        // The next render (here a check) recovers what a SIGKILL left, without waiting for the dead lock.
+        const t = Date.now();
+        const next = await ws.run('render', ['--check', '--skip-verify', '-q'], { timeoutMs: 60_000 });
+        expect(next.stderr).not.toContain('waiting');
+        expect(Date.now() - t).toBeLessThan(30_000);
+        expect(f.leftovers()).toEqual([]);
+        expect(existsSync(ws.path('.render.lock'))).toBe(false);
+        expect(existsSync(ws.path(JOURNAL))).toBe(false);
+        // Whole outputs: exactly the committed ones, or exactly a fresh render of the changed values.
+        const whole = snapshot(ws.dir);
+        if (JSON.stringify(whole) !== JSON.stringify(f.committed)) expect(next.code, next.stderr).toBe(0);
+      });
+    }
+  }
+});
+
 describe('build() is the system author’s code: its failures are theirs (exit 1, file and line), never a hang', () => {
   const SYSTEM = 'apps/zz-kust/src/system.ts';
   const BUILD = 'build(chart, v) {';

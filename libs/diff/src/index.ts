@@ -90,6 +90,7 @@ export { DiffUserError } from './git';
 export { affectedProjects, nxAffectedProjects, nxAffectedProjectsAsync, nxAnalyzesSources } from './nx';
 export {
   affectedFromProjectMap,
+  projectMapCacheFile,
   projectMapKey,
   projectMapOfGraph,
   PROJECT_MAP_FILE,

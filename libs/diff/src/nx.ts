@@ -1,8 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { affectedFromProjectMap } from './project-map';
+import { tmpdir } from 'node:os';
+import {
+  affectedFromProjectMap,
+  cacheProjectMap,
+  projectMapOfGraph,
+  readCachedProjectMap,
+} from './project-map';
 
 /** The nx CLI script (`bin.nx` of its package.json): the workspace's own install, else the one next to this library. */
 export function nxScript(repoDir: string): string | undefined {
@@ -167,9 +173,49 @@ export function nxAffectedProjectsAsync(
   });
 }
 
+/** `nx graph --file` in `repoDir` without blocking: the project graph JSON, or an Error. */
+function nxGraphAsync(repoDir: string, timeoutMs: number): Promise<any | Error> {
+  const script = nxScript(repoDir);
+  if (!script) return Promise.resolve(new Error('the nx package is not installed'));
+  const dir = mkdtempSync(join(tmpdir(), 'gitops-nx-graph-'));
+  const file = join(dir, 'graph.json');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [script, 'graph', `--file=${file}`],
+      {
+        cwd: repoDir,
+        timeout: timeoutMs,
+        maxBuffer: 64 << 20,
+        env: {
+          ...process.env,
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          CI: process.env.CI ?? 'false',
+        },
+      },
+      (err) => {
+        try {
+          resolve(err ? err : JSON.parse(readFileSync(file, 'utf8')));
+        } catch (e: any) {
+          resolve(e instanceof Error ? e : new Error(String(e)));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  });
+}
+
 /**
- * The affected projects of `files`: from the committed project map when it matches the workspace (no Nx
- * process: see project-map.ts), else from `nx show projects --affected` ({@link nxAffectedProjectsAsync}).
+ * The affected projects of `files`, from the first of:
+ * 1. the committed project map, when it matches the workspace (no Nx process: see project-map.ts);
+ * 2. a map Nx computed earlier for this very workspace state (node_modules/.cache/gitops-project-map/<key>.json),
+ *    else computed now with `nx graph` and kept: a stale committed map costs one graph computation per state of
+ *    the projects, not one per preview;
+ * 3. `nx show projects --affected` ({@link nxAffectedProjectsAsync}), when a changed file belongs to no project
+ *    (Nx's own rules for root files) or anything above fails.
  */
 export async function affectedProjects(
   repoDir: string,
@@ -177,8 +223,27 @@ export async function affectedProjects(
   timeoutMs = 60_000,
 ): Promise<string[] | Error> {
   const fromMap = await affectedFromProjectMap(repoDir, files).catch(
-    (err) => ({ reason: String(err?.message ?? err) }) as const,
+    (err) => ({ reason: String(err?.message ?? err) }) as { reason: string; key?: string },
   );
   if ('projects' in fromMap) return fromMap.projects;
+  if (fromMap.key) {
+    let map = readCachedProjectMap(repoDir, fromMap.key);
+    if (!map) {
+      const graph = await nxGraphAsync(repoDir, timeoutMs);
+      if (!(graph instanceof Error)) {
+        try {
+          const nxJson = JSON.parse(readFileSync(join(repoDir, 'nx.json'), 'utf8'));
+          map = projectMapOfGraph(graph, nxJson, fromMap.key);
+          cacheProjectMap(repoDir, map);
+        } catch {
+          map = undefined;
+        }
+      }
+    }
+    if (map) {
+      const again = await affectedFromProjectMap(repoDir, files, map).catch(() => undefined);
+      if (again && 'projects' in again) return again.projects;
+    }
+  }
   return nxAffectedProjectsAsync(repoDir, files, timeoutMs);
 }

@@ -19,8 +19,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import picomatch from 'picomatch';
 
 /** The committed map, relative to the repository root. */
@@ -109,10 +109,10 @@ export function projectMapKey(repoDir: string, files: readonly string[]): string
   return h.digest('hex');
 }
 
-/** The committed map, when present and well-formed. */
-export function readProjectMap(repoDir: string): ProjectMap | undefined {
+/** A map from JSON text, when well-formed. */
+export function parseProjectMap(text: string): ProjectMap | undefined {
   try {
-    const m = JSON.parse(readFileSync(join(repoDir, PROJECT_MAP_FILE), 'utf8'));
+    const m = JSON.parse(text);
     const ok =
       typeof m?.key === 'string' &&
       m.projects &&
@@ -127,6 +127,15 @@ export function readProjectMap(repoDir: string): ProjectMap | undefined {
       Array.isArray(m.global) &&
       m.global.every((x: unknown) => typeof x === 'string');
     return ok ? (m as ProjectMap) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The committed map, when present and well-formed. */
+export function readProjectMap(repoDir: string): ProjectMap | undefined {
+  try {
+    return parseProjectMap(readFileSync(join(repoDir, PROJECT_MAP_FILE), 'utf8'));
   } catch {
     return undefined;
   }
@@ -268,26 +277,55 @@ export function affectedOf(
 
 /**
  * The affected projects of `changedFiles` from the committed project map, or a reason why Nx must decide:
- * no map, a map whose inputs changed, a changed file outside every project, a wildcard alias.
+ * no map, a map whose inputs changed (then `key` is the workspace's: a map Nx computes for it may be cached), a
+ * changed file outside every project, a wildcard alias.
  */
 export async function affectedFromProjectMap(
   repoDir: string,
   changedFiles: readonly string[],
   committed: ProjectMap | undefined = readProjectMap(repoDir),
-): Promise<{ projects: string[] } | { reason: string }> {
+): Promise<{ projects: string[] } | { reason: string; key?: string }> {
   if (!existsSync(join(repoDir, 'nx.json'))) return { reason: 'no nx.json' };
+  const files = await workspaceFiles(repoDir);
+  const key = projectMapKey(repoDir, files);
   const map = committed;
-  if (!map) return { reason: `no ${PROJECT_MAP_FILE}` };
+  if (!map) return { reason: `no ${PROJECT_MAP_FILE}`, key };
+  if (map.key !== key) return { reason: `${PROJECT_MAP_FILE} does not match the workspace's projects`, key };
   if (Object.values(map.projects).some((r) => r === '' || r === '.'))
     return { reason: 'a project at the workspace root (Nx decides which root files it owns)' };
   const global = map.global.length ? picomatch([...map.global], { dot: true }) : () => false;
   if (changedFiles.some((f) => !ownerOf(map, f) && !global(f)))
     return { reason: 'a changed file belongs to no project (Nx has its own rules for those)' };
-  const files = await workspaceFiles(repoDir);
-  if (projectMapKey(repoDir, files) !== map.key)
-    return { reason: `${PROJECT_MAP_FILE} does not match the workspace's projects` };
   const edges = dependencyEdges(repoDir, map, files);
   if (!edges) return { reason: 'tsconfig.base.json has wildcard paths' };
   const projects = affectedOf(map, edges, changedFiles);
   return projects ? { projects } : { reason: 'a changed file belongs to no project' };
+}
+
+/** Where maps Nx computed for a workspace state are kept (machine-local, not committed), by key. */
+export const projectMapCacheFile = (repoDir: string, key: string) =>
+  join(repoDir, 'node_modules', '.cache', 'gitops-project-map', `${key}.json`);
+
+/** A cached map for `key`, when present, well-formed and made for that key. */
+export function readCachedProjectMap(repoDir: string, key: string): ProjectMap | undefined {
+  try {
+    const m = parseProjectMap(readFileSync(projectMapCacheFile(repoDir, key), 'utf8'));
+    return m?.key === key ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keep `map` for its key (atomically; nothing when node_modules is absent or read-only). */
+export function cacheProjectMap(repoDir: string, map: ProjectMap): void {
+  const file = projectMapCacheFile(repoDir, map.key);
+  try {
+    if (!existsSync(join(repoDir, 'node_modules'))) return;
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(map));
+    renameSync(tmp, file);
+  } catch {
+    // a cache only
+  }
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runValidateCli } from './cli';
 import { splitStream } from './validator';
+import { prepareValidate, runValidateFiles, type PolicyEngine } from './kubeconform-cli';
+import type { PolicyContext, PolicyViolation } from './policy';
 
 const dir = mkdtempSync(join(tmpdir(), 'gitops-hostile-'));
 function run(args: string[], files: Record<string, string | Buffer> = {}) {
@@ -320,6 +322,29 @@ describe('hostile input: each finishes in under 2 s with a clear result', () => 
     }
     expect({ docs, sameSize }).toEqual({ docs: total / doc.length, sameSize: true });
     expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+  });
+  it('150,000 policy violations are reported, not a crash (no push(...spread) past the argument limit)', () => {
+    writeFileSync(join(dir, 'pv.yaml'), CM('  a: "1"'));
+    const io = { stdout: (s: string) => void (out += s), stderr: (s: string) => void (err += s), cwd: dir };
+    let out = '';
+    let err = '';
+    const violation = { rule: 'r', resource: 'v1/ConfigMap c', path: '/', message: 'm', source: 'pv.yaml' };
+    const engine = (): PolicyEngine => ({
+      policyContextFor: (env) => ({ environment: env }) as unknown as PolicyContext,
+      runPolicies: () => Array.from({ length: 150_000 }, () => violation) as unknown as PolicyViolation[],
+      formatPolicyViolations: (v) => `${v.length} violations\n`,
+    });
+    const started = Date.now();
+    const code = runValidateFiles(
+      prepareValidate(['-summary', '-environment', 'dev', 'pv.yaml'], io),
+      io,
+      engine,
+    );
+    expect({ code, err }).toEqual({ code: 1, err: '' });
+    expect(out).toBe(
+      '150000 violations\nSummary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0\nPolicies: 150000 violations\n',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
   });
   it('deep nesting is an error, not a crash', () => {
     const r = run(['deep.yaml'], { 'deep.yaml': CM('  a: ' + '['.repeat(20_000) + ']'.repeat(20_000)) });

@@ -395,6 +395,80 @@ export function strictDuplicateKeys(text: string, limit = 1_000_000): string[] {
   return errors;
 }
 
+// --- Merge order, as go-yaml v2 decodes it -------------------------------------------------------------
+
+/**
+ * go-yaml v2 (what kubeconform and the API server decode with) applies a merge key like any other key, in
+ * order: `a: x` then `<<: *base` where base has `a` ends with base's `a` (later explicit keys still win; in a
+ * merge sequence the earlier maps win). js-yaml follows the merge-key spec and keeps the explicit `a`. This
+ * rewrites, in place, the keys a merge overwrote in go-yaml's order (inline maps after
+ * `<<:` are rebuilt from their nodes); bounded like the duplicate-key check.
+ */
+function applyGoMergeOrder(text: string, value: unknown, limit = 1_000_000): void {
+  let doc;
+  try {
+    doc = parseYamlDocument(text, { version: '1.1', merge: false, uniqueKeys: false, strict: false });
+  } catch {
+    return;
+  }
+  const anchors = new Map<string, unknown>();
+  let visits = 0;
+  const keyOf = (k: any): string | undefined => {
+    if (!isScalar(k)) return undefined;
+    const plain = (k as any).type === 'PLAIN' && !(k as any).tag;
+    const v = plain ? resolveGoYamlPlain(String((k as any).source ?? '')).value : k.value;
+    return v === null || v === undefined ? undefined : String(v);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  /** An inline merge map's value (js-yaml merged it without keeping it): scalars as go-yaml resolves them. */
+  const toJs = (node: any): unknown => {
+    if (++visits > limit || !node) return null;
+    if (isAlias(node)) return anchors.get(node.source);
+    if (isSeq(node)) return node.items.map(toJs);
+    if (isMap(node)) {
+      const o: Record<string, unknown> = {};
+      for (const p of node.items as any[]) {
+        const key = keyOf(p.key);
+        if (key !== undefined) o[key] = toJs(p.value);
+      }
+      return o;
+    }
+    if (isScalar(node)) {
+      const plain = (node as any).type === 'PLAIN' && !(node as any).tag;
+      return plain ? resolveGoYamlPlain(String((node as any).source ?? '')).value : node.value;
+    }
+    return null;
+  };
+  const walk = (node: any, js: unknown): void => {
+    if (++visits > limit || !node || isAlias(node)) return;
+    if (node.anchor) anchors.set(node.anchor, js);
+    if (isSeq(node)) {
+      if (Array.isArray(js)) node.items.forEach((x: any, i: number) => walk(x, js[i]));
+      return;
+    }
+    if (!isMap(node) || !isObject(js)) return;
+    const winner = new Map<string, { merged: boolean; value?: unknown }>();
+    for (const pair of node.items as any[]) {
+      const k = pair.key;
+      if (isScalar(k) && (k as any).type === 'PLAIN' && (k as any).source === '<<' && !(k as any).tag) {
+        const v = pair.value;
+        for (const src of isSeq(v) ? [...v.items].reverse() : [v]) {
+          const merged = isAlias(src) ? anchors.get((src as any).source) : isMap(src) ? toJs(src) : undefined;
+          if (isObject(merged))
+            for (const [mk, mv] of Object.entries(merged)) winner.set(mk, { merged: true, value: mv });
+        }
+        continue;
+      }
+      const key = keyOf(k);
+      walk(pair.value, key === undefined ? undefined : js[key]);
+      if (key !== undefined) winner.set(key, { merged: false });
+    }
+    for (const [k, w] of winner) if (w.merged) js[k] = w.value;
+  };
+  walk(doc.contents, value);
+}
+
 // --- One document -------------------------------------------------------------------------------------
 
 export interface ParsedDocument {
@@ -571,6 +645,7 @@ export function parseDocument(bytes: Uint8Array, strict: boolean): ParsedDocumen
     raw = loadWith(text, strict);
     // Keys set by a merge count as set for go-yaml v2's strict decoder; js-yaml lets later keys override.
     if (strict && text.includes('<<')) raw = strictOrLenient(text, raw);
+    else if (text.includes('<<')) applyGoMergeOrder(text, raw);
   } catch (e) {
     const root = rootOnly(e, text);
     if (root !== undefined) return parseDocument(Buffer.from(root), strict);

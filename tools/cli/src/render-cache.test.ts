@@ -1,5 +1,5 @@
 /**
- * The render cache of `npm run render`, through the real CLI in a copy of the workspace: a system is
+ * The render cache of `npm run render`, through the real CLI (the compiled launcher) in a copy of the workspace: a system is
  * answered from the cache only while none of its inputs changed; a change to its own folder re-renders
  * that system alone, a change to a library re-renders every system, and a changed value reaches the
  * outputs (never a stale render). `--no-cache` renders everything.
@@ -12,7 +12,6 @@ import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../
 
 let sb: Sandbox;
 let caches: string;
-const tsx = join(REAL_WORKSPACE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 beforeAll(() => {
   sb = createSandbox({ prefix: 'render-cache-', withOutputs: true });
@@ -26,9 +25,20 @@ afterAll(() => {
 /** `render --check --timing` in the copy (verification skipped: verify-cache.test.ts covers it). */
 async function check(...extra: string[]) {
   const r = await runNode(
-    [tsx, 'tools/cli/src/render.ts', '--check', '--skip-verify', '--timing', ...extra],
+    // What `npm run render` runs: the copy's compiled launcher (its compile cache shared with this checkout).
+    [
+      join(sb.ws, 'tools', 'cli', 'bin', 'gitops.cjs'),
+      'render',
+      '--check',
+      '--skip-verify',
+      '--timing',
+      ...extra,
+    ],
     sb.ws,
-    nxEnv({ GITOPS_RENDER_CACHE_DIR: join(caches, 'render') }),
+    nxEnv({
+      GITOPS_RENDER_CACHE_DIR: join(caches, 'render'),
+      GITOPS_TS_CACHE_DIR: join(REAL_WORKSPACE, 'dist', 'ts-cache'),
+    }),
   );
   const m = /synthesize and emit \((\d+) rendered, (\d+) from the cache\)/.exec(r.stderr);
   return { code: r.code, stderr: r.stderr, rendered: Number(m?.[1]), cached: Number(m?.[2]) };

@@ -55,17 +55,24 @@ export class RenderCache extends SignedCache {
     return d;
   }
 
-  /** Loaded modules reachable from `file` (itself included), sorted; undefined when it is not in the graph. */
+  /**
+   * Loaded modules reachable from `file` (itself included), sorted; undefined when it is not in the graph.
+   * The registry's edges to the systems it loads (`apps/<x>/src/system.ts` required from outside `apps/`)
+   * are not dependencies of a system, so they are not followed; a system's own import of another's files is.
+   */
   private closure(file: string): string[] | undefined {
     const root = require.cache[file];
     if (!root) return undefined;
+    const apps = `${this.workspaceRoot}/apps/`;
+    const entry = /\/apps\/[^/]+\/src\/system\.ts$/;
     const seen = new Set<string>();
     const stack: NodeJS.Module[] = [root];
     while (stack.length) {
       const m = stack.pop()!;
       if (seen.has(m.filename)) continue;
       seen.add(m.filename);
-      for (const c of m.children ?? []) stack.push(c);
+      const loader = !m.filename.startsWith(apps);
+      for (const c of m.children ?? []) if (!(loader && entry.test(c.filename))) stack.push(c);
     }
     return [...seen].sort();
   }

@@ -3,11 +3,13 @@
  * graph: it must equal what Nx computes, and the affected sets computed from it must hold every project
  * `nx show projects --affected` names (the systems exactly), else a preview could miss a system.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   affectedFromProjectMap,
+  affectedProjects,
+  projectMapCacheFile,
   nxAffectedProjectsAsync,
   PROJECT_MAP_FILE,
   readProjectMap,
@@ -31,6 +33,7 @@ describe('project map', () => {
     else
       expect(await affectedFromProjectMap(REAL_WORKSPACE, ['libs/platform/src/index.ts'])).toEqual({
         reason: `${PROJECT_MAP_FILE} does not match the workspace's projects`,
+        key: current.key,
       });
   });
 
@@ -63,19 +66,39 @@ describe('project map', () => {
     });
   });
 
-  it('is not used when the projects changed since it was generated (an edited project.json)', async () => {
-    const sb = createSandbox({ prefix: 'gitops-project-map-' });
-    try {
-      expect(readProjectMap(sb.ws)).toEqual(readProjectMap(REAL_WORKSPACE));
-      expect(await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'], current)).toHaveProperty(
-        'projects',
-      );
-      sb.write('libs/platform/project.json', '{"name":"platform","tags":["x"]}\n');
-      expect(await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'], current)).toEqual({
-        reason: `${PROJECT_MAP_FILE} does not match the workspace's projects`,
-      });
-    } finally {
-      sb.cleanup();
-    }
-  });
+  it(
+    'is not used when the projects changed since it was generated; the map Nx computes then is kept for that state',
+    { timeout: 240_000 },
+    async () => {
+      const sb = createSandbox({ prefix: 'gitops-project-map-' });
+      try {
+        expect(readProjectMap(sb.ws)).toEqual(readProjectMap(REAL_WORKSPACE));
+        expect(await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'], current)).toHaveProperty(
+          'projects',
+        );
+        sb.write('libs/platform/project.json', '{"name":"platform","tags":["x"]}\n');
+        const stale = await affectedFromProjectMap(sb.ws, ['libs/platform/src/index.ts'], current);
+        expect(stale).toEqual({
+          reason: `${PROJECT_MAP_FILE} does not match the workspace's projects`,
+          key: expect.stringMatching(/^[0-9a-f]{64}$/),
+        });
+        const key = (stale as { key: string }).key;
+        expect(key).not.toBe(current.key);
+        const file = projectMapCacheFile(sb.ws, key);
+        rmSync(file, { force: true });
+        // Nx computes the graph once for this state; the affected set is Nx's own.
+        const files = ['libs/platform/src/index.ts', 'tools/cli/src/render.ts'];
+        const viaGraph = await affectedProjects(sb.ws, files);
+        const fromNx = await nxAffectedProjectsAsync(sb.ws, files);
+        if (fromNx instanceof Error) throw fromNx;
+        expect(viaGraph).toEqual([...fromNx].sort());
+        expect(existsSync(file)).toBe(true);
+        expect(JSON.parse(readFileSync(file, 'utf8')).key).toBe(key);
+        // A cached entry for another state is never used.
+        expect(await affectedProjects(sb.ws, files)).toEqual(viaGraph);
+      } finally {
+        sb.cleanup();
+      }
+    },
+  );
 });

@@ -10,6 +10,18 @@ import {
   readCachedProjectMap,
 } from './project-map';
 
+/** The environment of an Nx child process: no daemon, no Nx Cloud, no TUI (and, for queries, no cache). */
+function nxChildEnv(skipCache: boolean): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NX_DAEMON: 'false',
+    NX_NO_CLOUD: 'true',
+    NX_TUI: 'false',
+    ...(skipCache ? { NX_SKIP_NX_CACHE: 'true' } : {}),
+    CI: process.env.CI ?? 'false',
+  };
+}
+
 /** The nx CLI script (`bin.nx` of its package.json): the workspace's own install, else the one next to this library. */
 export function nxScript(repoDir: string): string | undefined {
   const candidates: string[] = [join(repoDir, 'node_modules', 'nx', 'package.json')];
@@ -73,14 +85,7 @@ export function nxAffectedProjects(
         encoding: 'utf8',
         timeout: timeoutMs,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: {
-          ...process.env,
-          NX_DAEMON: 'false',
-          NX_NO_CLOUD: 'true',
-          NX_TUI: 'false',
-          NX_SKIP_NX_CACHE: 'true',
-          CI: process.env.CI ?? 'false',
-        },
+        env: nxChildEnv(true),
         maxBuffer: 64 << 20,
       },
     );
@@ -130,14 +135,7 @@ export function nxAffectedProjectsAsync(
         encoding: 'utf8',
         timeout: timeoutMs,
         maxBuffer: 64 << 20,
-        env: {
-          ...process.env,
-          NX_DAEMON: 'false',
-          NX_NO_CLOUD: 'true',
-          NX_TUI: 'false',
-          NX_SKIP_NX_CACHE: 'true',
-          CI: process.env.CI ?? 'false',
-        },
+        env: nxChildEnv(true),
       },
       (err, stdout, stderr) => {
         if (err) {
@@ -187,13 +185,7 @@ function nxGraphAsync(repoDir: string, timeoutMs: number): Promise<any | Error> 
         cwd: repoDir,
         timeout: timeoutMs,
         maxBuffer: 64 << 20,
-        env: {
-          ...process.env,
-          NX_DAEMON: 'false',
-          NX_NO_CLOUD: 'true',
-          NX_TUI: 'false',
-          CI: process.env.CI ?? 'false',
-        },
+        env: nxChildEnv(false),
       },
       (err) => {
         try {

@@ -4,9 +4,9 @@
  * version-increment check). The base defaults to `origin/main`, else `main`.
  */
 import { execFileSync } from 'node:child_process';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { chartVersionProblems, WORKSPACE_ROOT } from '@gitops/render';
-import { runMain, UsageError } from './errors';
+import { parseCommandLine, runMain } from './errors';
 
 function defaultBase(repo: string): string {
   for (const ref of ['origin/main', 'main']) {
@@ -27,15 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--repo <dir>', 'repository', WORKSPACE_ROOT)
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      throw new UsageError(`${err.message.replace(/^error: /, '')} (see npm run chart-version -- --help)`);
-    }
-    throw err;
-  }
+  if (!(await parseCommandLine(program, argv, 'chart-version'))) return 0;
   const o = program.opts<{ base?: string; repo: string }>();
   const base = o.base ?? defaultBase(o.repo);
   const problems = chartVersionProblems(o.repo, base);

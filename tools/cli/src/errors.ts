@@ -3,6 +3,7 @@
  * Nothing heavy at load: the render library (cdk8s) is imported only to classify a failure, so a command that
  * does not render never loads it.
  */
+import { CommanderError, type Command } from 'commander';
 
 const USER_ERRORS = new Set([
   'ConfigError',
@@ -17,6 +18,24 @@ const USER_ERRORS = new Set([
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * Parses a command's arguments with commander (configured with `.exitOverride()`): `false` when it printed
+ * help or the version (the command then exits 0), a `UsageError` that points at `npm run <name> -- --help`
+ * for anything it refused, `true` otherwise.
+ */
+export async function parseCommandLine(program: Command, argv: string[], name: string): Promise<boolean> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return true;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code)) return false;
+      throw new UsageError(`${err.message.replace(/^error: /, '')} (see npm run ${name} -- --help)`);
+    }
+    throw err;
+  }
 }
 
 export function isUserError(err: unknown): err is Error {

@@ -12,7 +12,7 @@
  * environment; never from the repository.
  */
 import { join, relative, resolve as resolvePath } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ENVIRONMENT_NAMES, isEnvironmentName, type EnvironmentName } from '@gitops/environments';
 import {
   credentialsFor,
@@ -40,7 +40,7 @@ import {
   WORKSPACE_ROOT,
   type LoadedSystem,
 } from '@gitops/render';
-import { runMain, UsageError } from './errors';
+import { parseCommandLine, runMain, UsageError } from './errors';
 
 type Out = (s: string) => void;
 
@@ -382,20 +382,7 @@ export async function main(
   ).action(async (o: Options) => {
     code = await verify(o, out, err, ws);
   });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return 0;
-      throw new UsageError(`${e.message.replace(/^error: /, '')} (see npm run images -- --help)`);
-    }
-    throw e;
-  }
+  if (!(await parseCommandLine(program, argv, 'images'))) return 0;
   return code;
 }
 

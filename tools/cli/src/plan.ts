@@ -7,11 +7,11 @@
  *   npm run plan -- mini-xdr prod --json
  */
 import { resolve } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { ENVIRONMENT_NAMES, isEnvironmentName } from '@gitops/environments';
 import { checkRepositorySync, formatPlanTable, formatProblem } from '@gitops/sync-plan';
 import { discoverArgoSources } from '@gitops/toolchain';
-import { runMain, UsageError } from './errors';
+import { parseCommandLine, runMain, UsageError } from './errors';
 
 /** The workspace (tools/cli/src → root), without loading the render library (cdk8s) the plan does not need. */
 const WORKSPACE_ROOT = resolve(__dirname, '../../..');
@@ -28,15 +28,7 @@ export async function main(
     .option('--json', 'print the plan as JSON')
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => out(s) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      throw new UsageError(`${err.message.replace(/^error: /, '')} (see npm run plan -- --help)`);
-    }
-    throw err;
-  }
+  if (!(await parseCommandLine(program, argv, 'plan'))) return 0;
   const [system, env] = program.args;
   const o = program.opts<{ repo?: string; json?: boolean }>();
   const repoDir = o.repo ?? WORKSPACE_ROOT;

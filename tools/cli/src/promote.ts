@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import {
   ENVIRONMENT_NAMES,
   isEnvironmentName,
@@ -18,7 +18,7 @@ import {
 } from '@gitops/environments';
 import { promoteLock, writeLock, type PromotedImage } from '@gitops/images';
 import { imageLockFiles, imageSources, loadSystems, readImageLock, WORKSPACE_ROOT } from '@gitops/render';
-import { runMain, UsageError } from './errors';
+import { parseCommandLine, runMain, UsageError } from './errors';
 import { main as renderMain } from './render';
 
 type Out = (s: string) => void;
@@ -49,15 +49,7 @@ export async function main(
     .option('--no-commit', 'write the lock and the outputs, but do not commit')
     .exitOverride()
     .configureOutput({ writeErr: () => {}, writeOut: (s) => out(s.trimEnd()) });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-      throw new UsageError(`${e.message.replace(/^error: /, '')} (see npm run promote -- --help)`);
-    }
-    throw e;
-  }
+  if (!(await parseCommandLine(program, argv, 'promote'))) return 0;
   const o = program.opts<{ from: string; to: string; force?: boolean; commit: boolean }>();
   const systemName = program.args[0];
   for (const e of [o.from, o.to]) {

@@ -12,7 +12,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import {
   addExitCleanup,
   compareWithDisk,
@@ -32,7 +32,7 @@ import {
 import { assertNoSecrets, loadAllowList } from '@gitops/secrets';
 import { TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
 import { apiServerLimitProblems, formatLimitProblems } from '@gitops/validation';
-import { runMain, UsageError } from './errors';
+import { parseCommandLine, runMain, UsageError } from './errors';
 import { verifyOutputs } from './verify';
 import { VerifyCache, verifyFingerprint } from './verify-cache';
 import { RenderCache, renderSystemsCached } from './render-cache';
@@ -69,15 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--timing', 'print how long each phase took')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
-  try {
-    program.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      throw new UsageError(`${err.message.replace(/^error: /, '')} (see npm run render -- --help)`);
-    }
-    throw err;
-  }
+  if (!(await parseCommandLine(program, argv, 'render'))) return 0;
   const o = program.opts<{
     check?: boolean;
     system?: string[];

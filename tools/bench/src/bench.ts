@@ -38,7 +38,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { ENVIRONMENT_NAMES } from '@gitops/environments';
 import { loadSystems, resolveValues } from '@gitops/render';
 import { helmTemplate, helmTemplateAsync, kustomizeBuildAsync } from '@gitops/toolchain';
-import { benchmarkValidation } from '@gitops/validation';
+import { benchmarkValidation, ensureSchemaDir } from '@gitops/validation';
 import { benchAgainstKubeconform, kubeconformRows, validateCommand } from './kubeconform';
 import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../../nx-plugin/src/sandbox';
 import { runLocalShards } from '../../nx-plugin/src/shard-local';
@@ -268,7 +268,19 @@ function benchOneChart(runs: number) {
     }),
   );
   const resources = (readFileSync(file, 'utf8').match(/^kind:/gm) ?? []).length;
-  const flags = ['-strict', '-summary', '-kubernetes-version', '1.31.0', file];
+  // The same local schema folder for both (kubeconform's default location is on the network, unreachable here).
+  const schemas = ensureSchemaDir();
+  const flags = [
+    '-strict',
+    '-summary',
+    '-kubernetes-version',
+    '1.31.0',
+    '-schema-location',
+    schemas,
+    '-schema-location',
+    `${schemas}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`,
+    file,
+  ];
   const [node, ...validator] = validateCommand();
   const kubeconform =
     process.env.KUBECONFORM && existsSync(process.env.KUBECONFORM)

@@ -38,8 +38,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { ENVIRONMENT_NAMES } from '@gitops/environments';
 import { loadSystems, resolveValues } from '@gitops/render';
 import { helmTemplate, helmTemplateAsync, kustomizeBuildAsync } from '@gitops/toolchain';
-import { benchmarkValidation, ensureSchemaDir } from '@gitops/validation';
-import { benchAgainstKubeconform, kubeconformRows, validateCommand } from './kubeconform';
+import { benchmarkValidation } from '@gitops/validation';
+import {
+  benchAgainstKubeconform,
+  kubeconformBinary,
+  kubeconformRows,
+  sideBySideFlags,
+  validateCommand,
+} from './kubeconform';
 import { createSandbox, nxEnv, REAL_WORKSPACE, runNode, type Sandbox } from '../../nx-plugin/src/sandbox';
 import { runLocalShards } from '../../nx-plugin/src/shard-local';
 
@@ -268,27 +274,9 @@ function benchOneChart(runs: number) {
     }),
   );
   const resources = (readFileSync(file, 'utf8').match(/^kind:/gm) ?? []).length;
-  // The same local schema folder for both (kubeconform's default location is on the network, unreachable here).
-  const schemas = ensureSchemaDir();
-  const flags = [
-    '-strict',
-    '-summary',
-    '-kubernetes-version',
-    '1.31.0',
-    '-schema-location',
-    schemas,
-    '-schema-location',
-    `${schemas}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`,
-    file,
-  ];
+  const flags = [...sideBySideFlags(), file];
   const [node, ...validator] = validateCommand();
-  const kubeconform =
-    process.env.KUBECONFORM && existsSync(process.env.KUBECONFORM)
-      ? process.env.KUBECONFORM
-      : (() => {
-          const r = spawnSync('sh', ['-c', 'command -v kubeconform'], { encoding: 'utf8' });
-          return r.status === 0 ? r.stdout.trim() : undefined;
-        })();
+  const kubeconform = kubeconformBinary();
   const time = (cmd: string, args: string[]) => {
     const t = process.hrtime.bigint();
     const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: REAL_WORKSPACE, maxBuffer: 1 << 26 });

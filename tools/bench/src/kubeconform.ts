@@ -20,6 +20,11 @@ interface Sample {
   readonly summary: string;
 }
 
+/** The kubeconform to compare with: `$KUBECONFORM` when it exists, else one on PATH, else none. */
+export function kubeconformBinary(): string | undefined {
+  return which('kubeconform');
+}
+
 function which(cmd: string): string | undefined {
   if (process.env.KUBECONFORM)
     return existsSync(process.env.KUBECONFORM) ? process.env.KUBECONFORM : undefined;
@@ -28,6 +33,24 @@ function which(cmd: string): string | undefined {
 }
 
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * The flags both tools run with: strict, Kubernetes 1.31.0 and the same local schema folder (generated layout and
+ * its CRD template) — kubeconform's default location is on the network, unreachable here.
+ */
+export function sideBySideFlags(): string[] {
+  const schemas = ensureSchemaDir();
+  return [
+    '-strict',
+    '-summary',
+    '-kubernetes-version',
+    '1.31.0',
+    '-schema-location',
+    schemas,
+    '-schema-location',
+    `${schemas}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`,
+  ];
+}
 
 /**
  * The command `npm run validate` runs (package.json), without npm's own start-up: `node [node flags]
@@ -75,20 +98,10 @@ export function benchAgainstKubeconform(
   runs = 5,
   log: (s: string) => void = () => {},
 ): SideBySide[] {
-  const schemas = ensureSchemaDir();
   const dir = join(ROOT, 'tmp', 'bench', 'kubeconform');
   mkdirSync(dir, { recursive: true });
-  const flags = [
-    '-strict',
-    '-summary',
-    '-kubernetes-version',
-    '1.31.0',
-    '-schema-location',
-    schemas,
-    '-schema-location',
-    `${schemas}/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`,
-  ];
-  const kubeconform = which('kubeconform');
+  const flags = sideBySideFlags();
+  const kubeconform = kubeconformBinary();
   const out: SideBySide[] = [];
   for (const n of sizes) {
     const file = join(dir, `corpus-${n}.yaml`);

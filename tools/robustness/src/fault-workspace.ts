@@ -8,7 +8,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { globSync } from 'tinyglobby';
-import { installFixtureSystem, ScratchWorkspace, type RunResult } from './throwaway-workspace';
+import {
+  installFixtureSystem,
+  PLATFORM_WITHOUT_SYSTEMS,
+  ScratchWorkspace,
+  type RunResult,
+} from './throwaway-workspace';
 
 export const ENV_FILE = 'apps/zz-kust/src/environments.ts';
 export const JOURNAL = '.render-journal.json';
@@ -33,16 +38,7 @@ export class FaultWorkspace {
 
   static async create(label: string): Promise<FaultWorkspace> {
     const ws = ScratchWorkspace.create(label, {
-      include: [
-        'libs',
-        'tools/cli',
-        'apps/argocd',
-        'package.json',
-        'tsconfig.base.json',
-        'tsconfig.json',
-        'nx.json',
-        '.gitignore',
-      ],
+      include: PLATFORM_WITHOUT_SYSTEMS,
     });
     installFixtureSystem(ws);
     installFixtureSystem(ws, 'zz-two');

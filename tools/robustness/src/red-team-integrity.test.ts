@@ -29,6 +29,7 @@ import {
   REPO_ROOT,
   runProcess,
   runRepoCli,
+  PLATFORM_WITHOUT_SYSTEMS,
   ScratchWorkspace,
 } from './throwaway-workspace';
 
@@ -394,16 +395,7 @@ describe('values the API server would refuse are refused before anything is writ
   let ws: ScratchWorkspace;
   beforeAll(async () => {
     ws = ScratchWorkspace.create('api-limits', {
-      include: [
-        'libs',
-        'tools/cli',
-        'apps/argocd',
-        'package.json',
-        'tsconfig.base.json',
-        'tsconfig.json',
-        'nx.json',
-        '.gitignore',
-      ],
+      include: PLATFORM_WITHOUT_SYSTEMS,
     });
     installFixtureSystem(ws);
     const r = await ws.run('render', ['--skip-verify', '-q']);

@@ -23,7 +23,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getToolchain, sha256File, ToolchainError, TOOLCHAINS, type ToolchainId } from '@gitops/toolchain';
 import { expectOutputsUntouched, expectUserError } from './contract';
-import { installFixtureSystem, REPO_ROOT, ScratchWorkspace } from './throwaway-workspace';
+import {
+  installFixtureSystem,
+  PLATFORM_WITHOUT_SYSTEMS,
+  REPO_ROOT,
+  ScratchWorkspace,
+} from './throwaway-workspace';
 
 const ID: ToolchainId = 'v35';
 const spec = TOOLCHAINS[ID];
@@ -90,16 +95,7 @@ describe('pinned sha256 sums of the helm and kubectl binaries', () => {
     let ws: ScratchWorkspace;
     beforeAll(() => {
       ws = ScratchWorkspace.create('supply-chain', {
-        include: [
-          'libs',
-          'tools/cli',
-          'apps/argocd',
-          'package.json',
-          'tsconfig.base.json',
-          'tsconfig.json',
-          'nx.json',
-          '.gitignore',
-        ],
+        include: PLATFORM_WITHOUT_SYSTEMS,
       });
       installFixtureSystem(ws);
       ws.commitAll('fixture');

@@ -56,6 +56,18 @@ const DEFAULT_INCLUDE = [
   '.gitignore',
 ];
 
+/** The platform without any system but the Argo CD app: for workspaces that install a fixture system. */
+export const PLATFORM_WITHOUT_SYSTEMS: readonly string[] = [
+  'libs',
+  'tools/cli',
+  'apps/argocd',
+  'package.json',
+  'tsconfig.base.json',
+  'tsconfig.json',
+  'nx.json',
+  '.gitignore',
+];
+
 const GIT_ENV = {
   GIT_AUTHOR_NAME: 'robustness',
   GIT_AUTHOR_EMAIL: 'robustness@example.invalid',
